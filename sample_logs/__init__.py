@@ -1,0 +1,1 @@
+"""Invented ConfigMgr logs of a healthy and a broken site, shipped for the demo and the tests."""

@@ -1,0 +1,337 @@
+"""The mdm-preflight command line. Commands delegate; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from scanner import __version__, config, store
+from scanner.cmlog import LogReadError
+from scanner.codec import to_jsonable
+from scanner.console import ScanProgress, summary
+from scanner.files import write_atomic
+from scanner.logview import show_logs
+from scanner.model import ScanResult, Severity
+from scanner.registry import CatalogError, discover
+from scanner.runner import prepare, run
+from scanner.timespec import window_start
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+DEFAULT_OUT = Path("mdm-preflight-report")
+DEFAULT_CONFIG = Path("mdm-preflight.toml")
+ALL_FORMATS = "html,md,json,csv,junit"
+
+# Tracebacks of real bugs stay plain: rich's would print local variables, which can hold secrets.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Prerequisite and health scanner for hybrid MDM (Configuration Manager + Intune).",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit 2 with one line."""
+
+
+def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors end here as one line on stderr and exit code 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (UsageError, config.ConfigError, store.StoreError, CatalogError, LogReadError) as exc:
+            err.print(f"mdm-preflight: error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return wrapper
+
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
+OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only these check ids or globs.")]
+SkipOpt = Annotated[list[str] | None, typer.Option("--skip", help="Leave out these check ids or globs.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Report formats, comma-separated.")]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")]
+FailOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on", help="Exit 1 at this severity or worse (critical, high, medium, low, info, never)."
+    ),
+]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Log error window: 7d, 12h or a date.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
+
+
+def _load_config(path: Path | None) -> config.Config:
+    if path is None and (env := os.environ.get("MDM_PREFLIGHT_CONFIG")):
+        path = Path(env)
+    if path is None:
+        if not DEFAULT_CONFIG.exists():
+            raise UsageError(
+                f"no {DEFAULT_CONFIG} here; pass --config FILE or create one with 'mdm-preflight init'"
+            )
+        path = DEFAULT_CONFIG
+    return config.load(path)
+
+
+def _formats(text: str) -> list[str]:
+    from reports import FORMATS
+
+    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise UsageError(
+            f"unknown report format {unknown[0] if unknown else text!r}; use some of {', '.join(FORMATS)}"
+        )
+    return chosen
+
+
+def _with_overrides(cfg: config.Config, fail_on: str | None, since: str | None) -> config.Config:
+    if fail_on is not None:
+        try:
+            choice = "never" if fail_on.lower() == "never" else Severity.parse(fail_on).value
+        except ValueError as exc:
+            raise UsageError(f"--fail-on: {exc}") from None
+        cfg = dataclasses.replace(cfg, scan=dataclasses.replace(cfg.scan, fail_on=choice))
+    if since is not None:
+        try:
+            window_start(since, datetime.now(UTC))
+        except ValueError as exc:
+            raise UsageError(f"--since: {exc}") from None
+        checks = {**cfg.checks, "logs.errors": {**cfg.checks.get("logs.errors", {}), "since": since}}
+        cfg = dataclasses.replace(cfg, checks=checks)
+    return cfg
+
+
+def exit_code(result: ScanResult, fail_on: str) -> int:
+    worst = result.worst_open()
+    if fail_on != "never" and worst is not None and worst.rank >= Severity.parse(fail_on).rank:
+        return EXIT_FINDINGS
+    return EXIT_INCOMPLETE if result.incomplete else EXIT_CLEAN
+
+
+def _scan(
+    cfg: config.Config,
+    *,
+    only: list[str] | None,
+    skip: list[str] | None,
+    formats: str,
+    output: Path,
+    evidence: Path | None,
+    quiet: bool,
+    argv: list[str],
+) -> None:
+    catalog = discover()
+    fmts = _formats(formats)
+    prepared = prepare(catalog, cfg, only or (), skip or ())
+    saved = store.load_evidence(evidence) if evidence else None
+    for problem in catalog.load_errors:
+        err.print(f"mdm-preflight: warning: {problem}", markup=False)
+    options = {
+        "command": argv,
+        "config": cfg.source,
+        "evidence": str(evidence or ""),
+        "fail_on": cfg.scan.fail_on,
+        "checks": [p.spec.info.id for p in prepared],
+    }
+    with ScanProgress(err, total=len(prepared)) as progress:
+        result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
+    written = _write(result, ev if saved is None else None, fmts, output)
+    if not quiet:
+        summary(out, result, written, cfg.scan.fail_on)
+    raise typer.Exit(exit_code(result, cfg.scan.fail_on))
+
+
+def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path) -> list[Path]:
+    from reports import write_reports
+
+    written = write_reports(result, fmts, output)
+    if ev is not None and "json" in fmts:
+        written.append(write_atomic(output / "evidence.json", store.dump_evidence(ev)))
+    return written
+
+
+@app.command()
+@_boundary
+def scan(
+    config_file: ConfigOpt = None,
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+    formats: FormatOpt = ALL_FORMATS,
+    output: OutOpt = DEFAULT_OUT,
+    fail_on: FailOpt = None,
+    evidence: Annotated[
+        Path | None, typer.Option(help="Re-evaluate saved evidence; touches nothing.")
+    ] = None,
+    since: SinceOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Collect evidence, run the checks, write reports, print a summary."""
+    if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
+        cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
+    else:
+        cfg = _load_config(config_file)
+    cfg = _with_overrides(cfg, fail_on, since)
+    _scan(
+        cfg,
+        only=only,
+        skip=skip,
+        formats=formats,
+        output=output,
+        evidence=evidence,
+        quiet=quiet,
+        argv=sys.argv[1:],
+    )
+
+
+@app.command()
+@_boundary
+def demo(
+    formats: FormatOpt = ALL_FORMATS,
+    output: OutOpt = DEFAULT_OUT,
+    fail_on: FailOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Scan the bundled sample environment (planted problems included)."""
+    cfg = _with_overrides(config.load(demo_config()), fail_on, None)
+    _scan(
+        cfg, only=None, skip=None, formats=formats, output=output, evidence=None, quiet=quiet, argv=["demo"]
+    )
+
+
+def demo_config() -> Path:
+    return Path(str(files("sample_logs").joinpath("demo.toml")))
+
+
+@app.command()
+@_boundary
+def collect(
+    config_file: ConfigOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("evidence.json"),
+    only: OnlyOpt = None,
+    skip: SkipOpt = None,
+) -> None:
+    """Gather evidence only (run on the customer's side); analyse it later with scan --evidence."""
+    from scanner.runner import collect as gather
+
+    cfg = _load_config(config_file)
+    prepared = prepare(discover(), cfg, only or (), skip or ())
+    ev = gather(cfg, {n for p in prepared for n in p.spec.info.needs})
+    write_atomic(output, store.dump_evidence(ev))
+    for s in ev.sources:
+        err.print(f"{s.name}: {s.status}{' — ' + s.reason if s.reason else ''}", markup=False)
+    out.print(f"wrote {output}", markup=False)
+    raise typer.Exit(EXIT_INCOMPLETE if any(s.status in ("error", "partial") for s in ev.sources) else 0)
+
+
+@app.command()
+@_boundary
+def report(
+    result_file: Annotated[Path, typer.Argument(help="A saved result.json.")],
+    formats: FormatOpt = "html",
+    output: OutOpt = DEFAULT_OUT,
+) -> None:
+    """Re-render a saved result in any format, without scanning."""
+    from reports import write_reports
+
+    for path in write_reports(store.load_result(result_file), _formats(formats), output):
+        out.print(f"wrote {path}", markup=False)
+
+
+@app.command("checks")
+@_boundary
+def list_checks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the check catalog."""
+    catalog = discover()
+    if as_json:
+        out.print_json(json.dumps([to_jsonable(s.info) for s in catalog.select()]))
+        return
+    from rich.table import Table
+
+    table = Table("id", "severity", "needs", "title", box=None, header_style="bold")
+    for spec in catalog.select():
+        table.add_row(spec.info.id, spec.info.severity.value, ",".join(spec.info.needs), spec.info.title)
+    out.print(table)
+
+
+@app.command()
+@_boundary
+def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.errors.")]) -> None:
+    """One check's description, remediation, references and options."""
+    catalog = discover()
+    spec = catalog.specs.get(check_id.lower())
+    if spec is None:
+        catalog.select([check_id])  # raises with suggestions when nothing matches
+        raise UsageError(f"{check_id!r} is a pattern; give one check id")
+    i = spec.info
+    out.print(f"[bold]{i.id}[/] — {i.title}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
+    out.print(i.description + "\n", markup=False)
+    out.print(f"[bold]Remediation[/]\n{i.remediation}\n")
+    for ref in i.references:
+        out.print(f"  {ref}", markup=False)
+    opts = dataclasses.fields(spec.options)
+    if opts:
+        out.print(
+            f"\n[bold]Options[/] in {escape(f'[checks.{chr(34)}{i.id}{chr(34)}]')} (also: severity, enabled)"
+        )
+        for f in opts:
+            out.print(f"  {f.name} = {f.default!r}", markup=False)
+
+
+@app.command()
+@_boundary
+def logs(
+    paths: Annotated[list[str], typer.Argument(help="Log files, folders or globs.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed evidence as JSON.")] = False,
+    since: SinceOpt = None,
+    limit: Annotated[int, typer.Option(help="Entries to show per log.")] = 10,
+    time_convention: Annotated[str, typer.Option(help="bias (ConfigMgr) or offset.")] = "bias",
+) -> None:
+    """Parse ConfigMgr logs: a summary per log, then its recent errors and warnings."""
+    show_logs(out, paths, as_json=as_json, since=since, limit=limit, convention=time_convention)
+
+
+@app.command()
+@_boundary
+def init(
+    output: Annotated[Path, typer.Option("--output", "-o")] = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example configuration."""
+    if output.exists() and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
+    write_atomic(output, files("scanner").joinpath("example.toml").read_text(encoding="utf-8"))
+    out.print(f"wrote {output}: fill in [site] and the sections of the sources you have", markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mdm-preflight {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    pass
+
+
+def main() -> None:
+    app()

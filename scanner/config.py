@@ -1,0 +1,231 @@
+"""The TOML configuration: strict, typed, frozen. Unknown keys are errors that name their path."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Severity
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    code: str = ""  # ConfigMgr site code, e.g. "EC1"
+    company: str = ""  # shown on reports
+    verified_domains: tuple[str, ...] = ()  # domains verified in the tenant
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanConfig:
+    timeout: float = 10.0  # seconds, every network operation
+    fail_on: str = "high"  # a severity, or "never"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SqlConfig:
+    connection_string: str = ""
+    database: str = ""  # default CM_<site.code>
+    user: str = ""
+    password_env: str = ""  # the name of an environment variable, never the password
+    csv: str = ""  # offline: a v_R_User export
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectoryConfig:
+    url: str = ""
+    start_tls: bool = False
+    user: str = ""
+    password_env: str = ""
+    auth: str = "simple"
+    ca_file: str = ""
+    base_dn: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DnsConfig:
+    nameservers: tuple[str, ...] = ()
+    port: int = 53
+    domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdfsConfig:
+    url: str = ""
+    ca_file: str = ""
+    resolve: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogsConfig:
+    paths: tuple[str, ...] = ()  # files, folders or globs; relative to the config file
+    time_convention: str = "bias"  # bias: UTC = local + n (ConfigMgr); offset: UTC = local - n
+    missing_bias: int = 0  # minutes to add to times written without a zone part
+    timeout: float = 600.0  # seconds for reading all logs, so a dead share cannot hang a run
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExceptionRule:
+    check: str  # id or glob
+    target: str = "*"  # exact or glob
+    reason: str
+    owner: str = ""
+    expires: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    site: SiteConfig = SiteConfig()
+    scan: ScanConfig = ScanConfig()
+    sql: SqlConfig | None = None  # an absent section: that source is not configured
+    directory: DirectoryConfig | None = None
+    dns: DnsConfig | None = None
+    adfs: AdfsConfig | None = None
+    logs: LogsConfig | None = None
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # validated by the registry
+    exceptions: tuple[ExceptionRule, ...] = ()
+    base_dir: Path | None = None  # where relative paths in the file start
+    source: str = "defaults"  # the file it came from, for messages
+
+
+_CHOICES = {
+    ("scan", "fail_on"): [*(s.value for s in Severity), "never"],
+    ("logs", "time_convention"): ["bias", "offset"],
+    ("directory", "auth"): ["simple", "ntlm"],
+}
+
+
+def load(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (create one with 'mdm-preflight init')") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; save the config as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return from_dict(data, source=str(path), base_dir=path.resolve().parent)
+
+
+def from_dict(data: dict[str, Any], *, source: str = "<config>", base_dir: Path | None = None) -> Config:
+    hints = typing.get_type_hints(Config)
+    known = {f.name for f in dataclasses.fields(Config)} - {"base_dir", "source"}
+    values: dict[str, Any] = {"source": source, "base_dir": base_dir}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown section [{key}]{_hint(key, known)}")
+        if key == "checks":
+            values[key] = _checks(value, source)
+        elif key == "exceptions":
+            if not isinstance(value, list):
+                raise ConfigError(f"{source}: 'exceptions' must be [[exceptions]] tables")
+            values[key] = tuple(
+                _section(ExceptionRule, v, f"exceptions[{i}]", source) for i, v in enumerate(value)
+            )
+        else:
+            cls = next(a for a in typing.get_args(hints[key]) or (hints[key],) if a is not type(None))
+            values[key] = _section(cls, value, key, source)
+    return _with_env(Config(**values))
+
+
+def _with_env(cfg: Config) -> Config:
+    """Environment overrides the file for the settings scheduled tasks tune per machine."""
+    scan = cfg.scan
+    if v := os.environ.get("MDM_PREFLIGHT_FAIL_ON"):
+        scan = dataclasses.replace(scan, fail_on=_choice(("scan", "fail_on"), v, "MDM_PREFLIGHT_FAIL_ON"))
+    if v := os.environ.get("MDM_PREFLIGHT_TIMEOUT"):
+        try:
+            scan = dataclasses.replace(scan, timeout=float(v))
+        except ValueError:
+            raise ConfigError(f"MDM_PREFLIGHT_TIMEOUT={v!r}: expected a number of seconds") from None
+    return dataclasses.replace(cfg, scan=scan)
+
+
+def _section(cls: type, value: Any, where: str, source: str) -> Any:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: [{where}] must be a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, raw in value.items():
+        if key not in fields:
+            raise ConfigError(f"{source}: unknown key '{where}.{key}'{_hint(key, fields)}")
+        kwargs[key] = coerce(hints[key], raw, f"{where}.{key}", source)
+        if (where, key) in _CHOICES:
+            kwargs[key] = _choice((where, key), kwargs[key], f"{source}: {where}.{key}")
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{source}: [{where}] needs '{missing[0]}'")
+    return cls(**kwargs)
+
+
+def coerce(tp: Any, raw: Any, where: str, source: str) -> Any:
+    """Check one TOML value against a field type; TOML already parsed numbers, dates and lists."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        tp = next(a for a in args if a is not type(None))
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+    ok = {
+        str: isinstance(raw, str),
+        bool: isinstance(raw, bool),
+        int: isinstance(raw, int) and not isinstance(raw, bool),
+        float: isinstance(raw, int | float) and not isinstance(raw, bool),
+        date: isinstance(raw, date),
+    }
+    if origin is tuple:
+        if isinstance(raw, str):
+            raw = [raw]  # paths = "C:/Logs" is as clear as a one-item list
+        if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
+            return tuple(raw)
+        raise ConfigError(f"{source}: '{where}' must be a list of strings")
+    if origin is dict:
+        if isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values()):
+            return dict(raw)
+        raise ConfigError(f"{source}: '{where}' must be a table of strings")
+    if not ok.get(tp, True):
+        raise ConfigError(f"{source}: '{where}' must be {_TYPE_WORDS.get(tp, tp)}, not {raw!r}")
+    return float(raw) if tp is float else raw
+
+
+_TYPE_WORDS = {
+    str: "a string",
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    date: "a date like 2027-03-31",
+}
+
+
+def _choice(key: tuple[str, str], value: str, where: str) -> str:
+    allowed = _CHOICES[key]
+    if value.lower() not in allowed:
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+    return value.lower()
+
+
+def _checks(value: Any, source: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f'{source}: [checks] holds tables like [checks."logs.errors"]')
+    return {k: dict(v) for k, v in value.items()}
+
+
+def _hint(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

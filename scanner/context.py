@@ -1,0 +1,34 @@
+"""What a check receives: the evidence, its options, and a way to build findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from scanner.evidence import Evidence
+from scanner.model import CheckInfo, Finding, Severity
+
+OptionsT = TypeVar("OptionsT")
+
+
+class Skip(Exception):
+    """Raised by a check that does not apply here; the message is the reason shown."""
+
+
+@dataclass(slots=True)
+class Context(Generic[OptionsT]):
+    ev: Evidence
+    opts: OptionsT
+    info: CheckInfo
+    examined: str = ""  # set by the check: what it looked at, so a pass is believable
+
+    def finding(
+        self, target: str, message: str, *, severity: Severity | None = None, **evidence: Any
+    ) -> Finding:
+        return Finding(
+            check_id=self.info.id,
+            severity=severity or self.info.severity,
+            target=target,
+            message=message,
+            evidence=evidence,
+        )

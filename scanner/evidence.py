@@ -1,0 +1,23 @@
+"""Evidence: everything the sources collected, typed and JSON round-trippable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scanner.model import SourceStatus
+from scanner.sources.logs import LogsEvidence
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    schema_version: int = SCHEMA_VERSION
+    tool_version: str
+    collected_at: datetime  # checks measure ages from here, so re-evaluation is repeatable
+    sources: tuple[SourceStatus, ...] = ()
+    logs: LogsEvidence | None = None
+
+    def status(self, name: str) -> SourceStatus | None:
+        return next((s for s in self.sources if s.name == name), None)

@@ -1,0 +1,84 @@
+"""The `logs` command: what is in a set of ConfigMgr logs, at a glance or as JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from scanner.cmlog import LogReadError
+from scanner.codec import to_jsonable
+from scanner.sources.logs import LogsEvidence, TimeRule, collect_logs
+from scanner.timespec import fmt, window_start
+
+
+def show_logs(
+    console: Console, paths: list[str], *, as_json: bool, since: str | None, limit: int, convention: str
+) -> None:
+    if convention not in ("bias", "offset"):
+        raise LogReadError(f"--time-convention: {convention!r} is not bias or offset")
+    ev = collect_logs(paths, TimeRule(convention=convention))
+    if not ev.usable():
+        raise LogReadError("; ".join(ev.unreadable()) or "no log files found")
+    if since is not None:
+        try:
+            window_start(since, datetime.now(UTC))
+        except ValueError as exc:
+            raise LogReadError(f"--since: {exc}") from None
+    if as_json:
+        console.print_json(json.dumps(to_jsonable(ev), ensure_ascii=False))
+        return
+    _table(console, ev)
+    for problem in ev.unreadable():
+        console.print(f"[yellow]![/] {escape(problem)}")
+    for log in ev.logs:
+        start = window_start(since, log.last) if since and log.last else None
+        recs = [
+            r
+            for r in ev.problems
+            if r.log == log.name and (start is None or r.time is None or r.time >= start)
+        ]
+        if not recs:
+            continue
+        console.print(
+            f"\n[bold]{escape(log.name)}[/]: {len(recs)} errors and warnings"
+            + (f", the last {limit}:" if len(recs) > limit else ":")
+        )
+        for r in recs[-limit:]:
+            style = "red" if r.severity == "error" else "yellow"
+            console.print(
+                f"  [{style}]{r.severity:7}[/] {fmt(r.time)}  {escape(r.component)}  "
+                f"{escape(r.message.splitlines()[0] if r.message else '')}  "
+                f"[dim]{escape(r.file)}:{r.line}[/]"
+            )
+
+
+def _table(console: Console, ev: LogsEvidence) -> None:
+    table = Table(
+        "log",
+        "files",
+        "format",
+        "entries",
+        "errors",
+        "warnings",
+        "first",
+        "last",
+        box=None,
+        header_style="bold",
+    )
+    for log in ev.logs:
+        formats = ",".join(sorted({f"{f.format}/{f.encoding}" for f in log.files}))
+        table.add_row(
+            escape(log.name),
+            str(len(log.files)),
+            formats,
+            f"{log.entries:,}",
+            f"{log.errors:,}",
+            f"{log.warnings:,}",
+            fmt(log.first),
+            fmt(log.last),
+        )
+    console.print(table)

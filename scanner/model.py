@@ -1,0 +1,163 @@
+"""Core result types: severities, statuses, findings, check results and the scan result."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; compare ranks, never the strings."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (use one of {names})") from None
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 5,
+    Severity.HIGH: 4,
+    Severity.MEDIUM: 3,
+    Severity.LOW: 2,
+    Severity.INFO: 1,
+}
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckInfo:
+    """The public face of a check, as stored in results and shown in reports."""
+
+    id: str  # "area.name", stable, lower case
+    title: str  # the condition in plain words
+    severity: Severity  # default severity of its findings
+    area: str
+    description: str = ""  # why it matters
+    remediation: str = ""  # what to do, imperative and specific
+    references: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # evidence sections (sources) it reads
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Acceptance:
+    """Why a finding is accepted: copied from the matching [[exceptions]] entry."""
+
+    reason: str
+    owner: str = ""
+    expires: str = ""  # ISO date, empty for no expiry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    check_id: str
+    severity: Severity
+    target: str  # what is wrong: a suffix, a DN, a host, a file:line
+    message: str  # one sentence: "<target> <is/has> <problem>: <detail>."
+    evidence: dict[str, Any] = field(default_factory=dict)
+    accepted: Acceptance | None = None
+
+    __json_extra__: ClassVar[tuple[str, ...]] = ("fingerprint",)  # derived, but in the JSON contract
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs: exceptions and diffs key on it."""
+        return fingerprint(self.check_id, self.target)
+
+
+def fingerprint(check_id: str, target: str) -> str:
+    return hashlib.sha256(f"{check_id}\x00{target}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckResult:
+    check: CheckInfo
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""  # why it errored or was skipped
+    examined: str = ""  # what it looked at, so a pass is believable
+    duration: float = 0.0  # seconds
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.accepted is None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceStatus:
+    """Provenance of one evidence section."""
+
+    name: str
+    status: str  # ok | error | not_configured | not_needed
+    target: str = ""  # server, files or folder it read
+    started: datetime | None = None
+    duration: float = 0.0
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExceptionUse:
+    """An [[exceptions]] entry and what became of it in this scan."""
+
+    check: str
+    target: str
+    reason: str
+    owner: str = ""
+    expires: str = ""
+    matched: int = 0
+    expired: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanResult:
+    tool_version: str
+    started: datetime
+    finished: datetime
+    company: str = ""
+    site_code: str = ""
+    options: dict[str, Any] = field(default_factory=dict)  # how it was run
+    sources: tuple[SourceStatus, ...] = ()
+    results: tuple[CheckResult, ...] = ()
+    exceptions: tuple[ExceptionUse, ...] = ()
+    warnings: tuple[str, ...] = ()  # problems of the run itself (a plugin that failed to load)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    def open_findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.open_findings]
+
+    def worst_open(self) -> Severity | None:
+        found = self.open_findings()
+        return max((f.severity for f in found), key=lambda s: s.rank) if found else None
+
+    @property
+    def incomplete(self) -> bool:
+        """A check errored or a configured source failed: the scan could not see everything."""
+        return (
+            any(r.status is Status.ERROR for r in self.results)
+            or any(s.status == "error" for s in self.sources)
+            or bool(self.warnings)
+        )

@@ -1,0 +1,223 @@
+"""Run a scan: collect evidence concurrently with deadlines, evaluate checks, apply exceptions."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from scanner import __version__
+from scanner.accept import apply_exceptions
+from scanner.config import Config, ConfigError
+from scanner.context import Context, Skip
+from scanner.evidence import Evidence
+from scanner.model import CheckResult, ScanResult, Severity, SourceStatus, Status
+from scanner.registry import Catalog, Spec
+from scanner.sources import SOURCES
+
+
+class Progress(Protocol):
+    def source_done(self, name: str, status: str) -> None: ...
+    def check_done(self, check_id: str, status: Status) -> None: ...
+
+
+class _Quiet:
+    def source_done(self, name: str, status: str) -> None:
+        pass
+
+    def check_done(self, check_id: str, status: Status) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A check ready to run: options parsed from the config, severity override applied."""
+
+    spec: Spec
+    options: Any
+
+
+def prepare(
+    catalog: Catalog, cfg: Config, only: Iterable[str] = (), skip: Iterable[str] = ()
+) -> list[Prepared]:
+    """Validate [checks.*] against the catalog and select; config mistakes surface before any I/O."""
+    for cid in cfg.checks:
+        if cid not in catalog.specs:
+            raise ConfigError(
+                f'{cfg.source}: [checks."{cid}"] names no known check (list them with '
+                "'mdm-preflight checks')"
+            )
+    out = []
+    for spec in catalog.select(only, skip):
+        raw = dict(cfg.checks.get(spec.info.id, {}))
+        enabled = raw.pop("enabled", True)
+        severity = raw.pop("severity", None)
+        if enabled is False:
+            continue
+        if severity is not None:
+            try:
+                spec = replace(spec, info=replace(spec.info, severity=Severity.parse(str(severity))))
+            except ValueError as exc:
+                raise ConfigError(f'{cfg.source}: checks."{spec.info.id}".severity: {exc}') from None
+        out.append(Prepared(spec=spec, options=spec.make_options(raw, cfg.source)))
+    return out
+
+
+def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> Evidence:
+    """Query each needed, configured source once, all at the same time, each with its deadline."""
+    progress = progress or _Quiet()
+    collected_at = datetime.now(UTC)
+    sections: dict[str, Any] = {}
+    statuses: list[SourceStatus] = []
+    jobs = {}
+    for name in sorted(needs):
+        src = SOURCES.get(name)
+        if src is None:
+            continue
+        if getattr(cfg, src.section, None) is None:
+            statuses.append(
+                SourceStatus(
+                    name=name,
+                    status="not_configured",
+                    reason=f"no [{src.section}] section in the configuration",
+                )
+            )
+            progress.source_done(name, "not_configured")
+            continue
+        jobs[name] = _start(lambda s=src: s.collect(cfg))
+    for name, job in jobs.items():
+        src = SOURCES[name]
+        status = job.finish(src.deadline(cfg), name, src.target(cfg))
+        if job.value is not None:
+            sections[name] = job.value
+            status = _assess(status, job.value)
+        statuses.append(status)
+        progress.source_done(name, status.status)
+    return Evidence(
+        tool_version=__version__,
+        collected_at=collected_at,
+        sources=tuple(sorted(statuses, key=lambda s: s.name)),
+        **sections,
+    )
+
+
+@dataclass(slots=True)
+class _Job:
+    thread: threading.Thread
+    started: datetime
+    t0: float
+    value: Any = None
+    error: BaseException | None = None
+
+    def finish(self, deadline: float, name: str, target: str) -> SourceStatus:
+        self.thread.join(max(0.0, deadline - (time.monotonic() - self.t0)))
+        took = time.monotonic() - self.t0
+        base = SourceStatus(name=name, status="ok", target=target, started=self.started, duration=took)
+        if self.thread.is_alive():
+            self.value = None
+            return replace(base, status="error", reason=f"timed out after {deadline:g} s")
+        if self.error is not None:
+            return replace(base, status="error", reason=f"{type(self.error).__name__}: {self.error}")
+        return base
+
+
+def _start(work: Callable[[], Any]) -> _Job:
+    job = _Job(thread=threading.Thread(), started=datetime.now(UTC), t0=time.monotonic())
+
+    def run() -> None:
+        try:
+            job.value = work()
+        except Exception as exc:  # recorded as the source's error; the scan goes on
+            job.error = exc
+
+    # A daemon thread: a source stuck past its deadline is abandoned, never waited for at exit.
+    job.thread = threading.Thread(target=run, daemon=True, name=f"source-{id(job)}")
+    job.thread.start()
+    return job
+
+
+def _assess(status: SourceStatus, section: Any) -> SourceStatus:
+    problems = tuple(section.unreadable()) if hasattr(section, "unreadable") else ()
+    if not problems:
+        return status
+    if hasattr(section, "usable") and not section.usable():
+        return replace(status, status="error", reason="; ".join(problems))
+    return replace(status, status="partial", warnings=problems)
+
+
+def evaluate(ev: Evidence, prepared: list[Prepared], progress: Progress | None = None) -> list[CheckResult]:
+    progress = progress or _Quiet()
+    results = []
+    for item in prepared:
+        result = _run_one(ev, item)
+        results.append(result)
+        progress.check_done(result.check.id, result.status)
+    return results
+
+
+def _run_one(ev: Evidence, item: Prepared) -> CheckResult:
+    info = item.spec.info
+    for need in info.needs:
+        st = ev.status(need)
+        if st is None or st.status == "not_configured":
+            reason = st.reason if st else f"the {need} source was not collected"
+            return CheckResult(check=info, status=Status.SKIPPED, reason=reason)
+        if st.status == "error":
+            return CheckResult(check=info, status=Status.ERROR, reason=f"{need} source failed: {st.reason}")
+    ctx: Context[Any] = Context(ev=ev, opts=item.options, info=info)
+    t0 = time.monotonic()
+    try:
+        findings = tuple(item.spec.func(ctx))
+    except Skip as skip:
+        return CheckResult(
+            check=info,
+            status=Status.SKIPPED,
+            reason=str(skip),
+            examined=ctx.examined,
+            duration=time.monotonic() - t0,
+        )
+    except Exception as exc:  # a broken check is reported as such; the others still run
+        return CheckResult(
+            check=info,
+            status=Status.ERROR,
+            reason=f"{type(exc).__name__}: {exc}",
+            duration=time.monotonic() - t0,
+        )
+    status = Status.FAIL if findings else Status.PASS
+    return CheckResult(
+        check=info, status=status, findings=findings, examined=ctx.examined, duration=time.monotonic() - t0
+    )
+
+
+def run(
+    cfg: Config,
+    catalog: Catalog,
+    prepared: list[Prepared],
+    *,
+    evidence: Evidence | None = None,
+    options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> tuple[ScanResult, Evidence]:
+    started = datetime.now(UTC)
+    if evidence is None:
+        needs = {n for p in prepared for n in p.spec.info.needs}
+        evidence = collect(cfg, needs, progress)
+    results = evaluate(evidence, prepared, progress)
+    results, uses = apply_exceptions(results, cfg.exceptions, today or datetime.now(UTC).date())
+    result = ScanResult(
+        tool_version=__version__,
+        started=started,
+        finished=datetime.now(UTC),
+        company=cfg.site.company,
+        site_code=cfg.site.code,
+        options=options or {},
+        sources=evidence.sources,
+        results=tuple(results),
+        exceptions=tuple(uses),
+        warnings=tuple(catalog.load_errors),
+    )
+    return result, evidence

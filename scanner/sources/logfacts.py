@@ -1,0 +1,164 @@
+"""Facts read out of Cloudusersync.log and Sitecomp.log: sync cycles, user failures, installs.
+
+These extractors only record what the log says; the checks decide what is healthy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from scanner.cmlog import ERROR, Entry
+
+KEEP_CYCLES = 2000  # about a week of five-minute cycles
+KEEP_EVENTS = 5000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncCycle:
+    file: str
+    line: int
+    started: datetime | None
+    completed: datetime | None = None  # None: the cycle never logged its summary line
+    received: int | None = None  # users ConfigMgr asked to add
+    added: int | None = None  # users the service added
+    to_remove: int | None = None
+    removed: int | None = None
+    errors: int = 0
+    last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserFailure:
+    user: str
+    action: str  # add | remove
+    reason: str
+    time: datetime | None
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentEvent:
+    component: str
+    action: str  # flagged | installing | installed | failed
+    time: datetime | None
+    file: str
+    line: int
+    message: str
+
+
+_START = re.compile(r"Starting user (?:delta |full )?sync", re.I)
+_RECEIVED = re.compile(
+    r"Total received users to add from SCCM = (\d+), Total Successfully added users to Cloud = (\d+)", re.I
+)
+_TO_REMOVE = re.compile(r"Total received users from SCCM to be removed from cloud = (\d+)", re.I)
+_REMOVED = re.compile(r"Successfully removed users from cloud (\d+)", re.I)
+_DONE = re.compile(r"UserDeltaSync:-\s*Users Added = (\d+), Users Removed = (\d+)", re.I)
+_FAILED_USER = re.compile(r"Failed to (add|remove) user (.+?); reason (.*)", re.I | re.S)
+
+
+@dataclass(slots=True)
+class UserSyncReader:
+    """Follows Cloudusersync.log cycle by cycle."""
+
+    cycles: deque[SyncCycle] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
+    failures: deque[UserFailure] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    cycles_seen: int = 0
+    last_completed: datetime | None = None
+    _open: SyncCycle | None = None
+
+    def feed(self, e: Entry, when: datetime | None, file: str) -> None:
+        msg = e.message
+        if _START.search(msg):
+            self._close()
+            self._open = SyncCycle(file=file, line=e.line, started=when)
+            return
+        if m := _FAILED_USER.search(msg):
+            user, reason = m[2].strip(), m[3].strip().rstrip(".")
+            self.failures.append(
+                UserFailure(user=user, action=m[1].lower(), reason=reason, time=when, file=file, line=e.line)
+            )
+            return
+        cur = self._open
+        if cur is None:
+            return
+        if m := _RECEIVED.search(msg):
+            self._open = replace(cur, received=int(m[1]), added=int(m[2]))
+        elif m := _TO_REMOVE.search(msg):
+            self._open = replace(cur, to_remove=int(m[1]))
+        elif m := _REMOVED.search(msg):
+            self._open = replace(cur, removed=int(m[1]))
+        elif _DONE.search(msg):
+            self._open = replace(cur, completed=when or cur.started)
+            self._close()
+        elif e.severity == ERROR:
+            self._open = replace(cur, errors=cur.errors + 1, last_error=msg[:300])
+
+    def finish(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._open is not None:
+            self.cycles.append(self._open)
+            self.cycles_seen += 1
+            done = self._open.completed
+            if done and (self.last_completed is None or done > self.last_completed):
+                self.last_completed = done
+            self._open = None
+
+
+_FLAGGED = re.compile(r"Component (\S+?) flagged for installation", re.I)
+_INSTALLING = re.compile(r"Installing component (\S+?)(?:\.\.\.|\.|\s|$)", re.I)
+_STATMSG = re.compile(r"STATMSG: ID=(\d+) SEV=(\w)")
+_ISTR0 = re.compile(r'ISTR0="([^"]*)"')
+_FAILED_INSTALL = re.compile(r"Failed to install component (\S+?)[:.,\s]", re.I)
+_RETRY = re.compile(r"Installation failed and will be retried", re.I)
+_INSTALLED_OK = 1015  # "Site Component Manager successfully installed this component"
+
+
+@dataclass(slots=True)
+class SiteCompReader:
+    """Follows component installation in Sitecomp.log."""
+
+    events: deque[ComponentEvent] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    _current: str = ""  # component of the latest "Installing component" line
+
+    def feed(self, e: Entry, when: datetime | None, file: str) -> None:
+        msg = e.message
+        action, comp = self._classify(msg)
+        if action:
+            comp = comp or self._current
+            if action == "installing":
+                self._current = comp
+            if comp:
+                self.events.append(
+                    ComponentEvent(
+                        component=comp.upper(),
+                        action=action,
+                        time=when,
+                        file=file,
+                        line=e.line,
+                        message=msg[:300],
+                    )
+                )
+
+    def _classify(self, msg: str) -> tuple[str, str]:
+        if m := _FLAGGED.search(msg):
+            return "flagged", m[1]
+        if m := _INSTALLING.search(msg):
+            return "installing", m[1]
+        if m := _FAILED_INSTALL.search(msg + " "):
+            return "failed", m[1]
+        if _RETRY.search(msg):
+            return "failed", ""
+        if "STATMSG" in msg and (m := _STATMSG.search(msg)):
+            found = _ISTR0.search(msg)
+            istr0 = found[1].strip() if found else ""
+            if int(m[1]) == _INSTALLED_OK:
+                return "installed", istr0
+            if m[2].upper() == "E" and istr0.upper().startswith("SMS_"):
+                return "failed", istr0
+        return "", ""

@@ -1,0 +1,76 @@
+"""Saved evidence and results: JSON with a schema version, checked on load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.codec import DecodeError, from_jsonable, to_jsonable
+from scanner.evidence import SCHEMA_VERSION, Evidence
+from scanner.model import ScanResult
+
+
+class StoreError(Exception):
+    """A saved file cannot be used; the message says which and why."""
+
+
+def dump_result(result: ScanResult) -> str:
+    """The JSON contract: the run's sources and options sit under "provenance"."""
+    data = to_jsonable(result)
+    body = {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": data.pop("tool_version"),
+        "started": data.pop("started"),
+        "finished": data.pop("finished"),
+        "provenance": {"sources": data.pop("sources"), "options": data.pop("options")},
+    }
+    return json.dumps({**body, **data}, indent=2, ensure_ascii=False) + "\n"
+
+
+def dump_evidence(ev: Evidence) -> str:
+    return json.dumps(to_jsonable(ev), indent=2, ensure_ascii=False) + "\n"
+
+
+def load_result(path: Path) -> ScanResult:
+    data = _read(path, "result")
+    prov = data.pop("provenance", {}) or {}
+    data["sources"] = prov.get("sources", [])
+    data["options"] = prov.get("options", {})
+    data.pop("schema_version", None)
+    return _decode(ScanResult, data, path)
+
+
+def load_evidence(path: Path) -> Evidence:
+    data = _read(path, "evidence")
+    if "collected_at" not in data:
+        raise StoreError(
+            f"{path}: not an evidence file (no 'collected_at'); create one with 'mdm-preflight collect'"
+        )
+    return _decode(Evidence, data, path)
+
+
+def _read(path: Path, kind: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no such {kind} file") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: not a JSON {kind} file ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("schema_version"), int):
+        raise StoreError(f"{path}: not an mdm-preflight {kind} file (no schema_version)")
+    if data["schema_version"] > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer mdm-preflight (schema {data['schema_version']}, "
+            f"this version reads up to {SCHEMA_VERSION}); upgrade mdm-preflight"
+        )
+    return data
+
+
+def _decode(cls: type, data: dict[str, Any], path: Path) -> Any:
+    try:
+        return from_jsonable(cls, data)
+    except DecodeError as exc:
+        raise StoreError(f"{path}: damaged or foreign file: {exc}") from None
