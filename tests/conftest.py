@@ -1,0 +1,42 @@
+"""Shared test helpers: evidence from the sample logs, and running one check on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner import config
+from scanner.evidence import Evidence
+from scanner.model import CheckResult, SourceStatus
+from scanner.registry import discover
+from scanner.runner import evaluate, prepare
+from scanner.sources.logs import TimeRule, collect_logs
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
+# The broken samples end on 2026-11-25 17:02 UTC; "now" for the checks is a fixed moment after.
+COLLECTED = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+
+
+def logs_evidence(*paths: str | Path, collected_at: datetime = COLLECTED) -> Evidence:
+    section = collect_logs([str(p) for p in paths], TimeRule())
+    status = SourceStatus(name="logs", status="ok", target=", ".join(map(str, paths)))
+    return Evidence(tool_version="test", collected_at=collected_at, sources=(status,), logs=section)
+
+
+def run_check(check_id: str, ev: Evidence, **options: Any) -> CheckResult:
+    cfg = config.from_dict({"checks": {check_id: options}} if options else {})
+    [result] = evaluate(ev, prepare(discover(plugins=False), cfg, only=[check_id]))
+    return result
+
+
+@pytest.fixture(scope="session")
+def broken() -> Evidence:
+    return logs_evidence(SAMPLES / "broken")
+
+
+@pytest.fixture(scope="session")
+def healthy() -> Evidence:
+    return logs_evidence(SAMPLES / "healthy")
