@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from scanner.context import Context, Skip
@@ -26,7 +27,7 @@ SCP_COMPONENTS = (
 )
 
 
-def _logs(ctx: Context[object]) -> LogsEvidence:
+def _logs(ctx: Context[Any]) -> LogsEvidence:
     assert ctx.ev.logs is not None  # the runner only calls a check when its source delivered
     return ctx.ev.logs
 
@@ -264,8 +265,8 @@ def errors(ctx: Context[ErrorOptions]) -> Iterator[Finding]:
         raise Skip("no readable logs among the configured paths")
     groups: dict[tuple[str, str], list[LogRecord]] = defaultdict(list)
     starts = {}
-    for log in logs.logs:
-        starts[log.name] = window_start(ctx.opts.since, log.last) if log.last else None
+    for logset in logs.logs:
+        starts[logset.name] = window_start(ctx.opts.since, logset.last) if logset.last else None
     for rec in logs.problems:
         start = starts.get(rec.log)
         if rec.severity == "error" and (start is None or rec.time is None or rec.time >= start):

@@ -54,7 +54,7 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _decode(inner[0], data, where)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _decode_dataclass(tp, data, where)
     if origin is tuple:
         _expect(data, list, where)

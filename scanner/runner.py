@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -87,7 +88,7 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
             )
             progress.source_done(name, "not_configured")
             continue
-        jobs[name] = _start(lambda s=src: s.collect(cfg))
+        jobs[name] = _start(partial(src.collect, cfg))
     for name, job in jobs.items():
         src = SOURCES[name]
         status = job.finish(src.deadline(cfg), name, src.target(cfg))

@@ -112,7 +112,7 @@ def test_disabled_check_is_left_out_and_only_skip_select() -> None:
     cfg = config.from_dict({"checks": {"logs.errors": {"enabled": False}}})
     ids = [p.spec.info.id for p in runner.prepare(catalog, cfg, only=["logs.*"], skip=["*stale"])]
     assert ids == ["logs.cloudusersync_failures", "logs.sitecomp_connector"]
-    with pytest.raises(ConfigError, match="no check matches 'logs.nope'"):
+    with pytest.raises(ConfigError, match=r"no check matches 'logs\.nope'"):
         runner.prepare(catalog, cfg, only=["logs.nope"])
 
 

@@ -108,7 +108,11 @@ def collect_logs(
     sync, sitecomp = UserSyncReader(), SiteCompReader()
     sets, problems = [], []
     for log in found.logs:
-        reader = {"cloudusersync.log": sync, "sitecomp.log": sitecomp}.get(log.key)
+        readers: dict[str, UserSyncReader | SiteCompReader] = {
+            "cloudusersync.log": sync,
+            "sitecomp.log": sitecomp,
+        }
+        reader = readers.get(log.key)
         logset, kept = _read_log(log, rule, reader)
         sets.append(logset)
         problems.extend(kept)
