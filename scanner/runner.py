@@ -6,8 +6,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from functools import partial
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from scanner import __version__
