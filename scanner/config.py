@@ -39,7 +39,8 @@ class SqlConfig:
     database: str = ""  # default CM_<site.code>
     user: str = ""
     password_env: str = ""  # the name of an environment variable, never the password
-    csv: str = ""  # offline: a v_R_User export
+    csv: str = ""  # offline: a v_R_User export (columns User_Principal_Name0, optional names)
+    sample_users: int = 25  # users named per suffix and per problem; counts are always complete
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

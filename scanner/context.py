@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from scanner.config import SiteConfig
 from scanner.evidence import Evidence
 from scanner.model import CheckInfo, Finding, Severity
 
@@ -20,6 +21,9 @@ class Context(Generic[OptionsT]):
     ev: Evidence
     opts: OptionsT
     info: CheckInfo
+    site: SiteConfig = field(
+        default_factory=SiteConfig
+    )  # the tenant facts the user states: company, verified domains
     examined: str = ""  # set by the check: what it looked at, so a pass is believable
 
     def finding(

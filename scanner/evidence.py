@@ -7,6 +7,7 @@ from datetime import datetime
 
 from scanner.model import SourceStatus
 from scanner.sources.logs import LogsEvidence
+from scanner.sources.sql import SqlEvidence
 
 SCHEMA_VERSION = 1
 
@@ -18,6 +19,7 @@ class Evidence:
     collected_at: datetime  # checks measure ages from here, so re-evaluation is repeatable
     sources: tuple[SourceStatus, ...] = ()
     logs: LogsEvidence | None = None
+    sql: SqlEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from scanner import __version__
 from scanner.accept import apply_exceptions
-from scanner.config import Config, ConfigError
+from scanner.config import Config, ConfigError, SiteConfig
 from scanner.context import Context, Skip
 from scanner.evidence import Evidence
 from scanner.model import CheckResult, ScanResult, Severity, SourceStatus, Status
@@ -149,17 +149,19 @@ def _assess(status: SourceStatus, section: Any) -> SourceStatus:
     return replace(status, status="partial", warnings=problems)
 
 
-def evaluate(ev: Evidence, prepared: list[Prepared], progress: Progress | None = None) -> list[CheckResult]:
+def evaluate(
+    ev: Evidence, prepared: list[Prepared], progress: Progress | None = None, site: SiteConfig | None = None
+) -> list[CheckResult]:
     progress = progress or _Quiet()
     results = []
     for item in prepared:
-        result = _run_one(ev, item)
+        result = _run_one(ev, item, site or SiteConfig())
         results.append(result)
         progress.check_done(result.check.id, result.status)
     return results
 
 
-def _run_one(ev: Evidence, item: Prepared) -> CheckResult:
+def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
     info = item.spec.info
     for need in info.needs:
         st = ev.status(need)
@@ -168,7 +170,7 @@ def _run_one(ev: Evidence, item: Prepared) -> CheckResult:
             return CheckResult(check=info, status=Status.SKIPPED, reason=reason)
         if st.status == "error":
             return CheckResult(check=info, status=Status.ERROR, reason=f"{need} source failed: {st.reason}")
-    ctx: Context[Any] = Context(ev=ev, opts=item.options, info=info)
+    ctx: Context[Any] = Context(ev=ev, opts=item.options, info=info, site=site)
     t0 = time.monotonic()
     try:
         findings = tuple(item.spec.func(ctx))
@@ -207,7 +209,7 @@ def run(
     if evidence is None:
         needs = {n for p in prepared for n in p.spec.info.needs}
         evidence = collect(cfg, needs, progress)
-    results = evaluate(evidence, prepared, progress)
+    results = evaluate(evidence, prepared, progress, cfg.site)
     results, uses = apply_exceptions(results, cfg.exceptions, today or datetime.now(UTC).date())
     result = ScanResult(
         tool_version=__version__,

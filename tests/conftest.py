@@ -26,9 +26,12 @@ def logs_evidence(*paths: str | Path, collected_at: datetime = COLLECTED) -> Evi
     return Evidence(tool_version="test", collected_at=collected_at, sources=(status,), logs=section)
 
 
-def run_check(check_id: str, ev: Evidence, **options: Any) -> CheckResult:
-    cfg = config.from_dict({"checks": {check_id: options}} if options else {})
-    [result] = evaluate(ev, prepare(discover(plugins=False), cfg, only=[check_id]))
+def run_check(check_id: str, ev: Evidence, site: dict[str, Any] | None = None, **options: Any) -> CheckResult:
+    data: dict[str, Any] = {"checks": {check_id: options}} if options else {}
+    if site:
+        data["site"] = site
+    cfg = config.from_dict(data)
+    [result] = evaluate(ev, prepare(discover(plugins=False), cfg, only=[check_id]), site=cfg.site)
     return result
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from scanner.config import Config
 from scanner.sources.logs import TimeRule, collect_logs
+from scanner.sources.sql import collect_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,17 @@ def _logs(cfg: Config) -> Any:
     return collect_logs(cfg.logs.paths, rule, cfg.base_dir)
 
 
+def _sql(cfg: Config) -> Any:
+    assert cfg.sql is not None
+    return collect_sql(cfg.sql, cfg.site.code, cfg.scan.timeout, cfg.base_dir)
+
+
+def _sql_target(cfg: Config) -> str:
+    if cfg.sql is None:
+        return ""
+    return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
+
+
 SOURCES: dict[str, SourceDef] = {
     "logs": SourceDef(
         name="logs",
@@ -32,5 +44,13 @@ SOURCES: dict[str, SourceDef] = {
         collect=_logs,
         target=lambda cfg: ", ".join(cfg.logs.paths) if cfg.logs else "",
         deadline=lambda cfg: cfg.logs.timeout if cfg.logs else 0.0,
+    ),
+    # Login, then two queries, each bounded by the timeout; a little slack for fetching rows.
+    "sql": SourceDef(
+        name="sql",
+        section="sql",
+        collect=_sql,
+        target=_sql_target,
+        deadline=lambda cfg: 3 * cfg.scan.timeout + 30,
     ),
 }

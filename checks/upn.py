@@ -1,0 +1,169 @@
+"""Checks over the users' UPN suffixes, from the site database's documented v_R_User query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scanner import upn
+from scanner.context import Context, Skip
+from scanner.domains import covered_by, non_public_reason
+from scanner.model import Finding, Severity
+from scanner.registry import NoOptions, check
+from scanner.sources.sql import SqlEvidence, UserGroup
+
+HYBRID_DOC = "https://learn.microsoft.com/microsoft-365/enterprise/prepare-for-directory-synchronization"
+DOMAINS_DOC = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"
+SHOW = 5  # users named in a finding's message; the evidence holds up to [sql] sample_users
+
+
+def _sql(ctx: Context[Any]) -> SqlEvidence:
+    assert ctx.ev.sql is not None
+    return ctx.ev.sql
+
+
+def _names(group: UserGroup) -> str:
+    shown = ", ".join(u.name or repr(u.upn) for u in group.users[:SHOW])
+    more = group.count - min(SHOW, len(group.users))
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def _users(group: UserGroup) -> list[str]:
+    return [f"{u.name} <{u.upn}>" if u.name else repr(u.upn) for u in group.users]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+@check(
+    id="upn.suffix_inventory",
+    title="UPN suffixes of discovered users",
+    severity=Severity.INFO,
+    needs={"sql"},
+    remediation="Compare the table with the domains verified in the tenant; every suffix users "
+    "sign in with must be routable and verified.",
+    references=(HYBRID_DOC,),
+)
+def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """The walkthrough's own query: which UPN suffixes the site's discovered users carry, and how
+    many. It is the starting point for every other UPN check and for the tenant's domain list."""
+    sql = _sql(ctx)
+    verified = ctx.site.verified_domains
+    ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}; {len(sql.inventory)} suffix groups"
+    for row in sorted(sql.inventory, key=lambda r: (-r.count, str(r.suffix))):
+        shown = "NULL" if row.suffix is None else row.suffix
+        key = upn.group_key(row.suffix) or ""
+        public = "" if row.suffix is None else non_public_reason(key)
+        yield ctx.finding(
+            f"suffix:{shown}",
+            f"{shown!r} is the suffix of {_plural(row.count, 'user')}.",
+            suffix=shown,
+            users=row.count,
+            routable="no" if row.suffix is None or public else "yes",
+            verified="yes" if key and covered_by(key, verified) else "no",
+        )
+
+
+@check(
+    id="upn.non_routable_suffix",
+    title="Users have UPN suffixes that are not public domains",
+    severity=Severity.HIGH,
+    needs={"sql"},
+    remediation="Add a routable UPN suffix (Active Directory Domains and Trusts > Properties > UPN "
+    "Suffixes), verify it in the tenant, and change these users' UPNs to it, e.g. "
+    "Set-ADUser -UserPrincipalName user@contoso.com.",
+    references=(HYBRID_DOC,),
+)
+def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """Intune can only verify public domains; a user whose UPN ends in .local or another private
+    name is synchronized to the onmicrosoft.com domain and cannot enroll with the UPN they know."""
+    sql = _sql(ctx)
+    ctx.examined = f"{_plural(len(sql.domains), 'domain')} of {_plural(sql.users, 'user')} in {sql.origin}"
+    for group in sql.domains:
+        if why := non_public_reason(group.key):
+            yield ctx.finding(
+                group.key,
+                f"{group.key} {why}: {_plural(group.count, 'user')} ({_names(group)}).",
+                users=group.count,
+                reason=why,
+                examples=_users(group),
+            )
+
+
+@check(
+    id="upn.unverified_suffix",
+    title="Users have UPN suffixes not verified in the tenant",
+    severity=Severity.HIGH,
+    needs={"sql"},
+    remediation="Verify the domain in the Microsoft 365 admin center (Settings > Domains > Add "
+    "domain, then the MS=ms… TXT record), or move the users to a verified suffix; then "
+    "list it in [site] verified_domains.",
+    references=(DOMAINS_DOC,),
+)
+def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """Users can only enroll once the domain of their UPN is verified in the tenant; a verified
+    root domain also covers its subdomains."""
+    sql = _sql(ctx)
+    verified = ctx.site.verified_domains
+    if not verified:
+        raise Skip("no [site] verified_domains in the configuration: list the tenant's verified domains")
+    ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {', '.join(verified)}"
+    for group in sql.domains:
+        if not non_public_reason(group.key) and not covered_by(group.key, verified):
+            yield ctx.finding(
+                group.key,
+                f"{group.key} is not verified in the tenant: "
+                f"{_plural(group.count, 'user')} ({_names(group)}).",
+                users=group.count,
+                examples=_users(group),
+            )
+
+
+@check(
+    id="upn.missing",
+    title="Users have no UPN",
+    severity=Severity.MEDIUM,
+    needs={"sql"},
+    remediation="Give each user a UPN in a verified domain (Set-ADUser -UserPrincipalName), then let "
+    "Active Directory User Discovery run again.",
+    references=(HYBRID_DOC,),
+)
+def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """A user without a UPN cannot be matched to a cloud identity and cannot enroll; the
+    documented query lumps them into one NULL row that is easy to overlook."""
+    sql = _sql(ctx)
+    ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}"
+    group = next((g for g in sql.issues if g.key == "missing"), None)
+    if group is not None:
+        have = "has" if group.count == 1 else "have"
+        yield ctx.finding(
+            "missing",
+            f"{_plural(group.count, 'user')} {have} no UPN: {_names(group)}.",
+            users=group.count,
+            examples=_users(group),
+        )
+
+
+@check(
+    id="upn.malformed",
+    title="Users have malformed UPNs",
+    severity=Severity.MEDIUM,
+    needs={"sql"},
+    remediation="Correct these UPNs in Active Directory (IdFix or Set-ADUser): one @, no spaces, only "
+    "letters, digits and ' . - _ ! # ^ ~ before the @, at most 113 characters.",
+    references=(HYBRID_DOC,),
+)
+def malformed(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """Directory synchronization rejects or rewrites these UPNs, and the documented query files
+    them under wrong suffixes (no @ gives the whole UPN; trailing spaces cut letters off)."""
+    sql = _sql(ctx)
+    ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}"
+    for group in sql.issues:
+        if group.key in upn.ISSUES:
+            yield ctx.finding(
+                group.key,
+                f"{_plural(group.count, 'UPN')} with {upn.ISSUES[group.key]}: {_names(group)}.",
+                users=group.count,
+                examples=_users(group),
+            )

@@ -1,0 +1,250 @@
+"""The sql source: the documented v_R_User query on the site database (or a CSV export of the view)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from getpass import getpass
+from pathlib import Path
+from typing import Any
+
+from scanner import upn
+from scanner.config import SqlConfig
+
+# The query from Microsoft's hybrid MDM walkthrough, character for character. Only the database
+# name (CM_EC1 in the document) is replaced by the configured one.
+DOC_QUERY = """SELECT UserPrincipalName,
+COUNT(*) AS NumOfOccurances FROM (SELECT RIGHT(User_Principal_Name0,
+LEN(User_Principal_Name0)-PATINDEX('%@%',
+User_Principal_Name0)) AS UserPrincipalName FROM CM_EC1.dbo.v_R_User)
+AS sub GROUP BY UserPrincipalName"""
+# Portable across SQL Server and the test database: no TOP, brackets or T-SQL-only functions.
+DETAIL_QUERY = "SELECT User_Name0, Unique_User_Name0, User_Principal_Name0 FROM CM_EC1.dbo.v_R_User"
+FETCH_ROWS = 20_000
+_DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,123}$")
+_WRITES = re.compile(
+    r"\b(insert|update|delete|merge|drop|alter|create|grant|revoke|exec|execute|into|"
+    r"truncate|declare|set)\b",
+    re.I,
+)
+
+
+class SqlSourceError(Exception):
+    """The site database could not be read; the message is one line without secrets."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SuffixCount:
+    suffix: str | None  # as the documented query returns it: quirks kept, NULL as None
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRef:
+    name: str  # DOMAIN\user when known, else the account name
+    upn: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserGroup:
+    key: str  # a domain (after the last @, lower case) or an issue code from scanner.upn
+    count: int
+    users: tuple[UserRef, ...]  # the first few, sorted by name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SqlEvidence:
+    origin: str  # "CM_EC1 on tcp:cm01,1433" or the CSV file
+    database: str
+    query: str  # the documented query exactly as it ran (or was emulated for a CSV)
+    inventory: tuple[SuffixCount, ...]
+    users: int  # rows in v_R_User
+    domains: tuple[UserGroup, ...] = ()
+    issues: tuple[UserGroup, ...] = ()  # "missing" plus the malformation classes
+    sample_users: int = 25
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Streams user rows into bounded groups: memory stays flat for a million users."""
+
+    limit: int
+    users: int = 0
+    groups: dict[str, dict[str, list[Any]]] = field(default_factory=lambda: {"domains": {}, "issues": {}})
+
+    def add(self, name: str, unique: str, value: str | None) -> None:
+        self.users += 1
+        ref = UserRef(name=unique or name, upn=value)
+        if value is None or upn.missing(value):
+            self._put("issues", "missing", ref)
+            return
+        for code in upn.issues(value):
+            self._put("issues", code, ref)
+        if dom := upn.domain(value) if "@" in value else "":
+            self._put("domains", dom, ref)
+
+    def _put(self, kind: str, key: str, ref: UserRef) -> None:
+        slot = self.groups[kind].setdefault(key, [0, []])
+        slot[0] += 1
+        if len(slot[1]) < self.limit:
+            slot[1].append(ref)
+
+    def section(self, kind: str) -> tuple[UserGroup, ...]:
+        return tuple(
+            UserGroup(key=k, count=n, users=tuple(sorted(refs, key=lambda r: r.name.lower())))
+            for k, (n, refs) in sorted(self.groups[kind].items())
+        )
+
+
+def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | None = None) -> SqlEvidence:
+    db = cfg.database or (f"CM_{site_code}" if site_code else "")
+    if cfg.csv:
+        path = Path(cfg.csv) if base is None or Path(cfg.csv).is_absolute() else base / cfg.csv
+        return from_csv(path, db or "CM_EC1", cfg.sample_users)
+    if not db:
+        raise SqlSourceError("no database: set [sql] database, or [site] code for the default CM_<code>")
+    if not _DB_NAME.match(db):
+        raise SqlSourceError(f"[sql] database {db!r} is not a plain database name")
+    conn_str, target, secret = connection_string(cfg, db)
+    try:
+        return _query(conn_str, target, db, cfg.sample_users, timeout)
+    except SqlSourceError as exc:
+        raise SqlSourceError(str(exc).replace(secret, "***") if secret else str(exc)) from None
+
+
+def connection_string(cfg: SqlConfig, db: str) -> tuple[str, str, str]:
+    """(connection string, what to call the server in messages, the password to scrub)."""
+    parts = _split(cfg.connection_string)
+    keys = {k.lower() for k, _ in parts}
+    if "database" not in keys:
+        parts.append(("Database", db))
+    if "encrypt" not in keys:
+        parts.append(("Encrypt", "yes"))  # Driver 18's default, made explicit for older drivers
+    if cfg.user:
+        parts.append(("UID", cfg.user))
+    secret = ""
+    if cfg.password_env:
+        secret = _password(cfg.password_env)
+        parts.append(("PWD", "{" + secret.replace("}", "}}") + "}"))
+    server = next((v for k, v in parts if k.lower() in ("server", "servername", "dsn")), "?")
+    port = next((v for k, v in parts if k.lower() == "port"), "")
+    target = f"{db} on {server}{',' + port if port else ''}"
+    return ";".join(f"{k}={v}" for k, v in parts), target, secret
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    """ODBC key=value pairs; values in braces may hold ';'."""
+    out = []
+    for m in re.finditer(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)", text):
+        out.append((m[1], m[2]))
+    return out
+
+
+def _password(env: str) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if sys.stdin.isatty():
+        return getpass(f"Password for the site database (environment variable {env} is not set): ")
+    raise SqlSourceError(f"environment variable {env} (named by [sql] password_env) is not set")
+
+
+def guard(statement: str) -> str:
+    """Refuse anything but one SELECT: the source is read-only by construction."""
+    body = re.sub(r"'(?:[^']|'')*'", "''", statement).strip().rstrip(";")
+    if not body.lower().startswith("select") or ";" in body or _WRITES.search(body):
+        raise SqlSourceError("refusing a statement that is not a single SELECT")
+    return statement
+
+
+def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> SqlEvidence:
+    import pyodbc  # imported here: scans without [sql] need no ODBC driver manager
+
+    doc = DOC_QUERY.replace("CM_EC1", db)
+    try:
+        with pyodbc.connect(conn_str, timeout=max(1, int(timeout)), autocommit=True, readonly=True) as cn:
+            cn.timeout = max(1, int(timeout))
+            rows = cn.execute(guard(doc)).fetchall()
+            inventory = tuple(SuffixCount(suffix=r[0], count=int(r[1])) for r in rows)
+            tally = _Tally(limit=limit)
+            cur = cn.execute(guard(DETAIL_QUERY.replace("CM_EC1", db)))
+            while batch := cur.fetchmany(FETCH_ROWS):
+                for r in batch:  # by position: drivers differ in the case of column names
+                    tally.add(r[0] or "", r[1] or "", r[2])
+    except pyodbc.Error as exc:
+        raise SqlSourceError(explain(exc, target, timeout)) from None
+    return SqlEvidence(
+        origin=target,
+        database=db,
+        query=doc,
+        inventory=inventory,
+        users=tally.users,
+        domains=tally.section("domains"),
+        issues=tally.section("issues"),
+        sample_users=limit,
+    )
+
+
+def explain(exc: Any, target: str, timeout: float) -> str:
+    state = exc.args[0] if exc.args else ""
+    text = " ".join(str(exc.args[-1] if exc.args else exc).split())
+    low = text.lower()
+    if state in ("28000", "28P01") or "password" in low or "login failed" in low:
+        why = "login failed: check [sql] user and the password in the environment variable"
+    elif state == "HYT00" or "timeout" in low:
+        why = f"no answer within {timeout:g} s"
+    elif state in ("08001", "08S01") or "unable to connect" in low or "could not connect" in low:
+        why = "cannot connect: check the server name, port and firewall"
+    elif ("does not exist" in low and "database" in low) or "cannot open database" in low:
+        why = "no such database: check [sql] database (default CM_<site code>)"
+    elif state in ("42S02", "42P01") or "invalid object name" in low or "does not exist" in low:
+        why = "dbo.v_R_User not found: is this the ConfigMgr site database, and may this account read it?"
+    elif state == "IM002" or "can't open lib" in low or "data source name not found" in low:
+        why = "ODBC driver not found: install it or fix Driver= in [sql] connection_string"
+    else:
+        why = "query failed"
+    return f"{target}: {why} ({state}: {text[:300]})"
+
+
+def from_csv(path: Path, db: str, limit: int) -> SqlEvidence:
+    """A v_R_User export: the same evidence, computed with the query's T-SQL semantics."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(_csv_rows(csv.reader(fh), path))
+    except OSError as exc:
+        raise SqlSourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    groups: dict[str | None, list[Any]] = {}
+    tally = _Tally(limit=limit)
+    for name, unique, value in rows:
+        suffix = upn.doc_suffix(value)
+        slot = groups.setdefault(upn.group_key(suffix), [suffix, 0])
+        slot[1] += 1
+        tally.add(name, unique, value)
+    inventory = tuple(SuffixCount(suffix=s, count=n) for s, n in groups.values())
+    return SqlEvidence(
+        origin=str(path),
+        database=db,
+        query=DOC_QUERY.replace("CM_EC1", db),
+        inventory=inventory,
+        users=tally.users,
+        domains=tally.section("domains"),
+        issues=tally.section("issues"),
+        sample_users=limit,
+    )
+
+
+def _csv_rows(reader: Iterable[list[str]], path: Path) -> Iterator[tuple[str, str, str | None]]:
+    header = [h.strip().lower() for h in next(iter(reader), [])]
+    if "user_principal_name0" not in header:
+        raise SqlSourceError(f"{path}: no User_Principal_Name0 column; export v_R_User with that column")
+    cols = [header.index(n) if n in header else None for n in ("user_name0", "unique_user_name0")]
+    at = header.index("user_principal_name0")
+    for row in reader:
+        name, unique = (row[i] if i is not None and i < len(row) else "" for i in cols)
+        value = row[at] if at < len(row) else ""
+        # SQL Server Management Studio writes NULL as the word NULL; an empty cell is ''.
+        yield name, unique, None if value == "NULL" else value

@@ -1,0 +1,71 @@
+"""Facts about UPN strings: the documented query's suffix expression, and what directory sync rejects."""
+
+from __future__ import annotations
+
+import re
+
+MAX_TOTAL, MAX_LOCAL, MAX_DOMAIN = 113, 64, 48
+# Directory synchronization accepts these in the part before "@" (Microsoft 365 "Prepare for
+# directory synchronization"); everything else, diacritics included, is rejected or mangled.
+_LOCAL_OK = re.compile(r"[A-Za-z0-9'.\-_!#^~]*")
+_DOMAIN_OK = re.compile(r"[A-Za-z0-9.\-]*")
+
+# Problem classes, as the noun phrase after "N UPNs with …".
+ISSUES = {
+    "no_at": "no @ (the documented query reports the whole UPN as its suffix)",
+    "multiple_at": "more than one @",
+    "empty_domain": "nothing after the @",
+    "spaces": "leading, trailing or inner spaces (each trailing space cuts a letter off the query's suffix)",
+    "invalid_characters": "characters directory synchronization does not accept",
+    "too_long": f"more than {MAX_TOTAL} characters, {MAX_LOCAL} before the @ or {MAX_DOMAIN} after it",
+    "bad_local_part": "an empty user part, or one that starts or ends with '.'",
+}
+
+
+def doc_suffix(upn: str | None) -> str | None:
+    """What RIGHT(u, LEN(u) - PATINDEX('%@%', u)) returns in T-SQL, quirks included.
+
+    LEN ignores trailing spaces (U+0020 only) but RIGHT counts them, so each trailing space cuts
+    one letter off the front of the suffix; no "@" gives the whole string; NULL stays NULL.
+    """
+    if upn is None:
+        return None
+    n = len(upn.rstrip(" ")) - (upn.find("@") + 1)
+    return upn[-n:] if n > 0 else ""
+
+
+def group_key(suffix: str | None) -> str | None:
+    """The GROUP BY key under SQL_Latin1_General_CP1_CI_AS: case-insensitive, trailing spaces ignored."""
+    return None if suffix is None else suffix.rstrip(" ").lower()
+
+
+def domain(upn: str) -> str:
+    """The domain a UPN asks the tenant to verify: after the last "@", trimmed, lower case."""
+    return upn.rpartition("@")[2].strip().lower()
+
+
+def missing(upn: str | None) -> bool:
+    return upn is None or not upn.strip()
+
+
+def issues(upn: str) -> list[str]:
+    """The malformation classes of a non-blank UPN, in ISSUES order."""
+    found = []
+    ats = upn.count("@")
+    local, _, dom = upn.strip().rpartition("@")
+    if ats == 0:
+        found.append("no_at")
+    elif ats > 1:
+        found.append("multiple_at")
+    if ats and not dom:
+        found.append("empty_domain")
+    if upn != upn.strip() or any(c.isspace() for c in upn.strip()):
+        found.append("spaces")
+    user_part = local.replace("@", "") if ats else upn.strip()
+    if not _LOCAL_OK.fullmatch(user_part) or not _DOMAIN_OK.fullmatch(dom if ats else ""):
+        found.append("invalid_characters")
+    if len(upn) > MAX_TOTAL or (ats and (len(local) > MAX_LOCAL or len(dom) > MAX_DOMAIN)):
+        found.append("too_long")
+    if ats and (not local or local.endswith(".") or local.startswith(".")):
+        found.append("bad_local_part")
+    return found

@@ -1,0 +1,80 @@
+"""The UPN checks on the v_R_User export shipped with the demo (the offline path)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from scanner.evidence import Evidence
+from scanner.model import Finding, SourceStatus, Status
+from scanner.sources.sql import SqlEvidence, from_csv
+from tests.conftest import SAMPLES, run_check
+
+VERIFIED = {"verified_domains": ["contoso.com"]}
+
+
+@pytest.fixture(scope="module")
+def sql() -> Evidence:
+    section = from_csv(SAMPLES / "v_R_User.csv", "CM_EC1", 25)
+    return Evidence(
+        tool_version="t",
+        collected_at=datetime(2026, 11, 25, tzinfo=UTC),
+        sources=(SourceStatus(name="sql", status="ok"),),
+        sql=section,
+    )
+
+
+def by_target(check_id: str, ev: Evidence, site: dict[str, Any] | None = None) -> dict[str, Finding]:
+    return {f.target: f for f in run_check(check_id, ev, site=site).findings}
+
+
+def test_inventory_is_the_documented_query_with_its_quirks(sql: Evidence) -> None:
+    found = by_target("upn.suffix_inventory", sql, site=VERIFIED)
+    counts = {t: f.evidence["users"] for t, f in found.items()}
+    assert counts["suffix:contoso.com"] == 30  # Contoso.COM grouped in, case-insensitively
+    assert counts["suffix:NULL"] == 2 and counts["suffix:"] == 2  # NULLs together; '' and 'john@'
+    assert counts["suffix:jsmith"] == 1 and counts["suffix:ontoso.com "] == 1
+    assert counts["suffix:y@contoso.com"] == 1
+    assert found["suffix:corp.contoso.local"].evidence["routable"] == "no"
+    assert found["suffix:eu.contoso.com"].evidence["verified"] == "yes"
+    assert found["suffix:fabrikam.com"].evidence["verified"] == "no"
+    assert sum(counts.values()) == 48
+
+
+def test_non_routable_suffixes_name_users(sql: Evidence) -> None:
+    found = by_target("upn.non_routable_suffix", sql)
+    assert set(found) == {"corp.contoso.local", "contoso"}
+    local = found["corp.contoso.local"]
+    assert local.evidence["users"] == 4 and "RFC 6762" in local.message
+    assert "CORP\\annlee" in local.message
+
+
+def test_unverified_suffixes_need_the_tenant_list(sql: Evidence) -> None:
+    assert run_check("upn.unverified_suffix", sql).status is Status.SKIPPED
+    found = by_target("upn.unverified_suffix", sql, site=VERIFIED)
+    assert set(found) == {"fabrikam.com"}  # eu.contoso.com is covered by contoso.com
+
+
+def test_missing_and_malformed(sql: Evidence) -> None:
+    [missing] = run_check("upn.missing", sql).findings
+    assert missing.evidence["users"] == 3 and "CONTOSO\\kiosk01" in missing.message
+    found = by_target("upn.malformed", sql)
+    assert set(found) == {
+        "no_at",
+        "multiple_at",
+        "empty_domain",
+        "spaces",
+        "invalid_characters",
+        "too_long",
+        "bad_local_part",
+    }
+    assert found["invalid_characters"].evidence["users"] == 3
+
+
+def test_sample_size_bounds_named_users_but_not_counts(sql: Evidence) -> None:
+    small = from_csv(SAMPLES / "v_R_User.csv", "CM_EC1", 2)
+    contoso = next(g for g in small.domains if g.key == "contoso.com")
+    assert contoso.count == 32 and len(contoso.users) == 2
+    assert isinstance(sql.sql, SqlEvidence) and len(sql.sql.domains[0].users) <= 25

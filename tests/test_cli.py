@@ -1,0 +1,165 @@
+"""The command line as a user drives it: exit codes, files written, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from scanner import config
+from scanner.cli import app
+from tests.conftest import SAMPLES
+
+REPORT_FILES = {"report.html", "report.md", "result.json", "evidence.json", "findings.csv", "junit.xml"}
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
+
+
+def one_line_error(r: Result, *needles: str) -> None:
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("mdm-preflight: error: "), r.stderr
+    assert "Traceback" not in r.output
+    for n in needles:
+        assert n in lines[0]
+
+
+def make_config(tmp_path: Path, logs: str | Path, extra: str = "") -> Path:
+    path = tmp_path / "mdm-preflight.toml"
+    path.write_text(f"[site]\ncompany = 'Contoso'\n[logs]\npaths = ['{logs}']\n{extra}", encoding="utf-8")
+    return path
+
+
+def test_demo_writes_every_report_and_exits_1_on_planted_problems(tmp_path: Path) -> None:
+    r = cli("demo", "-o", tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    assert {p.name for p in (tmp_path / "out").iterdir()} == REPORT_FILES
+    assert "logs.cloudusersync_stale" in r.stdout and "Problems found" in r.stdout
+    assert "fix:" in r.stdout
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    statuses = {x["check"]["id"]: x["status"] for x in data["results"]}
+    assert statuses == dict.fromkeys(statuses, "fail")
+    accepted = [f for x in data["results"] for f in x["findings"] if f["accepted"]]
+    assert accepted and all(f["target"].startswith("SMS_CLOUDCONNECTION.log:") for f in accepted)
+
+
+def test_scan_healthy_logs_is_clean(tmp_path: Path) -> None:
+    extra = "[checks.'logs.cloudusersync_stale']\nrelative_to = 'newest'\n"
+    cfg = make_config(tmp_path, SAMPLES / "healthy", extra)
+    r = cli("scan", "-c", cfg, "-o", tmp_path / "out", "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert "No open findings" in r.stdout
+
+
+def test_fail_on_threshold_and_never(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, SAMPLES / "broken")
+    assert cli("scan", "-c", cfg, "-o", tmp_path / "o", "-f", "json", "--fail-on", "critical").exit_code == 0
+    assert cli("scan", "-c", cfg, "-o", tmp_path / "o", "-f", "json", "--fail-on", "never").exit_code == 0
+    assert cli("scan", "-c", cfg, "-o", tmp_path / "o", "-f", "json").exit_code == 1
+    one_line_error(cli("scan", "-c", cfg, "--fail-on", "severe"), "--fail-on", "severe")
+
+
+def test_incomplete_scan_exits_3(tmp_path: Path) -> None:
+    extra = "[checks.'logs.cloudusersync_stale']\nrelative_to = 'newest'\n"
+    cfg = make_config(tmp_path, SAMPLES / "healthy", extra)
+    text = cfg.read_text(encoding="utf-8").replace("paths = [", f"paths = ['{tmp_path / 'gone'}', ")
+    cfg.write_text(text, encoding="utf-8")
+    r = cli("scan", "-c", cfg, "-o", tmp_path / "out", "-f", "json")
+    assert r.exit_code == 3, r.output
+    assert "no such file or folder" in r.stdout
+
+
+def test_only_and_skip_select_checks(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, SAMPLES / "broken")
+    r = cli(
+        "scan", "-c", cfg, "-o", tmp_path / "out", "-f", "json", "--only", "logs.*", "--skip", "logs.errors"
+    )
+    ids = {x["check"]["id"] for x in json.loads((tmp_path / "out" / "result.json").read_text())["results"]}
+    assert r.exit_code == 1 and "logs.errors" not in ids and len(ids) == 3
+    one_line_error(cli("scan", "-c", cfg, "--only", "logs.eror"), "no check matches 'logs.eror'")
+
+
+def test_saved_evidence_is_re_evaluated_without_touching_the_logs(tmp_path: Path) -> None:
+    logs = tmp_path / "copy"
+    shutil.copytree(SAMPLES / "broken", logs)
+    cfg = make_config(tmp_path, logs)
+    assert cli("collect", "-c", cfg, "-o", tmp_path / "evidence.json").exit_code == 0
+    direct = cli("scan", "-c", cfg, "-o", tmp_path / "a", "-f", "json")
+    shutil.rmtree(logs)  # the evidence must be enough
+    again = cli(
+        "scan", "--evidence", tmp_path / "evidence.json", "-c", cfg, "-o", tmp_path / "b", "-f", "json"
+    )
+    assert direct.exit_code == again.exit_code == 1
+
+    def findings(folder: str) -> list[tuple[str, str]]:
+        data = json.loads((tmp_path / folder / "result.json").read_text(encoding="utf-8"))
+        return sorted((f["check_id"], f["fingerprint"]) for x in data["results"] for f in x["findings"])
+
+    assert findings("a") == findings("b") and findings("a")
+
+
+def test_report_re_renders_a_saved_result(tmp_path: Path) -> None:
+    cli("demo", "-o", tmp_path / "scan", "-f", "json")
+    r = cli("report", tmp_path / "scan" / "result.json", "-f", "md,html", "-o", tmp_path / "again")
+    assert r.exit_code == 0, r.output
+    assert "logs.sitecomp_connector" in (tmp_path / "again" / "report.md").read_text(encoding="utf-8")
+    assert (tmp_path / "again" / "report.html").stat().st_size > 1000
+
+
+def test_checks_explain_and_init(tmp_path: Path) -> None:
+    r = cli("checks", "--json")
+    assert r.exit_code == 0 and {c["id"] for c in json.loads(r.stdout)} >= {"logs.errors"}
+    r = cli("explain", "logs.cloudusersync_stale")
+    assert r.exit_code == 0 and "max_age_hours = 24.0" in r.stdout and "Remediation" in r.stdout
+    one_line_error(cli("explain", "logs.nope"), "no check matches")
+    target = tmp_path / "new.toml"
+    assert cli("init", "-o", target).exit_code == 0
+    assert config.load(target).logs is not None
+    one_line_error(cli("init", "-o", target), "exists")
+
+
+def test_logs_command_summary_and_json() -> None:
+    r = cli("logs", SAMPLES / "broken", "--limit", "2")
+    assert r.exit_code == 0, r.output
+    assert "Cloudusersync.log" in r.stdout and "dmpdownloader.log" in r.stdout
+    data = json.loads(cli("logs", SAMPLES / "broken" / "Sitecomp.log", "--json").stdout)
+    assert data["logs"][0]["name"] == "Sitecomp.log" and data["components"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["logs", "/nonexistent/Sitecomp.log"], ["/nonexistent/Sitecomp.log", "no such file or folder"]),
+        (["scan", "-c", "/nonexistent.toml"], ["no such config file", "mdm-preflight init"]),
+        (["report", "/nonexistent.json"], ["no such result file"]),
+        (["scan", "-c", "{cfg}", "-f", "pdf"], ["unknown report format 'pdf'"]),
+        (["scan", "-c", "{cfg}", "--since", "lately"], ["--since", "not a time window"]),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needles: list[str]) -> None:
+    cfg = make_config(tmp_path, SAMPLES / "broken")
+    one_line_error(cli(*[a.replace("{cfg}", str(cfg)) for a in args]), *needles)
+
+
+def test_config_typo_and_binary_log_and_newer_evidence(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[logs]\npath = ['x']\n", encoding="utf-8")
+    one_line_error(cli("scan", "-c", bad), "bad.toml", "logs.path", "did you mean 'paths'")
+    binary = tmp_path / "x.log"
+    binary.write_bytes(bytes(range(256)) * 100)
+    one_line_error(cli("logs", binary), "binary file")
+    newer = tmp_path / "e.json"
+    newer.write_text('{"schema_version": 99, "collected_at": "2026-01-01T00:00:00+00:00"}', encoding="utf-8")
+    one_line_error(cli("scan", "--evidence", newer, "-o", tmp_path / "o"), "newer mdm-preflight")
+    assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+def test_config_from_environment_variable(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, SAMPLES / "broken")
+    r = cli("scan", "-o", tmp_path / "o", "-f", "json", env={"MDM_PREFLIGHT_CONFIG": str(cfg)})
+    assert r.exit_code == 1, r.output
