@@ -41,8 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Prerequisite and health scanner for hybrid MDM (Configuration Manager + Intune).",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Redirected output (a scheduled task's log) gets a fixed, generous width instead of 80 columns.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 
 class UsageError(Exception):

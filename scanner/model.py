@@ -109,7 +109,7 @@ class SourceStatus:
     """Provenance of one evidence section."""
 
     name: str
-    status: str  # ok | error | not_configured | not_needed
+    status: str  # ok | partial (some inputs unreadable) | error | not_configured
     target: str = ""  # server, files or folder it read
     started: datetime | None = None
     duration: float = 0.0
@@ -158,6 +158,6 @@ class ScanResult:
         """A check errored or a configured source failed: the scan could not see everything."""
         return (
             any(r.status is Status.ERROR for r in self.results)
-            or any(s.status == "error" for s in self.sources)
+            or any(s.status in ("error", "partial") for s in self.sources)
             or bool(self.warnings)
         )

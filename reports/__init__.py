@@ -1,0 +1,47 @@
+"""Report formats: each renders a ScanResult to one file's text; write_reports saves them atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from reports.csvfmt import render_csv
+from reports.html import render_html
+from reports.junit import render_junit
+from reports.markdown import render_markdown
+from scanner.files import write_atomic
+from scanner.model import ScanResult
+from scanner.store import dump_result
+
+
+class Format(NamedTuple):
+    filename: str
+    render: Callable[[ScanResult], str]
+
+
+# Format name (as given to -f) -> file and renderer; a new format is one more line here.
+FORMATS: dict[str, Format] = {
+    "html": Format("report.html", render_html),
+    "md": Format("report.md", render_markdown),
+    "json": Format("result.json", dump_result),
+    "csv": Format("findings.csv", render_csv),
+    "junit": Format("junit.xml", render_junit),
+}
+
+
+def render(result: ScanResult, fmt: str) -> str:
+    return _format(fmt).render(result)
+
+
+def write_reports(result: ScanResult, formats: list[str], outdir: Path) -> list[Path]:
+    """Each file is complete or absent; unknown names are refused before anything is written."""
+    chosen = [_format(f) for f in dict.fromkeys(formats)]
+    return [write_atomic(outdir / f.filename, f.render(result)) for f in chosen]
+
+
+def _format(fmt: str) -> Format:
+    try:
+        return FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown report format {fmt!r}; use some of {', '.join(FORMATS)}") from None

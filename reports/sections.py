@@ -1,0 +1,188 @@
+"""Checks as the reports show them: one view per check, grouped into sections per area, urgent first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from reports.text import printable, seconds, value
+from scanner.model import CheckResult, Finding, Severity, Status
+
+AREA_TITLES = {
+    "logs": "ConfigMgr logs",
+    "upn": "UPN suffixes",
+    "directory": "Active Directory",
+    "dns": "Public DNS",
+    "adfs": "AD FS",
+    "sync": "Directory synchronization",
+}
+# Display order and labels. "accepted" is a failed check whose every finding is accepted: it must
+# not read as a failure, but it is not a pass either.
+STATES = {"fail": "Failed", "accepted": "Accepted", "error": "Errors", "skipped": "Skipped", "pass": "Passed"}
+_AS_COUNTED = {
+    "fail": "failed",
+    "accepted": "accepted",
+    "error": "errored",
+    "skipped": "skipped",
+    "pass": "passed",
+}
+_ORDER = {state: i for i, state in enumerate(STATES)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Count:
+    key: str  # a state or severity value; templates use it as a CSS class
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    text: str
+    href: str  # empty unless the reference is an https:// URL: anything else is shown as plain text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingRow:
+    severity: str
+    target: str
+    message: str
+    evidence: tuple[tuple[str, str], ...]  # key, value as text
+    accepted: bool = False
+    reason: str = ""
+    owner: str = ""
+    expires: str = ""
+
+    @property
+    def evidence_text(self) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in self.evidence)
+
+    @property
+    def status_text(self) -> str:
+        if not self.accepted:
+            return "open"
+        extra = ", ".join(x for x in (self.owner, f"expires {self.expires}" if self.expires else "") if x)
+        return f"accepted: {self.reason}" + (f" ({extra})" if extra else "")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckView:
+    id: str
+    title: str
+    area: str
+    severity: str  # the check's default severity
+    state: str  # a key of STATES
+    description: str
+    remediation: str
+    references: tuple[Link, ...]
+    reason: str  # why it errored or was skipped
+    examined: str
+    duration: str
+    findings: tuple[FindingRow, ...]  # the rows shown, open ones first
+    hidden: int  # findings left out by the cap
+    open: int
+    accepted: int
+    worst: str  # worst open severity, empty when none is open
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    area: str
+    title: str
+    anchor: str
+    problems: tuple[CheckView, ...]  # failed or accepted: shown as cards
+    unresolved: tuple[CheckView, ...]  # errored or skipped, with reasons
+    passed: tuple[CheckView, ...]
+    counts: tuple[Count, ...]  # non-zero states only, labelled to follow a number ("2 failed")
+
+
+def check_view(r: CheckResult, cap: int | None) -> CheckView:
+    """`cap` limits the finding rows shown; None shows them all."""
+    rows = [_row(f) for f in sorted(r.findings, key=_finding_order)]
+    shown = rows if cap is None else rows[:cap]
+    opened = r.open_findings
+    worst = max((f.severity for f in opened), key=lambda s: s.rank, default=None)
+    return CheckView(
+        id=r.check.id,
+        title=r.check.title,
+        area=r.check.area,
+        severity=r.check.severity.value,
+        state="accepted" if r.status is Status.FAIL and not opened else r.status.value,
+        description=r.check.description,
+        remediation=r.check.remediation,
+        references=tuple(_link(ref) for ref in r.check.references),
+        reason=r.reason,
+        examined=r.examined,
+        duration=seconds(r.duration),
+        findings=tuple(shown),
+        hidden=len(rows) - len(shown),
+        open=len(opened),
+        accepted=len(r.findings) - len(opened),
+        worst=worst.value if worst else "",
+    )
+
+
+def sections(checks: Iterable[CheckView]) -> tuple[Section, ...]:
+    """One section per area, the most urgent area first, the most urgent check first within it."""
+    by_area: dict[str, list[CheckView]] = {}
+    for c in checks:
+        by_area.setdefault(c.area, []).append(c)
+    built = [_section(area, sorted(group, key=_check_order)) for area, group in by_area.items()]
+    return tuple(sorted(built, key=_section_order))
+
+
+def count(checks: Iterable[CheckView], state: str) -> int:
+    return sum(1 for c in checks if c.state == state)
+
+
+def _section(area: str, checks: list[CheckView]) -> Section:
+    return Section(
+        area=area,
+        title=AREA_TITLES.get(area) or area.replace("_", " ").replace("-", " ").title(),
+        anchor="area-" + (re.sub(r"[^a-z0-9]+", "-", area.lower()).strip("-") or "other"),
+        problems=tuple(c for c in checks if c.state in ("fail", "accepted")),
+        unresolved=tuple(c for c in checks if c.state in ("error", "skipped")),
+        passed=tuple(c for c in checks if c.state == "pass"),
+        counts=tuple(Count(key=s, label=_AS_COUNTED[s], count=n) for s in STATES if (n := count(checks, s))),
+    )
+
+
+def _finding_order(f: Finding) -> tuple[bool, int, str]:
+    # Open findings before accepted ones, so a cap never hides an open finding behind accepted ones.
+    return f.accepted is not None, -f.severity.rank, f.target
+
+
+def _check_order(c: CheckView) -> tuple[int, int, int, str]:
+    return _ORDER[c.state], -_rank(c.worst), -_rank(c.severity), c.id
+
+
+def _section_order(s: Section) -> tuple[int, int, str]:
+    checks = s.problems + s.unresolved + s.passed
+    return min(_ORDER[c.state] for c in checks), -max(_rank(c.worst) for c in checks), s.title
+
+
+def _rank(severity: str) -> int:
+    return Severity(severity).rank if severity else 0
+
+
+def _row(f: Finding) -> FindingRow:
+    acc = f.accepted
+    return FindingRow(
+        severity=f.severity.value,
+        target=f.target,
+        message=f.message,
+        evidence=tuple((str(k), value(v, sep="\n")) for k, v in f.evidence.items()),  # a list: a line each
+        accepted=acc is not None,
+        reason=acc.reason if acc else "",
+        owner=acc.owner if acc else "",
+        expires=acc.expires if acc else "",
+    )
+
+
+def _link(ref: str) -> Link:
+    # Only https links are clickable: a "javascript:" or "file:" reference from a plugin stays text.
+    if not ref.startswith("https://"):
+        return Link(text=ref, href="")
+    return Link(text=ref, href=quote(printable(ref).strip(), safe=":/?#@!$&'*+,;=%~"))
