@@ -56,8 +56,7 @@ OTHER_COMPONENTS = (
 )
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Planted per-user problems (broken Cloudusersync pair).
 HOSTILE_UPN = "=cmd|' /C calc'!A0@contoso.com"
@@ -69,10 +68,7 @@ SYNC_ERROR = (
     "ERROR: Failed to sync users with exception: System.Net.WebException: "
     "The remote server returned an error: (401) Unauthorized."
 )
-INSTALL_ERROR = (
-    "Failed to install component SMS_CLOUD_USERSYNC: "
-    "the service failed to start (0x8007041D)."
-)
+INSTALL_ERROR = "Failed to install component SMS_CLOUD_USERSYNC: the service failed to start (0x8007041D)."
 
 
 # --------------------------------------------------------------------------
@@ -121,8 +117,10 @@ def to_utc(local: datetime) -> datetime:
 def gmtdate(local: datetime) -> str:
     """STATMSG GMTDATE, e.g. ``Tue Nov 10 19:21:04.123 2026`` (UTC)."""
     u = to_utc(local)
-    return (f"{WEEKDAYS[u.weekday()]} {MONTHS[u.month - 1]} {u.day:02d} "
-            f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d} {u.year}")
+    return (
+        f"{WEEKDAYS[u.weekday()]} {MONTHS[u.month - 1]} {u.day:02d} "
+        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d} {u.year}"
+    )
 
 
 def fmt_local(t: datetime, ms: bool = True) -> str:
@@ -142,8 +140,10 @@ def sms_line(msg: str, comp: str, t: datetime, thread: int) -> str:
         raise ValueError("SMS-format messages are single-line")
     if t.microsecond % 1000:
         raise ValueError("SMS timestamps have millisecond resolution")
-    ts = (f"{t.month:02d}-{t.day:02d}-{t.year:04d} {t.hour:02d}:{t.minute:02d}:"
-          f"{t.second:02d}.{t.microsecond // 1000:03d}+{BIAS}")
+    ts = (
+        f"{t.month:02d}-{t.day:02d}-{t.year:04d} {t.hour:02d}:{t.minute:02d}:"
+        f"{t.second:02d}.{t.microsecond // 1000:03d}+{BIAS}"
+    )
     return f"{msg}  $$<{comp}><{ts}><thread={thread} (0x{thread:X})>"
 
 
@@ -180,21 +180,29 @@ def cycle_records(c: SyncCycle, rng: Rng) -> list[Rec]:
             ok_add += 1
         else:
             out.append((clk.tick(250, 900), f"Failed to add user {upn}; reason UserNotFound"))
-    out.append((clk.tick(200, 700) if c.adds else clk.tick(15, 60),
-                f"Total received users to add from SCCM = {len(c.adds)}, "
-                f"Total Successfully added users to Cloud = {ok_add}"))
-    out.append((clk.tick(5, 30),
-                f"Total received users from SCCM to be removed from cloud = {len(c.removes)}"))
+    out.append(
+        (
+            clk.tick(200, 700) if c.adds else clk.tick(15, 60),
+            f"Total received users to add from SCCM = {len(c.adds)}, "
+            f"Total Successfully added users to Cloud = {ok_add}",
+        )
+    )
+    out.append(
+        (clk.tick(5, 30), f"Total received users from SCCM to be removed from cloud = {len(c.removes)}")
+    )
     ok_rem = 0
     for upn, ok in c.removes:
         if ok:
             ok_rem += 1
         else:
             out.append((clk.tick(250, 900), f"Failed to remove user {upn}; reason UserNotFound"))
-    out.append((clk.tick(150, 600) if c.removes else clk.tick(3, 20),
-                f"Successfully removed users from cloud {ok_rem}"))
-    out.append((clk.tick(2, 12),
-                f"UserDeltaSync:- Users Added = {ok_add}, Users Removed = {ok_rem}"))
+    out.append(
+        (
+            clk.tick(150, 600) if c.removes else clk.tick(3, 20),
+            f"Successfully removed users from cloud {ok_rem}",
+        )
+    )
+    out.append((clk.tick(2, 12), f"UserDeltaSync:- Users Added = {ok_add}, Users Removed = {ok_rem}"))
     return out
 
 
@@ -221,8 +229,7 @@ def healthy_cloudusersync() -> tuple[list[Rec], list[SyncCycle]]:
     cycles = []
     recs: list[Rec] = []
     for i, s in enumerate(starts):
-        c = SyncCycle(s, [(u, True) for u in adds.get(i, [])],
-                      [(u, True) for u in removes.get(i, [])])
+        c = SyncCycle(s, [(u, True) for u in adds.get(i, [])], [(u, True) for u in removes.get(i, [])])
         cycles.append(c)
         recs.extend(cycle_records(c, rng))
     return recs, cycles
@@ -250,8 +257,7 @@ def broken_cloudusersync() -> tuple[list[Rec], list[SyncCycle]]:
         at(23, 13, 20): ([("tom.rivera@contoso.com", True), ("uma.patel@contoso.com", True)], []),
         at(23, 16, 15): ([(HOSTILE_UPN, False), ("ruth.cole@contoso.com", True)], []),
         at(23, 19, 50): ([], [("victor.hale@contoso.com", True)]),
-        at(24, 4, 30): ([(USER_BOB, False), ("erin.kim@contoso.com", True),
-                         (USER_CHEN, False)], []),
+        at(24, 4, 30): ([(USER_BOB, False), ("erin.kim@contoso.com", True), (USER_CHEN, False)], []),
         at(24, 5, 5): ([], [(USER_DAVE, False)]),
         at(24, 5, 35): ([(USER_ANN, False)], []),
     }
@@ -288,9 +294,11 @@ SITECOMP_THREAD = 4888
 
 def statmsg(msg_id: int, sev: str, t: datetime, comp_name: str) -> str:
     istr = " ".join(f'ISTR{i}=""' for i in range(2, 10))
-    return (f'STATMSG: ID={msg_id} SEV={sev} LEV=M SOURCE="SMS Server" '
-            f'COMP="{SITECOMP_COMP}" SYS={SERVER} SITE={SITE} PID=2168 TID={SITECOMP_THREAD} '
-            f'GMTDATE={gmtdate(t)} ISTR0="{comp_name}" ISTR1="{SERVER}" {istr} NUMATTRS=0')
+    return (
+        f'STATMSG: ID={msg_id} SEV={sev} LEV=M SOURCE="SMS Server" '
+        f'COMP="{SITECOMP_COMP}" SYS={SERVER} SITE={SITE} PID=2168 TID={SITECOMP_THREAD} '
+        f'GMTDATE={gmtdate(t)} ISTR0="{comp_name}" ISTR1="{SERVER}" {istr} NUMATTRS=0'
+    )
 
 
 class Sitecomp:
@@ -305,23 +313,32 @@ class Sitecomp:
 
     def read_site_control(self, changed: bool) -> None:
         self.log("Reading the site control file...", 5, 30)
-        self.log("SQL>>>>> select ItemName, ItemType, SiteCode, SiteServer from SC_SysResUse "
-                 f"where SiteCode = '{SITE}' order by ItemName~", 10, 60)
+        self.log(
+            "SQL>>>>> select ItemName, ItemType, SiteCode, SiteServer from SC_SysResUse "
+            f"where SiteCode = '{SITE}' order by ItemName~",
+            10,
+            60,
+        )
         self.log("SQL>>>>> Done.", 20, 140)
         if changed:
-            self.log("Site Control File has changed since last parsing; "
-                     "re-evaluating the component list.")
+            self.log("Site Control File has changed since last parsing; re-evaluating the component list.")
         else:
             self.log("No changes detected in the site control file.")
 
     def check_begin(self, roles: bool) -> None:
         self.log(f"Site Component Manager is checking the site system \\\\{SERVER}...", 5, 50)
         if roles:
-            self.log(f"Site system {SERVER} hosts the following roles: SMS Site Server, "
-                     "SMS SQL Server, SMS Provider, SMS Management Point, "
-                     "SMS Distribution Point, SMS Service Connection Point.")
-            self.log(f"SQL Server failover partner for database CM_{SITE} is not configured; "
-                     "site database connections use the primary instance only.", 10, 90)
+            self.log(
+                f"Site system {SERVER} hosts the following roles: SMS Site Server, "
+                "SMS SQL Server, SMS Provider, SMS Management Point, "
+                "SMS Distribution Point, SMS Service Connection Point."
+            )
+            self.log(
+                f"SQL Server failover partner for database CM_{SITE} is not configured; "
+                "site database connections use the primary instance only.",
+                10,
+                90,
+            )
 
     def already_installed(self, comps: Iterable[str]) -> None:
         for c in comps:
@@ -330,13 +347,15 @@ class Sitecomp:
     def install(self, comp: str, ok: bool) -> None:
         self.log(f"Installing component {comp}...", 30, 400)
         self.log("Installing the component as a thread of SMS_EXECUTIVE...", 5, 40)
-        self.log(f'Executing "{INSTALL_DIR}\\bin\\x64\\rolesetup.exe" /install '
-                 f"/siteserver:{SERVER} {comp} 0", 10, 80)
+        self.log(
+            f'Executing "{INSTALL_DIR}\\bin\\x64\\rolesetup.exe" /install /siteserver:{SERVER} {comp} 0',
+            10,
+            80,
+        )
         self.log(f"Registering component {comp} with SMS_EXECUTIVE...", 2500, 9000)
         if ok:
             self.log(f"Starting the component {comp}...", 10, 60)
-            self.log(f"Installation and configuration of component {comp} succeeded.",
-                     800, 3000)
+            self.log(f"Installation and configuration of component {comp} succeeded.", 800, 3000)
             t = self.clk.tick(2, 15)
             self.recs.append((t, statmsg(1015, "I", t, comp)))
         else:
@@ -347,12 +366,15 @@ class Sitecomp:
             self.recs.append((t, statmsg(1016, "E", t, comp)))
 
     def check_end(self) -> None:
-        self.log(f"Site Component Manager is finished checking the site system \\\\{SERVER}.",
-                 20, 200)
+        self.log(f"Site Component Manager is finished checking the site system \\\\{SERVER}.", 20, 200)
 
     def wait(self) -> None:
-        self.log(f'Waiting for changes to the "{INSTALL_DIR}\\inboxes\\sitecomp.box" directory, '
-                 "updates will be polled every 3600 seconds...", 5, 40)
+        self.log(
+            f'Waiting for changes to the "{INSTALL_DIR}\\inboxes\\sitecomp.box" directory, '
+            "updates will be polled every 3600 seconds...",
+            5,
+            40,
+        )
 
     def next_poll(self, after: datetime) -> None:
         self.clk.jump_to(after + self.clk.rng.ms(0, 1500))
@@ -364,15 +386,16 @@ def healthy_sitecomp() -> list[Rec]:
     s.read_site_control(changed=True)
     s.check_begin(roles=True)
     s.already_installed(OTHER_COMPONENTS[:-1])
-    s.log(f"Warning: component SMS_WSUS_CONTROL_MANAGER on {SERVER} has not reported a "
-          "heartbeat yet; its status will be checked again in the next polling cycle.")
+    s.log(
+        f"Warning: component SMS_WSUS_CONTROL_MANAGER on {SERVER} has not reported a "
+        "heartbeat yet; its status will be checked again in the next polling cycle."
+    )
     for c in SCP_COMPONENTS:
         s.log(f"Component {c} flagged for installation.", 2, 15)
     for c in SCP_COMPONENTS:
         s.install(c, ok=True)
     s.check_end()
-    s.log(f"Updating the installation status of {len(SCP_COMPONENTS)} component(s) "
-          "in the site control file.")
+    s.log(f"Updating the installation status of {len(SCP_COMPONENTS)} component(s) in the site control file.")
     s.wait()
     first = s.recs[0][0]
     for hour in range(1, 13):
@@ -381,8 +404,9 @@ def healthy_sitecomp() -> list[Rec]:
         s.read_site_control(changed=False)
         s.check_begin(roles=hour == 1)
         if hour == 1:
-            s.log(f"Component SMS_WSUS_CONTROL_MANAGER on {SERVER} reported a heartbeat; "
-                  "status is now Running.")
+            s.log(
+                f"Component SMS_WSUS_CONTROL_MANAGER on {SERVER} reported a heartbeat; status is now Running."
+            )
         s.log(f"No changes detected for the components on {SERVER}.", 50, 400)
         s.check_end()
         s.wait()
@@ -400,25 +424,29 @@ def broken_sitecomp() -> list[Rec]:
     s.already_installed(OTHER_COMPONENTS)
     for c in SCP_COMPONENTS:
         s.log(f"Component {c} flagged for installation.", 2, 15)
-    postponed = ("Installation of component SMS_DMP_UPLOADER is postponed until the next "
-                 "polling cycle; a previous deinstallation of this component is still pending.")
+    postponed = (
+        "Installation of component SMS_DMP_UPLOADER is postponed until the next "
+        "polling cycle; a previous deinstallation of this component is still pending."
+    )
     s.log(postponed)
     s.install("SMS_DMP_DOWNLOADER", ok=True)
     s.install("SMS_CLOUD_USERSYNC", ok=False)
     s.install("SMS_SERVICE_CONNECTOR", ok=True)
     s.install("SMS_OUTGOING_CONTENT_MANAGER", ok=True)
-    s.log(f"Error: Failed to query the service status of component SMS_NOTIFICATION_SERVER "
-          f"on {SERVER}; win32 error = 1060.")
+    s.log(
+        f"Error: Failed to query the service status of component SMS_NOTIFICATION_SERVER "
+        f"on {SERVER}; win32 error = 1060."
+    )
     s.check_end()
     s.wait()
     first = s.recs[0][0]
     other_errors = {
         1: f"ERROR: Cannot read the registry key HKLM\\SOFTWARE\\Microsoft\\SMS\\Components"
-           f"\\SMS_WSUS_CONTROL_MANAGER on {SERVER}; error = 5.",
+        f"\\SMS_WSUS_CONTROL_MANAGER on {SERVER}; error = 5.",
         3: f"Error: Failed to query the service status of component SMS_NOTIFICATION_SERVER "
-           f"on {SERVER}; win32 error = 1060.",
+        f"on {SERVER}; win32 error = 1060.",
         4: "Warning: component SMS_STATE_SYSTEM did not respond to a stop request within "
-           "60 seconds; it will be restarted by SMS_EXECUTIVE.",
+        "60 seconds; it will be restarted by SMS_EXECUTIVE.",
     }
     for hour in range(1, 5):
         s.next_poll(first + timedelta(hours=hour, seconds=20 * hour))
@@ -468,8 +496,13 @@ def ccm_date(t: datetime, short_days: bool) -> str:
 
 def ccm_attrs(r: CcmRec, comp: str, rng: Rng, short_days: bool) -> str:
     a = {
-        "time": ccm_time(r, rng), "date": ccm_date(r.t, short_days), "component": comp,
-        "context": "", "type": str(r.typ), "thread": str(r.thread), "file": r.file,
+        "time": ccm_time(r, rng),
+        "date": ccm_date(r.t, short_days),
+        "component": comp,
+        "context": "",
+        "type": str(r.typ),
+        "thread": str(r.thread),
+        "file": r.file,
     }
     if r.style == "normal":
         keys = ["time", "date", "component", "context", "type", "thread", "file"]
@@ -483,8 +516,9 @@ def ccm_attrs(r: CcmRec, comp: str, rng: Rng, short_days: bool) -> str:
     return " ".join(f'{k}="{a[k]}"' for k in keys)
 
 
-def ccm_text(recs: list[CcmRec], comp: str, seed: int, short_days: bool = False,
-             head_fragment: str | None = None) -> str:
+def ccm_text(
+    recs: list[CcmRec], comp: str, seed: int, short_days: bool = False, head_fragment: str | None = None
+) -> str:
     rng = Rng(seed)
     parts = []
     for i, r in enumerate(recs):
@@ -506,31 +540,33 @@ DMP_COMP = "SMS_DMP_DOWNLOADER"
 DMP_BREAK = datetime(2026, 11, 24, 6, 0, 0)
 MANIFEST = f"{INSTALL_DIR}\\EasySetupPayload\\ConfigMgr.Update.Manifest.cab"
 
-TLS_STACK = "\r\n".join([
-    "ERROR: Failed to download Admin UI content payload with exception: "
-    "System.Net.WebException: The underlying connection was closed: Could not establish "
-    "trust relationship for the SSL/TLS secure channel. ---> "
-    "System.Security.Authentication.AuthenticationException: The remote certificate is "
-    "invalid according to the validation procedure.",
-    "   at System.Net.TlsStream.EndWrite(IAsyncResult asyncResult)",
-    "   at System.Net.ConnectStream.WriteHeadersCallback(IAsyncResult ar)",
-    "   --- End of inner exception stack trace ---",
-    "   at System.Net.WebClient.DownloadFile(Uri address, String fileName)",
-    "   at Microsoft.ConfigurationManager.DmpConnector.Connector.Download"
-    ".AdminUIContentDownloader.DownloadPayload(String url, String target)",
-    "   at Microsoft.ConfigurationManager.DmpConnector.Connector.Download"
-    ".AdminUIContentDownloader.Run()",
-])
-CHAIN_STACK = "\r\n".join([
-    "Failed to check and load service signing certificate. "
-    "System.ArgumentException: Fail to build chain",
-    "   at Microsoft.ConfigurationManager.DmpConnector.Common.CertificateUtility"
-    ".VerifyCertificateChain(X509Certificate2 certificate, X509ChainPolicy policy)",
-    "   at Microsoft.ConfigurationManager.DmpConnector.Common.CertificateUtility"
-    ".LoadServiceSigningCertificate(String storeName)",
-    "   at Microsoft.ConfigurationManager.DmpConnector.Connector.Download.DmpDownloader"
-    ".CheckAndLoadSigningCertificate()",
-])
+TLS_STACK = "\r\n".join(
+    [
+        "ERROR: Failed to download Admin UI content payload with exception: "
+        "System.Net.WebException: The underlying connection was closed: Could not establish "
+        "trust relationship for the SSL/TLS secure channel. ---> "
+        "System.Security.Authentication.AuthenticationException: The remote certificate is "
+        "invalid according to the validation procedure.",
+        "   at System.Net.TlsStream.EndWrite(IAsyncResult asyncResult)",
+        "   at System.Net.ConnectStream.WriteHeadersCallback(IAsyncResult ar)",
+        "   --- End of inner exception stack trace ---",
+        "   at System.Net.WebClient.DownloadFile(Uri address, String fileName)",
+        "   at Microsoft.ConfigurationManager.DmpConnector.Connector.Download"
+        ".AdminUIContentDownloader.DownloadPayload(String url, String target)",
+        "   at Microsoft.ConfigurationManager.DmpConnector.Connector.Download.AdminUIContentDownloader.Run()",
+    ]
+)
+CHAIN_STACK = "\r\n".join(
+    [
+        "Failed to check and load service signing certificate. System.ArgumentException: Fail to build chain",
+        "   at Microsoft.ConfigurationManager.DmpConnector.Common.CertificateUtility"
+        ".VerifyCertificateChain(X509Certificate2 certificate, X509ChainPolicy policy)",
+        "   at Microsoft.ConfigurationManager.DmpConnector.Common.CertificateUtility"
+        ".LoadServiceSigningCertificate(String storeName)",
+        "   at Microsoft.ConfigurationManager.DmpConnector.Connector.Download.DmpDownloader"
+        ".CheckAndLoadSigningCertificate()",
+    ]
+)
 
 
 def dmpdownloader() -> list[CcmRec]:
@@ -539,23 +575,20 @@ def dmpdownloader() -> list[CcmRec]:
     recs: list[CcmRec] = []
     clk = Clock(datetime(2026, 11, 24, 0, 14, 7, 311000), rng)
 
-    def add(msg: str, typ: int = 1, file: str = "", lo: int = 3, hi: int = 60,
-            seven: bool = False) -> None:
+    def add(msg: str, typ: int = 1, file: str = "", lo: int = 3, hi: int = 60, seven: bool = False) -> None:
         t = clk.tick(lo, hi)
         if seven:  # .NET writer: full microsecond precision
             t += timedelta(microseconds=rng.between(0, 999))
             clk.t = t
         recs.append(CcmRec(t, msg, typ, thread, file, seven))
 
-    def cs(msg: str, typ: int = 1, file: str = "DmpDownloader.cs:118", lo: int = 3,
-           hi: int = 60) -> None:
+    def cs(msg: str, typ: int = 1, file: str = "DmpDownloader.cs:118", lo: int = 3, hi: int = 60) -> None:
         add(msg, typ, file, lo, hi, seven=True)
 
     first = clk.t
     cs("SMS_DMP_DOWNLOADER thread started. Polling interval is 3600 seconds.", lo=0, hi=1)
     cs("Tenant display name: Contoso Gesellschaft für Beispiele (contoso.onmicrosoft.com)")
-    cs("Payload list: EasySetupPayload|AdminUIContent|ConfigMgr.Update.Manifest",
-       file="DmpDownloader.cs:131")
+    cs("Payload list: EasySetupPayload|AdminUIContent|ConfigMgr.Update.Manifest", file="DmpDownloader.cs:131")
     chain_logged = 0
     hostile_logged = False
     for hour in range(0, 36):
@@ -565,24 +598,44 @@ def dmpdownloader() -> list[CcmRec]:
         cs("Checking for easy setup payload updates...", file="DmpDownloader.cs:204", lo=0, hi=1)
         add("Download manifest.cab", file="EasySetupDownloader.cpp:88")
         if healthy:
-            add("Redirected to URL https://go.microsoft.com/fwlink/?LinkID=000001",
-                file="EasySetupDownloader.cpp:141", lo=120, hi=600)
-            add(f"File '{MANIFEST}' is signed and trusted.",
-                file="EasySetupDownloader.cpp:217", lo=400, hi=1800)
+            add(
+                "Redirected to URL https://go.microsoft.com/fwlink/?LinkID=000001",
+                file="EasySetupDownloader.cpp:141",
+                lo=120,
+                hi=600,
+            )
+            add(
+                f"File '{MANIFEST}' is signed and trusted.",
+                file="EasySetupDownloader.cpp:217",
+                lo=400,
+                hi=1800,
+            )
             add("Finished calling verify manifest", file="EasySetupDownloader.cpp:230")
-            add("Manifest.cab was successfully moved to the connector outbox",
-                file="EasySetupDownloader.cpp:262", lo=20, hi=200)
+            add(
+                "Manifest.cab was successfully moved to the connector outbox",
+                file="EasySetupDownloader.cpp:262",
+                lo=20,
+                hi=200,
+            )
         else:
-            cs("WARNING: Failed to download easy setup payload with exception: The underlying "
-               "connection was closed: Could not establish trust relationship for the SSL/TLS "
-               "secure channel.", typ=2, file="EasySetupDownloader.cs:302", lo=800, hi=2500)
+            cs(
+                "WARNING: Failed to download easy setup payload with exception: The underlying "
+                "connection was closed: Could not establish trust relationship for the SSL/TLS "
+                "secure channel.",
+                typ=2,
+                file="EasySetupDownloader.cs:302",
+                lo=800,
+                hi=2500,
+            )
             if not hostile_logged:
-                cs("Proxy response body (first 64 characters): "
-                   "<html><body><script>alert(1)</script></body></html>",
-                   typ=2, file="EasySetupDownloader.cs:311")
+                cs(
+                    "Proxy response body (first 64 characters): "
+                    "<html><body><script>alert(1)</script></body></html>",
+                    typ=2,
+                    file="EasySetupDownloader.cs:311",
+                )
                 hostile_logged = True
-            cs("WARNING: Retry in the next polling cycle", typ=2,
-               file="EasySetupDownloader.cs:318")
+            cs("WARNING: Retry in the next polling cycle", typ=2, file="EasySetupDownloader.cs:318")
             if hour % 8 == 6:
                 cs(TLS_STACK, typ=3, file="AdminUIContentDownloader.cs:97", lo=200, hi=900)
             if hour % 12 == 6:
@@ -610,8 +663,15 @@ def cloudconnection() -> tuple[list[CcmRec], str]:
     first = datetime(2026, 11, 7, 9, 41, 3, 207000)
     clk = Clock(first, rng)
 
-    def add(msg: str, typ: int = 1, file: str = "CloudConnectionManager.cs:212",
-            lo: int = 3, hi: int = 80, style: str = "normal", sep: str = "\r\n") -> None:
+    def add(
+        msg: str,
+        typ: int = 1,
+        file: str = "CloudConnectionManager.cs:212",
+        lo: int = 3,
+        hi: int = 80,
+        style: str = "normal",
+        sep: str = "\r\n",
+    ) -> None:
         recs.append(CcmRec(clk.tick(lo, hi), msg, typ, thread, file, False, style, sep))
 
     # First record: only its tail survived the rollover.
@@ -628,33 +688,57 @@ def cloudconnection() -> tuple[list[CcmRec], str]:
         clk.jump_to(t + rng.ms(0, 2000))
         expired = clk.t >= CERT_EXPIRY
         if n == 5:  # two records on one physical line
-            add("Cloud connection check started for service 'Microsoft Intune'.",
-                lo=0, hi=1, sep="")
+            add("Cloud connection check started for service 'Microsoft Intune'.", lo=0, hi=1, sep="")
         else:
-            add("Cloud connection check started for service 'Microsoft Intune'.", lo=0, hi=1,
-                style="reordered" if n in (9, 31) else "normal")
+            add(
+                "Cloud connection check started for service 'Microsoft Intune'.",
+                lo=0,
+                hi=1,
+                style="reordered" if n in (9, 31) else "normal",
+            )
         if clk.t.hour < 3 or n == 1:  # certificate details once a day
-            add(f"Using service certificate {THUMBPRINT} (CN=Contoso Intune Tenant, für EC1), "
-                f"valid until 11-24-2026 05:58:00 (bias +{BIAS}).", file="CertificateStore.cs:77")
+            add(
+                f"Using service certificate {THUMBPRINT} (CN=Contoso Intune Tenant, für EC1), "
+                f"valid until 11-24-2026 05:58:00 (bias +{BIAS}).",
+                file="CertificateStore.cs:77",
+            )
         days_left = (CERT_EXPIRY - clk.t).days
         if not expired and days_left < 7 and clk.t.hour < 3:
-            add(f"WARNING: The Intune service certificate expires in {days_left} day(s). "
-                "Renew the subscription certificate.", typ=2, file="CertificateStore.cs:91",
-                style="upper" if days_left == 3 else "normal")
+            add(
+                f"WARNING: The Intune service certificate expires in {days_left} day(s). "
+                "Renew the subscription certificate.",
+                typ=2,
+                file="CertificateStore.cs:91",
+                style="upper" if days_left == 3 else "normal",
+            )
         if n == 44:
             add("", file="CloudConnectionManager.cs:240")
         if expired:
-            add("Connection to https://manage.microsoft.com failed: The remote server "
-                "returned an error: (401) Unauthorized.", typ=3,
-                file="CloudConnectionManager.cs:266", lo=200, hi=900)
-            add("Cloud connection check failed for service 'Microsoft Intune'; "
-                "1 of 3 endpoints rejected the service certificate.", typ=3,
-                file="CloudConnectionManager.cs:288")
+            add(
+                "Connection to https://manage.microsoft.com failed: The remote server "
+                "returned an error: (401) Unauthorized.",
+                typ=3,
+                file="CloudConnectionManager.cs:266",
+                lo=200,
+                hi=900,
+            )
+            add(
+                "Cloud connection check failed for service 'Microsoft Intune'; "
+                "1 of 3 endpoints rejected the service certificate.",
+                typ=3,
+                file="CloudConnectionManager.cs:288",
+            )
         else:
-            add("Connection to https://manage.microsoft.com succeeded (HTTP 200).",
-                file="CloudConnectionManager.cs:259", lo=200, hi=900)
-            add("Checked cloud service endpoints for tenant contoso.onmicrosoft.com; "
-                "3 of 3 reachable", file="CloudConnectionManager.cs:288")
+            add(
+                "Connection to https://manage.microsoft.com succeeded (HTTP 200).",
+                file="CloudConnectionManager.cs:259",
+                lo=200,
+                hi=900,
+            )
+            add(
+                "Checked cloud service endpoints for tenant contoso.onmicrosoft.com; 3 of 3 reachable",
+                file="CloudConnectionManager.cs:288",
+            )
         add("Cloud connection check completed.", file="CloudConnectionManager.cs:295")
     return recs, head
 
@@ -674,8 +758,7 @@ IPV4_RE = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 
 
 def _dt(mo: str, d: str, y: str, h: str, mi: str, s: str, frac: str) -> datetime:
-    return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
-                    int((frac + "000000")[:6]))
+    return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), int((frac + "000000")[:6]))
 
 
 def parse_sms(data: bytes) -> list[tuple[datetime, str, str]]:
@@ -777,23 +860,25 @@ def build() -> list[Output]:
     h = healthy_cloudusersync()[0]
     outs.append(Output("healthy/Cloudusersync.log", sms_file(h, CUS_COMP, 4512), len(h)))
     hs = healthy_sitecomp()
-    outs.append(Output("healthy/Sitecomp.log",
-                       sms_file(hs, SITECOMP_COMP, SITECOMP_THREAD), len(hs)))
+    outs.append(Output("healthy/Sitecomp.log", sms_file(hs, SITECOMP_COMP, SITECOMP_THREAD), len(hs)))
     old, new = split_rollover(broken_cloudusersync()[0], 5236)
     outs.append(Output("broken/Cloudusersync.lo_", sms_file(old, CUS_COMP, 5236), len(old)))
     outs.append(Output("broken/Cloudusersync.log", sms_file(new, CUS_COMP, 5236), len(new)))
     bs = broken_sitecomp()
-    outs.append(Output("broken/Sitecomp.log",
-                       sms_file(bs, SITECOMP_COMP, SITECOMP_THREAD), len(bs)))
+    outs.append(Output("broken/Sitecomp.log", sms_file(bs, SITECOMP_COMP, SITECOMP_THREAD), len(bs)))
     d = dmpdownloader()
     dtext = ccm_text(d, DMP_COMP, 7707)
-    outs.append(Output("broken/dmpdownloader.log",
-                       b"\xff\xfe" + dtext.encode("utf-16-le"), len(d)))
+    outs.append(Output("broken/dmpdownloader.log", b"\xff\xfe" + dtext.encode("utf-16-le"), len(d)))
     c, head = cloudconnection()
     ctext = ccm_text(c, CC_COMP, 8808, short_days=True, head_fragment=head)
-    outs.append(Output("broken/SMS_CLOUDCONNECTION.log",
-                       b"\xef\xbb\xbf" + ctext.encode("utf-8"), len(c) - 1,
-                       "+ 1 truncated head fragment"))
+    outs.append(
+        Output(
+            "broken/SMS_CLOUDCONNECTION.log",
+            b"\xef\xbb\xbf" + ctext.encode("utf-8"),
+            len(c) - 1,
+            "+ 1 truncated head fragment",
+        )
+    )
     return outs
 
 
@@ -838,8 +923,13 @@ def verify(outs: list[Output]) -> Facts:
 
     # SMS files: the regex matches every line, timestamps strictly increase
     sms: dict[str, Parsed] = {}
-    for rel in ("healthy/Cloudusersync.log", "healthy/Sitecomp.log",
-                "broken/Cloudusersync.lo_", "broken/Cloudusersync.log", "broken/Sitecomp.log"):
+    for rel in (
+        "healthy/Cloudusersync.log",
+        "healthy/Sitecomp.log",
+        "broken/Cloudusersync.lo_",
+        "broken/Cloudusersync.log",
+        "broken/Sitecomp.log",
+    ):
         sms[rel] = parse_sms(by[rel])
         assert_increasing([t for t, _, _ in sms[rel]], rel)
 
@@ -851,8 +941,11 @@ def verify(outs: list[Output]) -> Facts:
     _need(len(by["healthy/Cloudusersync.log"]) <= 250_000, "healthy Cloudusersync: too big")
     for _, _, msg in h:
         _need("Failed to" not in msg, "healthy Cloudusersync contains a failure")
-        tot = re.match(r"Total received users to add from SCCM = (\d+), "
-                       r"Total Successfully added users to Cloud = (\d+)$", msg)
+        tot = re.match(
+            r"Total received users to add from SCCM = (\d+), "
+            r"Total Successfully added users to Cloud = (\d+)$",
+            msg,
+        )
         _need(not tot or tot.group(1) == tot.group(2), "healthy Cloudusersync: added != received")
     # healthy files carry no error text (the failover/Warning lines are deliberate)
     for rel in ("healthy/Cloudusersync.log", "healthy/Sitecomp.log"):
@@ -860,8 +953,10 @@ def verify(outs: list[Output]) -> Facts:
             benign = msg.replace("raise failure status messages", "")
             _need(not re.search(r"(?i)error|fail(?!over)", benign), f"{rel}: error text {msg}")
     hs = sms["healthy/Sitecomp.log"]
-    _need(sorted(_istr0(m) for _, _, m in hs if "ID=1015 " in m) == sorted(SCP_COMPONENTS),
-          "healthy Sitecomp must install all five SCP components")
+    _need(
+        sorted(_istr0(m) for _, _, m in hs if "ID=1015 " in m) == sorted(SCP_COMPONENTS),
+        "healthy Sitecomp must install all five SCP components",
+    )
 
     # broken pair: .lo_ older, .log continues right after it
     old, new = sms["broken/Cloudusersync.lo_"], sms["broken/Cloudusersync.log"]
@@ -877,25 +972,37 @@ def verify(outs: list[Output]) -> Facts:
     _need(bst.last_done < bst.first_error, "a cycle completed after the break")
     _need(all(m != SYNC_ERROR for _, _, m in old), "the break must be in the .log")
     fails = [(t, m) for t, _, m in both if m.startswith("Failed to ")]
-    added = {m[len("Failed to add user "):m.index("; reason")]
-             for _, m in fails if m.startswith("Failed to add user ")}
+    added = {
+        m[len("Failed to add user ") : m.index("; reason")]
+        for _, m in fails
+        if m.startswith("Failed to add user ")
+    }
     _need({USER_ANN, USER_BOB, USER_CHEN, HOSTILE_UPN} <= added, "planted add failures")
-    _need(f"Failed to remove user {USER_DAVE}; reason UserNotFound" in {m for _, m in fails},
-          "planted remove failure")
+    _need(
+        f"Failed to remove user {USER_DAVE}; reason UserNotFound" in {m for _, m in fails},
+        "planted remove failure",
+    )
     _need(all(t < bst.first_error for t, _ in fails), "per-user failures must precede the break")
-    three_one = [t for t, _, m in both if m == "Total received users to add from SCCM = 3, "
-                 "Total Successfully added users to Cloud = 1"]
+    three_one = [
+        t
+        for t, _, m in both
+        if m == "Total received users to add from SCCM = 3, Total Successfully added users to Cloud = 1"
+    ]
     _need(bool(three_one), "3/1 cycle missing")
 
     # broken Sitecomp
     bs = sms["broken/Sitecomp.log"]
     ok = {_istr0(m) for _, _, m in bs if "ID=1015 " in m}
-    _need(ok == {"SMS_DMP_DOWNLOADER", "SMS_SERVICE_CONNECTOR", "SMS_OUTGOING_CONTENT_MANAGER"},
-          f"unexpected 1015 set {ok}")
+    _need(
+        ok == {"SMS_DMP_DOWNLOADER", "SMS_SERVICE_CONNECTOR", "SMS_OUTGOING_CONTENT_MANAGER"},
+        f"unexpected 1015 set {ok}",
+    )
     f1016 = [t for t, _, m in bs if "ID=1016 SEV=E" in m and _istr0(m) == "SMS_CLOUD_USERSYNC"]
     _need(len(f1016) >= 4, "need >= 4 SMS_CLOUD_USERSYNC failures")
-    _need(all(timedelta(minutes=55) <= b - a <= timedelta(minutes=65)
-              for a, b in itertools.pairwise(f1016)), "retries not ~60 min apart")
+    _need(
+        all(timedelta(minutes=55) <= b - a <= timedelta(minutes=65) for a, b in itertools.pairwise(f1016)),
+        "retries not ~60 min apart",
+    )
     _need(sum(m == INSTALL_ERROR for _, _, m in bs) == len(f1016), "install error count")
     flags = sum(m == "Component SMS_DMP_UPLOADER flagged for installation." for _, _, m in bs)
     _need(bs[0][0] > both[-1][0], "Sitecomp reinstall should follow the last usersync record")
@@ -912,9 +1019,12 @@ def verify(outs: list[Output]) -> Facts:
     needles = (
         "WARNING: Failed to download easy setup payload with exception: The underlying "
         "connection was closed: Could not establish trust relationship for the SSL/TLS "
-        "secure channel.]LOG]!>", "WARNING: Retry in the next polling cycle]LOG]!>",
-        "Failed to check and load service signing certificate. System.ArgumentException: "
-        "Fail to build chain", "<script>alert(1)</script>", "|")
+        "secure channel.]LOG]!>",
+        "WARNING: Retry in the next polling cycle]LOG]!>",
+        "Failed to check and load service signing certificate. System.ArgumentException: Fail to build chain",
+        "<script>alert(1)</script>",
+        "|",
+    )
     _need(types == {"1", "2", "3"}, "dmpdownloader.log: types 1/2/3")
     _need(sum("\r\n" in m for _, _, m in drecs) >= 2, "dmpdownloader.log: multi-line records")
     _need(all(n in dtext for n in needles), "dmpdownloader.log: planted text")
@@ -925,8 +1035,10 @@ def verify(outs: list[Output]) -> Facts:
     c = by["broken/SMS_CLOUDCONNECTION.log"]
     _need(c.startswith(b"\xef\xbb\xbf"), "SMS_CLOUDCONNECTION.log must start with a UTF-8 BOM")
     ctext = c[3:].decode("utf-8")
-    _need(not ctext.startswith("<![LOG[") and "]LOG]!>" in ctext.split("\r\n", 1)[0],
-          "SMS_CLOUDCONNECTION.log must start mid-record")
+    _need(
+        not ctext.startswith("<![LOG[") and "]LOG]!>" in ctext.split("\r\n", 1)[0],
+        "SMS_CLOUDCONNECTION.log must start mid-record",
+    )
     crecs = parse_ccm(ctext)
     assert_increasing([t for t, _, _ in crecs], "SMS_CLOUDCONNECTION.log")
     _need('date="11-7-2026"' in ctext and not re.search(r'date="11-0\d-', ctext), "M-D dates")
@@ -950,8 +1062,9 @@ def render_readme(f: Facts) -> bytes:
     dmp_warn = next(t for t, a, _ in f.dmp if 'type="2"' in a)
     cc_401 = next(t for t, _, m in f.cc if "(401) Unauthorized" in m)
     n_healthy_users = sum(m.startswith("NotifyAccountAddition") for _, _, m in f.healthy_cus)
-    failures = "\n".join(f"  - {both_tz(t)} in `{'.lo_' if t <= lo_end else '.log'}`: `{m}`"
-                         for t, m in f.user_failures)
+    failures = "\n".join(
+        f"  - {both_tz(t)} in `{'.lo_' if t <= lo_end else '.log'}`: `{m}`" for t, m in f.user_failures
+    )
     L = [
         "# Sample ConfigMgr logs (invented)",
         "",
@@ -974,8 +1087,8 @@ def render_readme(f: Facts) -> bytes:
         "- `Sitecomp.log` (SMS, UTF-8 without BOM, CRLF): 2026-11-10, the five service",
         f"  connection point components ({', '.join(SCP_COMPONENTS)}) are",
         "  `flagged for installation`, installed, and each gets `STATMSG: ID=1015`; then 12",
-        "  hourly polling cycles with \"No changes detected\". Deliberate neutral noise: a",
-        "  `SQL>>>>> ...~` continuation line, a line containing \"failover\" (not an error),",
+        '  hourly polling cycles with "No changes detected". Deliberate neutral noise: a',
+        '  `SQL>>>>> ...~` continuation line, a line containing "failover" (not an error),',
         "  and a `Warning:` line about SMS_WSUS_CONTROL_MANAGER (not an SCP component).",
         "",
         "## broken/",
@@ -1008,11 +1121,11 @@ def render_readme(f: Facts) -> bytes:
         "- 2026-11-25, starting after the last Cloudusersync record (the SCP components are",
         "  being reinstalled).",
         f"- SMS_DMP_UPLOADER is `flagged for installation` {f.uploader_flags} times but never",
-        "  gets `ID=1015` (its install is \"postponed\"; no error text at all).",
+        '  gets `ID=1015` (its install is "postponed"; no error text at all).',
         f"- SMS_CLOUD_USERSYNC fails {len(f.sitecomp_1016)} times, about 60 minutes apart:",
         f"  `Installing component SMS_CLOUD_USERSYNC...`, `{INSTALL_ERROR}`,",
         "  `Installation failed and will be retried in the next polling cycle.` and",
-        "  `STATMSG: ID=1016 SEV=E ... ISTR0=\"SMS_CLOUD_USERSYNC\"` at",
+        '  `STATMSG: ID=1016 SEV=E ... ISTR0="SMS_CLOUD_USERSYNC"` at',
         "  " + ", ".join(fmt_local(t)[11:] for t in f.sitecomp_1016) + ".",
         "- SMS_DMP_DOWNLOADER, SMS_SERVICE_CONNECTOR and SMS_OUTGOING_CONTENT_MANAGER install",
         "  fine (`ID=1015`).",
@@ -1032,17 +1145,17 @@ def render_readme(f: Facts) -> bytes:
         "  `ERROR: Failed to download Admin UI content payload with exception: ...` and",
         "  `Failed to check and load service signing certificate.",
         "  System.ArgumentException: Fail to build chain`.",
-        "- .NET-written records use 7-digit fractions and no bias (`time=\"HH:MM:SS.fffffff\"`),",
+        '- .NET-written records use 7-digit fractions and no bias (`time="HH:MM:SS.fffffff"`),',
         "  native ones `HH:MM:SS.fff+300`.",
         "- Hostile text: `<script>alert(1)</script>` (a proxy response body) and `|` in a",
-        "  payload list. Non-ASCII text: \"für\".",
+        '  payload list. Non-ASCII text: "für".',
         "",
         "### `SMS_CLOUDCONNECTION.log` (CMTrace/CCM format, UTF-8 with BOM, CRLF)",
         "",
         f"- {both_tz(f.cc[0][0])} to {both_tz(f.cc[-1][0])}.",
         "- Starts mid-record: the first line is the tail of a record",
         "  (`...3 of 3 reachable]LOG]!><time=...>`).",
-        "- `date=\"11-7-2026\"`-style (no zero padding) for 7-9 November, `11-10-2026` after.",
+        '- `date="11-7-2026"`-style (no zero padding) for 7-9 November, `11-10-2026` after.',
         "- Two records with attributes in a different order (`date=` first), one record with",
         "  upper-case attribute names (`TIME=`, `TYPE=`, ...), one empty message",
         "  (`<![LOG[]LOG]!>`), and two records on one physical line.",
@@ -1053,9 +1166,9 @@ def render_readme(f: Facts) -> bytes:
         "## Note for checker authors",
         "",
         "Every healthy cycle starts with `Starting user delta sync, raise failure status",
-        "messages = True`, which contains \"fail\"; a naive error/fail text heuristic must not",
-        "flag it. Apart from that, the healthy logs contain no \"error\"/\"fail\" text except",
-        "the word \"failover\" in `healthy/Sitecomp.log`.",
+        'messages = True`, which contains "fail"; a naive error/fail text heuristic must not',
+        'flag it. Apart from that, the healthy logs contain no "error"/"fail" text except',
+        'the word "failover" in `healthy/Sitecomp.log`.',
         "",
     ]
     return "\n".join(L).encode("utf-8")
@@ -1063,8 +1176,7 @@ def render_readme(f: Facts) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Generate the invented sample ConfigMgr logs.")
-    ap.add_argument("--check", action="store_true",
-                    help="verify the files on disk instead of writing them")
+    ap.add_argument("--check", action="store_true", help="verify the files on disk instead of writing them")
     args = ap.parse_args(argv)
 
     outs = build()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -167,7 +168,7 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
     doc = DOC_QUERY.replace("CM_EC1", db)
     try:
         with pyodbc.connect(conn_str, timeout=max(1, int(timeout)), autocommit=True, readonly=True) as cn:
-            cn.timeout = max(1, int(timeout))
+            _query_timeout(cn, timeout)
             rows = cn.execute(guard(doc)).fetchall()
             inventory = tuple(SuffixCount(suffix=r[0], count=int(r[1])) for r in rows)
             tally = _Tally(limit=limit)
@@ -189,20 +190,34 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
     )
 
 
+def _query_timeout(cn: Any, timeout: float) -> None:
+    """SQL Server's drivers honour a query timeout; drivers that refuse one keep the login timeout
+    and the run's deadline for the source."""
+    import pyodbc
+
+    with contextlib.suppress(pyodbc.Error):
+        cn.timeout = max(1, int(timeout))
+
+
 def explain(exc: Any, target: str, timeout: float) -> str:
     state = exc.args[0] if exc.args else ""
     text = " ".join(str(exc.args[-1] if exc.args else exc).split())
     low = text.lower()
+    # Drivers differ in SQLSTATEs (psqlODBC reports most login problems as 08001): words first.
     if state in ("28000", "28P01") or "password" in low or "login failed" in low:
         why = "login failed: check [sql] user and the password in the environment variable"
+    elif ("database" in low and "does not exist" in low) or "cannot open database" in low:
+        why = "no such database: check [sql] database (default CM_<site code>)"
+    elif "permission denied" in low or state == "42501":
+        why = "permission denied: the account needs read access (db_datareader) to the site database"
     elif state == "HYT00" or "timeout" in low:
         why = f"no answer within {timeout:g} s"
     elif state in ("08001", "08S01") or "unable to connect" in low or "could not connect" in low:
         why = "cannot connect: check the server name, port and firewall"
-    elif ("does not exist" in low and "database" in low) or "cannot open database" in low:
-        why = "no such database: check [sql] database (default CM_<site code>)"
     elif state in ("42S02", "42P01") or "invalid object name" in low or "does not exist" in low:
         why = "dbo.v_R_User not found: is this the ConfigMgr site database, and may this account read it?"
+    elif "cross-database" in low:
+        why = "the connection string's Database= differs from [sql] database; make them the same"
     elif state == "IM002" or "can't open lib" in low or "data source name not found" in low:
         why = "ODBC driver not found: install it or fix Driver= in [sql] connection_string"
     else:
