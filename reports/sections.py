@@ -20,8 +20,17 @@ AREA_TITLES = {
 }
 # Display order and labels. "accepted" is a failed check whose every finding is accepted: it must
 # not read as a failure, but it is not a pass either.
-STATES = {"fail": "Failed", "accepted": "Accepted", "error": "Errors", "skipped": "Skipped", "pass": "Passed"}
+# "info" is a passed check that reports facts (an inventory table): shown first in its area.
+STATES = {
+    "info": "Information",
+    "fail": "Failed",
+    "accepted": "Accepted",
+    "error": "Errors",
+    "skipped": "Skipped",
+    "pass": "Passed",
+}
 _AS_COUNTED = {
+    "info": "informational",
     "fail": "failed",
     "accepted": "accepted",
     "error": "errored",
@@ -92,7 +101,7 @@ class Section:
     area: str
     title: str
     anchor: str
-    problems: tuple[CheckView, ...]  # failed or accepted: shown as cards
+    problems: tuple[CheckView, ...]  # facts, failed or accepted: shown as cards, facts first
     unresolved: tuple[CheckView, ...]  # errored or skipped, with reasons
     passed: tuple[CheckView, ...]
     counts: tuple[Count, ...]  # non-zero states only, labelled to follow a number ("2 failed")
@@ -109,7 +118,7 @@ def check_view(r: CheckResult, cap: int | None) -> CheckView:
         title=r.check.title,
         area=r.check.area,
         severity=r.check.severity.value,
-        state="accepted" if r.status is Status.FAIL and not opened else r.status.value,
+        state=_state(r, opened),
         description=r.check.description,
         remediation=r.check.remediation,
         references=tuple(_link(ref) for ref in r.check.references),
@@ -122,6 +131,14 @@ def check_view(r: CheckResult, cap: int | None) -> CheckView:
         accepted=len(r.findings) - len(opened),
         worst=worst.value if worst else "",
     )
+
+
+def _state(r: CheckResult, opened: tuple[Finding, ...]) -> str:
+    if r.status is Status.FAIL and not opened:
+        return "accepted"
+    if r.status is Status.PASS and r.findings:
+        return "info"
+    return r.status.value
 
 
 def sections(checks: Iterable[CheckView]) -> tuple[Section, ...]:
@@ -142,7 +159,7 @@ def _section(area: str, checks: list[CheckView]) -> Section:
         area=area,
         title=AREA_TITLES.get(area) or area.replace("_", " ").replace("-", " ").title(),
         anchor="area-" + (re.sub(r"[^a-z0-9]+", "-", area.lower()).strip("-") or "other"),
-        problems=tuple(c for c in checks if c.state in ("fail", "accepted")),
+        problems=tuple(c for c in checks if c.state in ("info", "fail", "accepted")),
         unresolved=tuple(c for c in checks if c.state in ("error", "skipped")),
         passed=tuple(c for c in checks if c.state == "pass"),
         counts=tuple(Count(key=s, label=_AS_COUNTED[s], count=n) for s in STATES if (n := count(checks, s))),
@@ -160,7 +177,9 @@ def _check_order(c: CheckView) -> tuple[int, int, int, str]:
 
 def _section_order(s: Section) -> tuple[int, int, str]:
     checks = s.problems + s.unresolved + s.passed
-    return min(_ORDER[c.state] for c in checks), -max(_rank(c.worst) for c in checks), s.title
+    states = [_ORDER[c.state] for c in checks if c.state != "info"]  # facts do not make an area urgent
+    ranks = [_rank(c.worst) for c in checks if c.state != "info"]
+    return min(states, default=len(_ORDER)), -max(ranks, default=0), s.title
 
 
 def _rank(severity: str) -> int:

@@ -56,7 +56,11 @@ class Report:
 def build(result: ScanResult, cap: int | None = CAP) -> Report:
     """`cap` limits finding rows per check; None shows them all."""
     checks = [check_view(r, cap) for r in result.results]
-    statuses = tuple(Count(key=s, label=label, count=count(checks, s)) for s, label in STATES.items())
+    statuses = tuple(
+        Count(key=s, label=label, count=n)
+        for s, label in STATES.items()
+        if (n := count(checks, s)) or s != "info"  # the facts tile only when there are facts
+    )
     found = result.open_findings()
     severities = tuple(
         Count(key=s.value, label=s.value.capitalize(), count=sum(1 for f in found if f.severity is s))

@@ -189,7 +189,8 @@ def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
             reason=f"{type(exc).__name__}: {exc}",
             duration=time.monotonic() - t0,
         )
-    status = Status.FAIL if findings else Status.PASS
+    # Findings of severity info are facts to show (an inventory), not problems: the check passes.
+    status = Status.FAIL if any(f.severity is not Severity.INFO for f in findings) else Status.PASS
     return CheckResult(
         check=info, status=status, findings=findings, examined=ctx.examined, duration=time.monotonic() - t0
     )

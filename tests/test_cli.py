@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -43,9 +44,18 @@ def test_demo_writes_every_report_and_exits_1_on_planted_problems(tmp_path: Path
     assert "fix:" in r.stdout
     data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
     statuses = {x["check"]["id"]: x["status"] for x in data["results"]}
-    assert statuses == dict.fromkeys(statuses, "fail")
+    inventory = statuses.pop("upn.suffix_inventory")
+    assert inventory == "pass" and statuses == dict.fromkeys(statuses, "fail")  # facts, then problems
     accepted = [f for x in data["results"] for f in x["findings"] if f["accepted"]]
     assert accepted and all(f["target"].startswith("SMS_CLOUDCONNECTION.log:") for f in accepted)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    upn = html[html.index('id="area-upn"') :]
+    assert upn.index("UPN suffixes of discovered users") < upn.index("not public domains")
+    # Hostile values planted in the samples arrive escaped or neutralised.
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    with (tmp_path / "out" / "findings.csv").open(encoding="utf-8-sig", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert any("=cmd|" in c for c in cells) and not any(c.startswith(("=", "+", "-", "@")) for c in cells)
 
 
 def test_scan_healthy_logs_is_clean(tmp_path: Path) -> None:
