@@ -36,6 +36,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' * (n != 1)}"
 
 
+def _shown(suffix: str | None) -> str:
+    """NULL, an empty suffix and trailing spaces must stay visible in a table."""
+    if suffix is None:
+        return "NULL"
+    return suffix if suffix and suffix == suffix.strip() else f"'{suffix}'"
+
+
 @check(
     id="upn.suffix_inventory",
     title="UPN suffixes of discovered users",
@@ -52,12 +59,12 @@ def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     verified = ctx.site.verified_domains
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}; {len(sql.inventory)} suffix groups"
     for row in sorted(sql.inventory, key=lambda r: (-r.count, str(r.suffix))):
-        shown = "NULL" if row.suffix is None else row.suffix
+        shown = _shown(row.suffix)
         key = upn.group_key(row.suffix) or ""
         public = "" if row.suffix is None else non_public_reason(key)
         yield ctx.finding(
             f"suffix:{shown}",
-            f"{shown!r} is the suffix of {_plural(row.count, 'user')}.",
+            f"{shown} is the suffix of {_plural(row.count, 'user')}.",
             suffix=shown,
             users=row.count,
             routable="no" if row.suffix is None or public else "yes",

@@ -10,11 +10,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scanner.model import CheckResult, ScanResult, Status
+from scanner.model import CheckResult, ScanResult, Severity, Status
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 SHOW_FINDINGS = 5
+SHOW_FACTS = 15
 
 
 class ScanProgress:
@@ -83,8 +84,28 @@ def _order(r: CheckResult) -> tuple[int, int, str]:
     return rank, -worst, r.check.id
 
 
+def _facts(console: Console, r: CheckResult) -> None:
+    """An informational check's findings as a table (the UPN suffix inventory, say)."""
+    table = Table(
+        *(k for k in r.findings[0].evidence),
+        box=None,
+        header_style="bold",
+        pad_edge=False,
+        title=f"{escape(r.check.title)} ({r.check.id})",
+        title_justify="left",
+    )
+    for f in r.findings[:SHOW_FACTS]:
+        table.add_row(*(escape(str(f.evidence.get(k, ""))) for k in r.findings[0].evidence))
+    console.print()
+    console.print(table)
+    if len(r.findings) > SHOW_FACTS:
+        console.print(f"  … and {len(r.findings) - SHOW_FACTS} more rows in the report")
+
+
 def _details(console: Console, r: CheckResult) -> None:
-    if r.status is Status.FAIL and r.open_findings:
+    if r.status is Status.PASS and r.findings and r.findings[0].evidence:
+        _facts(console, r)
+    elif r.status is Status.FAIL and r.open_findings:
         console.print(f"\n[bold]{escape(r.check.id)}[/] — {escape(r.check.title)}")
         for f in r.open_findings[:SHOW_FINDINGS]:
             console.print(f"  [{_SEV_STYLE[f.severity.value]}]{f.severity.value:>8}[/]  {escape(f.message)}")
@@ -96,7 +117,9 @@ def _details(console: Console, r: CheckResult) -> None:
 
 
 def verdict(result: ScanResult, fail_on: str) -> str:
-    found = result.open_findings()
+    found = [
+        f for f in result.open_findings() if f.severity is not Severity.INFO
+    ]  # info: facts, not problems
     counts = {s: sum(1 for f in found if f.severity.value == s) for s in _SEV_STYLE}
     parts = [f"{n} {s}" for s, n in counts.items() if n]
     head = (

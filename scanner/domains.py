@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from publicsuffixlist import PublicSuffixList
@@ -27,6 +28,10 @@ SPECIAL_USE = {
 }
 
 
+# Letters, digits, hyphens and dots; internationalised names arrive here in their xn-- form.
+_HOSTNAME = re.compile(r"[a-z0-9.\-]+")
+
+
 @cache
 def _psl() -> PublicSuffixList:
     return PublicSuffixList(only_icann=True)  # the bundled copy: no network at run time
@@ -37,6 +42,8 @@ def non_public_reason(name: str) -> str:
     name = name.strip().rstrip(".").lower()
     if not name:
         return "is empty"
+    if not _HOSTNAME.fullmatch(name):
+        return "has characters a domain name cannot contain"
     labels = name.split(".")
     if len(labels) == 1:
         return "is a single label, not a domain"

@@ -78,6 +78,8 @@ def test_sync_rules(value: str, codes: list[str]) -> None:
         ("co.uk", False),
         ("contoso.notatld", False),
         ("a..com", False),
+        ("y@contoso.com", False),
+        ("ontoso.com ", True),
     ],
 )
 def test_public_domains_from_the_public_suffix_list(name: str, public: bool) -> None:

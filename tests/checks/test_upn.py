@@ -34,9 +34,10 @@ def test_inventory_is_the_documented_query_with_its_quirks(sql: Evidence) -> Non
     found = by_target("upn.suffix_inventory", sql, site=VERIFIED)
     counts = {t: f.evidence["users"] for t, f in found.items()}
     assert counts["suffix:contoso.com"] == 30  # Contoso.COM grouped in, case-insensitively
-    assert counts["suffix:NULL"] == 2 and counts["suffix:"] == 2  # NULLs together; '' and 'john@'
-    assert counts["suffix:jsmith"] == 1 and counts["suffix:ontoso.com "] == 1
+    assert counts["suffix:NULL"] == 2 and counts["suffix:''"] == 2  # NULLs together; '' and 'john@'
+    assert counts["suffix:jsmith"] == 1 and counts["suffix:'ontoso.com '"] == 1
     assert counts["suffix:y@contoso.com"] == 1
+    assert found["suffix:y@contoso.com"].evidence["routable"] == "no"
     assert found["suffix:corp.contoso.local"].evidence["routable"] == "no"
     assert found["suffix:eu.contoso.com"].evidence["verified"] == "yes"
     assert found["suffix:fabrikam.com"].evidence["verified"] == "no"
