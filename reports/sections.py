@@ -90,6 +90,7 @@ class CheckView:
     examined: str
     duration: str
     findings: tuple[FindingRow, ...]  # the rows shown, open ones first
+    columns: tuple[str, ...] = ()  # for facts: the evidence keys, shown as a plain table
     hidden: int  # findings left out by the cap
     open: int
     accepted: int
@@ -109,7 +110,10 @@ class Section:
 
 def check_view(r: CheckResult, cap: int | None) -> CheckView:
     """`cap` limits the finding rows shown; None shows them all."""
-    rows = [_row(f) for f in sorted(r.findings, key=_finding_order)]
+    state = _state(r, r.open_findings)
+    # Facts keep the check's own order (the suffix table by user count); problems go worst first.
+    ordered = r.findings if state == "info" else sorted(r.findings, key=_finding_order)
+    rows = [_row(f) for f in ordered]
     shown = rows if cap is None else rows[:cap]
     opened = r.open_findings
     worst = max((f.severity for f in opened), key=lambda s: s.rank, default=None)
@@ -118,7 +122,8 @@ def check_view(r: CheckResult, cap: int | None) -> CheckView:
         title=r.check.title,
         area=r.check.area,
         severity=r.check.severity.value,
-        state=_state(r, opened),
+        state=state,
+        columns=tuple(str(k) for k in r.findings[0].evidence) if state == "info" and r.findings else (),
         description=r.check.description,
         remediation=r.check.remediation,
         references=tuple(_link(ref) for ref in r.check.references),

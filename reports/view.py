@@ -92,8 +92,9 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
 
 def _verdict(severities: tuple[Count, ...], statuses: tuple[Count, ...], warnings: int) -> tuple[str, str]:
     """One line that answers "is this deployment ready?", never calling an incomplete scan clean."""
-    total = sum(c.count for c in severities)
-    worst = next((c for c in severities if c.count), None)
+    problems = [c for c in severities if c.key != Severity.INFO.value]  # info findings are facts
+    total = sum(c.count for c in problems)
+    worst = next((c for c in problems if c.count), None)
     if not any(c.count for c in statuses):
         return "No checks ran", "warn"
     if worst is None:

@@ -51,6 +51,8 @@ def test_demo_writes_every_report_and_exits_1_on_planted_problems(tmp_path: Path
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     upn = html[html.index('id="area-upn"') :]
     assert upn.index("UPN suffixes of discovered users") < upn.index("not public domains")
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| suffix | users | routable | verified |" in md and "| contoso.com | 30 | yes | yes |" in md
     # Hostile values planted in the samples arrive escaped or neutralised.
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     with (tmp_path / "out" / "findings.csv").open(encoding="utf-8-sig", newline="") as fh:
