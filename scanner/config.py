@@ -51,7 +51,10 @@ class DirectoryConfig:
     password_env: str = ""
     auth: str = "simple"
     ca_file: str = ""
-    base_dn: str = ""
+    base_dn: str = ""  # default: the RootDSE defaultNamingContext
+    filter: str = "(&(objectCategory=person)(objectClass=user))"  # which objects are users
+    page_size: int = 1000  # paged search; AD's MaxPageSize is 1000 by default
+    sample_users: int = 25  # users named per problem; counts are always complete
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scanner.model import SourceStatus
+from scanner.sources.directory import DirectoryEvidence
 from scanner.sources.logs import LogsEvidence
 from scanner.sources.sql import SqlEvidence
 
@@ -20,6 +21,7 @@ class Evidence:
     sources: tuple[SourceStatus, ...] = ()
     logs: LogsEvidence | None = None
     sql: SqlEvidence | None = None
+    directory: DirectoryEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -9,6 +9,9 @@ MAX_TOTAL, MAX_LOCAL, MAX_DOMAIN = 113, 64, 48
 # directory synchronization"); everything else, diacritics included, is rejected or mangled.
 _LOCAL_OK = re.compile(r"[A-Za-z0-9'.\-_!#^~]*")
 _DOMAIN_OK = re.compile(r"[A-Za-z0-9.\-]*")
+_SPACE = re.compile(r"\s")
+# The common case in one C-speed match: one @, allowed characters, no dot at either end of the user part.
+_CLEAN = re.compile(r"[A-Za-z0-9'\-_!#^~](?:[A-Za-z0-9'.\-_!#^~]*[A-Za-z0-9'\-_!#^~])?@[A-Za-z0-9.\-]+")
 
 # Problem classes, as the noun phrase after "N UPNs with …".
 ISSUES = {
@@ -48,6 +51,14 @@ def missing(upn: str | None) -> bool:
     return upn is None or not upn.strip()
 
 
+def clean(upn: str) -> bool:
+    """True when issues(upn) is empty, decided by one match: a million users take a second, not five."""
+    if _CLEAN.fullmatch(upn) is None or len(upn) > MAX_TOTAL:
+        return False
+    at = upn.index("@")
+    return at <= MAX_LOCAL and len(upn) - at - 1 <= MAX_DOMAIN
+
+
 def issues(upn: str) -> list[str]:
     """The malformation classes of a non-blank UPN, in ISSUES order."""
     found = []
@@ -59,7 +70,7 @@ def issues(upn: str) -> list[str]:
         found.append("multiple_at")
     if ats and not dom:
         found.append("empty_domain")
-    if upn != upn.strip() or any(c.isspace() for c in upn.strip()):
+    if upn != upn.strip() or _SPACE.search(upn):
         found.append("spaces")
     user_part = local.replace("@", "") if ats else upn.strip()
     if not _LOCAL_OK.fullmatch(user_part) or not _DOMAIN_OK.fullmatch(dom if ats else ""):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner import upn
 from scanner.domains import covered_by, non_public_reason
@@ -90,3 +92,11 @@ def test_verified_root_domain_covers_subdomains_only() -> None:
     assert covered_by("eu.contoso.com", ["contoso.com"]) == "contoso.com"
     assert covered_by("CONTOSO.com", ["contoso.com"]) == "contoso.com"
     assert covered_by("notcontoso.com", ["contoso.com"]) == ""
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09.@-_'!#^~ \tüx+,"), max_size=130))
+def test_the_fast_path_agrees_with_the_full_rules(value: str) -> None:
+    assert upn.clean(value) == (not upn.missing(value) and upn.issues(value) == [])
+    if upn.clean(value):
+        assert upn.domain(value) == value.split("@")[1].lower()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.config import Config
+from scanner.sources.directory import collect_directory
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
 
@@ -46,6 +47,14 @@ SOURCES: dict[str, SourceDef] = {
         deadline=lambda cfg: cfg.logs.timeout if cfg.logs else 0.0,
     ),
     # Login, then two queries, each bounded by the timeout; a little slack for fetching rows.
+    # Connect, bind and a handful of searches (users page by page), each bounded by the timeout.
+    "directory": SourceDef(
+        name="directory",
+        section="directory",
+        collect=lambda cfg: collect_directory(cfg.directory, cfg.scan.timeout),  # type: ignore[arg-type]
+        target=lambda cfg: cfg.directory.url if cfg.directory else "",
+        deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
+    ),
     "sql": SourceDef(
         name="sql",
         section="sql",

@@ -26,6 +26,7 @@ AS sub GROUP BY UserPrincipalName"""
 # Portable across SQL Server and the test database: no TOP, brackets or T-SQL-only functions.
 DETAIL_QUERY = "SELECT User_Name0, Unique_User_Name0, User_Principal_Name0 FROM CM_EC1.dbo.v_R_User"
 FETCH_ROWS = 20_000
+MAP_USERS = 300_000  # DOMAIN\user -> UPN kept for comparing with Active Directory; beyond, a sample
 _DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,123}$")
 _WRITES = re.compile(
     r"\b(insert|update|delete|merge|drop|alter|create|grant|revoke|exec|execute|into|"
@@ -67,6 +68,8 @@ class SqlEvidence:
     domains: tuple[UserGroup, ...] = ()
     issues: tuple[UserGroup, ...] = ()  # "missing" plus the malformation classes
     sample_users: int = 25
+    upns: dict[str, str | None] = field(default_factory=dict)  # Unique_User_Name0 (lower) -> UPN
+    upns_complete: bool = True  # False when more users than MAP_USERS were discovered
 
 
 @dataclass(slots=True)
@@ -76,23 +79,45 @@ class _Tally:
     limit: int
     users: int = 0
     groups: dict[str, dict[str, list[Any]]] = field(default_factory=lambda: {"domains": {}, "issues": {}})
+    upns: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, name: str, unique: str, value: str | None) -> None:
         self.users += 1
-        ref = UserRef(name=unique or name, upn=value)
+        if unique and len(self.upns) < MAP_USERS:
+            self.upns[unique.lower()] = value
+        who = unique or name
         if value is None or upn.missing(value):
-            self._put("issues", "missing", ref)
+            self._put("issues", "missing", who, value)
+            return
+        if upn.clean(value):
+            self._put("domains", value[value.index("@") + 1 :].lower(), who, value)
             return
         for code in upn.issues(value):
-            self._put("issues", code, ref)
+            self._put("issues", code, who, value)
         if dom := upn.domain(value) if "@" in value else "":
-            self._put("domains", dom, ref)
+            self._put("domains", dom, who, value)
 
-    def _put(self, kind: str, key: str, ref: UserRef) -> None:
+    def _put(self, kind: str, key: str, who: str, value: str | None) -> None:
         slot = self.groups[kind].setdefault(key, [0, []])
         slot[0] += 1
-        if len(slot[1]) < self.limit:
-            slot[1].append(ref)
+        if len(slot[1]) < self.limit:  # only the users a report will name become objects
+            slot[1].append(UserRef(name=who, upn=value))
+
+    def evidence(
+        self, *, origin: str, database: str, query: str, inventory: tuple[SuffixCount, ...]
+    ) -> SqlEvidence:
+        return SqlEvidence(
+            origin=origin,
+            database=database,
+            query=query,
+            inventory=inventory,
+            users=self.users,
+            domains=self.section("domains"),
+            issues=self.section("issues"),
+            sample_users=self.limit,
+            upns=self.upns,
+            upns_complete=self.users <= MAP_USERS,
+        )
 
     def section(self, kind: str) -> tuple[UserGroup, ...]:
         return tuple(
@@ -178,16 +203,7 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
                     tally.add(r[0] or "", r[1] or "", r[2])
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout)) from None
-    return SqlEvidence(
-        origin=target,
-        database=db,
-        query=doc,
-        inventory=inventory,
-        users=tally.users,
-        domains=tally.section("domains"),
-        issues=tally.section("issues"),
-        sample_users=limit,
-    )
+    return tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
 
 
 def _query_timeout(cn: Any, timeout: float) -> None:
@@ -240,15 +256,8 @@ def from_csv(path: Path, db: str, limit: int) -> SqlEvidence:
         slot[1] += 1
         tally.add(name, unique, value)
     inventory = tuple(SuffixCount(suffix=s, count=n) for s, n in groups.values())
-    return SqlEvidence(
-        origin=str(path),
-        database=db,
-        query=DOC_QUERY.replace("CM_EC1", db),
-        inventory=inventory,
-        users=tally.users,
-        domains=tally.section("domains"),
-        issues=tally.section("issues"),
-        sample_users=limit,
+    return tally.evidence(
+        origin=str(path), database=db, query=DOC_QUERY.replace("CM_EC1", db), inventory=inventory
     )
 
 

@@ -1,0 +1,346 @@
+"""The directory source: Active Directory over LDAP, search only, one bind per scan."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from getpass import getpass
+from typing import Any
+from urllib.parse import urlparse
+
+from scanner import upn
+from scanner.config import DirectoryConfig
+
+PAGED_OID = "1.2.840.113556.1.4.319"
+SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
+USER_ATTRS = [
+    "sAMAccountName",
+    "userPrincipalName",
+    "userAccountControl",
+    "mS-DS-ConsistencyGuid",
+    "isCriticalSystemObject",
+    "lastLogonTimestamp",
+]
+SYNC_FILTER = (
+    "(|(sAMAccountName=MSOL_*)(sAMAccountName=AAD_*)(sAMAccountName=Sync_*)(sAMAccountName=ADSyncMSA*))"
+)
+# Objects directory synchronization never exports (IdFix leaves them out too).
+_EXCLUDED_PREFIXES = (
+    "healthmailbox",
+    "systemmailbox",
+    "discoverysearchmailbox",
+    "federatedemail",
+    "cas_{",
+    "msol_",
+    "aad_",
+    "sync_",
+    "adsyncmsa",
+    "exchange online-applicationaccount",
+)
+_EXCLUDED_NAMES = {"krbtgt", "guest"}
+DISABLED = 0x2
+
+
+class DirectorySourceError(Exception):
+    """Active Directory could not be read; one line, no secrets."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirUser:
+    name: str  # DOMAIN\sAMAccountName
+    upn: str | None
+    enabled: bool
+    dn: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirGroup:
+    key: str  # an issue code, a UPN domain, or a duplicated UPN (lower case)
+    count: int
+    enabled: int
+    users: tuple[DirUser, ...]  # the first few
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncAccount:
+    name: str
+    dn: str
+    enabled: bool
+    last_logon: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectoryEvidence:
+    server: str
+    base_dn: str
+    netbios: str
+    upn_suffixes: tuple[str, ...]  # the forest's alternate suffixes (uPNSuffixes)
+    domains: tuple[str, ...]  # the forest's domain DNS names: implicit UPN suffixes
+    users: int  # in scope: what directory synchronization would export
+    enabled: int
+    excluded: int  # system and service objects left out, as IdFix does
+    with_anchor: int  # in-scope users with mS-DS-ConsistencyGuid set
+    issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.upn classes
+    upn_domains: tuple[DirGroup, ...] = ()
+    duplicates: tuple[DirGroup, ...] = ()
+    upns: dict[str, str] = field(default_factory=dict)  # DOMAIN\sam (lower) -> UPN, for cross-checks
+    sync_accounts: tuple[SyncAccount, ...] = ()
+    scp_found: bool = False
+    scp_keywords: tuple[str, ...] = ()
+    sample_users: int = 25
+
+
+def collect_directory(cfg: DirectoryConfig, timeout: float) -> DirectoryEvidence:
+    conn = _bind(cfg, timeout)
+    try:
+        return _read(conn, cfg, cfg.sample_users, cfg.page_size)
+    finally:
+        conn.unbind()
+
+
+def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
+    import ldap3
+    from ldap3.core.exceptions import LDAPException
+
+    url = urlparse(cfg.url)
+    if url.scheme not in ("ldap", "ldaps") or not url.hostname:
+        raise DirectorySourceError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
+    secure = url.scheme == "ldaps"
+    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cfg.ca_file or None)
+    server = ldap3.Server(
+        url.hostname,
+        port=url.port or (636 if secure else 389),
+        use_ssl=secure,
+        tls=tls,
+        get_info=ldap3.NONE,
+        connect_timeout=timeout,
+    )
+    auth = ldap3.NTLM if cfg.auth == "ntlm" else ldap3.SIMPLE
+    password = _password(cfg.password_env) if cfg.user else None
+    conn = ldap3.Connection(
+        server,
+        user=cfg.user or None,
+        password=password,
+        authentication=auth if cfg.user else ldap3.ANONYMOUS,
+        client_strategy=ldap3.SAFE_SYNC,
+        read_only=True,
+        receive_timeout=timeout,
+        raise_exceptions=False,
+    )
+    where = f"{cfg.url}"
+    try:
+        conn.open()
+        if cfg.start_tls and not secure:
+            conn.start_tls()
+        # One attempt only: retrying a bad password per check would lock the account out.
+        ok = conn.bind()
+    except LDAPException as exc:
+        raise DirectorySourceError(_explain(exc, where, cfg)) from None
+    if not ok:
+        result = conn.result or {}
+        raise DirectorySourceError(
+            f"{where}: bind as {cfg.user} failed ({result.get('description', '?')}: "
+            f"{str(result.get('message', '')).strip()[:200]})"
+        )
+    return conn
+
+
+def _explain(exc: Exception, where: str, cfg: DirectoryConfig) -> str:
+    text = " ".join(str(exc).split())[:300]
+    low = text.lower()
+    if "certificate" in low or "ssl" in low:
+        hint = "the server's certificate is not trusted: set [directory] ca_file to your CA bundle"
+    elif "timed out" in low or "timeout" in low:
+        hint = "no answer within the timeout"
+    else:
+        hint = "cannot connect: check the host, port and firewall"
+    return f"{where}: {hint} ({type(exc).__name__}: {text})"
+
+
+def _password(env: str) -> str:
+    if env and (value := os.environ.get(env)) is not None:
+        return value
+    if sys.stdin.isatty():
+        return getpass("Password for the directory account: ")
+    raise DirectorySourceError(
+        f"environment variable {env or '(none)'} (named by [directory] password_env) is not set"
+    )
+
+
+def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> list[dict[str, Any]]:
+    status, result, response, _ = conn.search(base, flt, search_scope=scope, attributes=attrs)
+    if not status and result.get("result") not in (0, 32):  # 32: no such object
+        raise DirectorySourceError(
+            f"search under {base} failed: {result.get('description')} "
+            f"{str(result.get('message', '')).strip()[:200]}"
+        )
+    return [e for e in response or [] if e.get("type") == "searchResEntry"]  # references skipped
+
+
+def _paged(conn: Any, base: str, flt: str, attrs: list[str], size: int) -> Any:
+    cookie: Any = None
+    while True:
+        status, result, response, _ = conn.search(
+            base, flt, search_scope="SUBTREE", attributes=attrs, paged_size=size, paged_cookie=cookie
+        )
+        if not status and result.get("result") != 0:
+            raise DirectorySourceError(f"user search under {base} failed: {result.get('description')}")
+        yield from (e for e in response or [] if e.get("type") == "searchResEntry")
+        cookie = result.get("controls", {}).get(PAGED_OID, {}).get("value", {}).get("cookie")
+        if not cookie:
+            return
+
+
+def _first(entry: dict[str, Any], name: str) -> Any:
+    value = entry.get("attributes", {}).get(name)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> DirectoryEvidence:
+    [root] = _search(
+        conn,
+        "",
+        "(objectClass=*)",
+        "BASE",
+        ["defaultNamingContext", "configurationNamingContext", "dnsHostName"],
+    ) or [{}]
+    config_dn = _first(root, "configurationNamingContext") or ""
+    base = cfg.base_dn or _first(root, "defaultNamingContext") or ""
+    parts = _search(conn, f"CN=Partitions,{config_dn}", "(objectClass=*)", "BASE", ["uPNSuffixes"])
+    suffixes = tuple(parts[0]["attributes"].get("uPNSuffixes") or ()) if parts else ()
+    refs = _search(
+        conn,
+        f"CN=Partitions,{config_dn}",
+        "(&(objectClass=crossRef)(systemFlags:1.2.840.113556.1.4.803:=2))",
+        "LEVEL",
+        ["dnsRoot", "nETBIOSName", "nCName"],
+    )
+    domains = tuple(sorted({str(_first(r, "dnsRoot")).lower() for r in refs if _first(r, "dnsRoot")}))
+    netbios = next((str(_first(r, "nETBIOSName")) for r in refs if _first(r, "nCName") == base), "")
+    netbios = netbios or next((str(_first(r, "nETBIOSName")) for r in refs if _first(r, "nETBIOSName")), "")
+    tally = _UserTally(limit=sample, netbios=netbios)
+    for entry in _paged(conn, base, cfg.filter, USER_ATTRS, page_size):
+        tally.add(entry)
+    accounts = tuple(
+        _account(e, netbios)
+        for e in _search(
+            conn, base, SYNC_FILTER, "SUBTREE", ["sAMAccountName", "userAccountControl", "lastLogonTimestamp"]
+        )
+    )
+    scp = _search(conn, f"{SCP_CN},{config_dn}", "(objectClass=*)", "BASE", ["keywords"])
+    return DirectoryEvidence(
+        server=str(_first(root, "dnsHostName") or cfg.url),
+        base_dn=base,
+        netbios=netbios,
+        upn_suffixes=suffixes,
+        domains=domains,
+        users=tally.users,
+        enabled=tally.enabled,
+        excluded=tally.excluded,
+        with_anchor=tally.anchors,
+        issues=tally.groups("issues"),
+        upn_domains=tally.groups("domains"),
+        duplicates=tally.duplicates(),
+        upns=tally.upns,
+        sync_accounts=accounts,
+        scp_found=bool(scp),
+        scp_keywords=tuple(scp[0]["attributes"].get("keywords") or ()) if scp else (),
+        sample_users=sample,
+    )
+
+
+def _account(e: dict[str, Any], netbios: str) -> SyncAccount:
+    uac = int(_first(e, "userAccountControl") or 0)
+    return SyncAccount(
+        name=f"{netbios}\\{_first(e, 'sAMAccountName')}",
+        dn=e.get("dn", ""),
+        enabled=not uac & DISABLED,
+        last_logon=_filetime(_first(e, "lastLogonTimestamp")),
+    )
+
+
+def _filetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return None if value.year < 1602 or value.year == 1601 else value.astimezone(UTC)
+    try:
+        ticks = int(value)
+    except (TypeError, ValueError):
+        return None
+    return datetime(1601, 1, 1, tzinfo=UTC) + timedelta(microseconds=ticks // 10) if ticks > 0 else None
+
+
+@dataclass(slots=True)
+class _UserTally:
+    limit: int
+    netbios: str
+    users: int = 0
+    enabled: int = 0
+    excluded: int = 0
+    anchors: int = 0
+    upns: dict[str, str] = field(default_factory=dict)
+    _groups: dict[str, dict[str, list[Any]]] = field(default_factory=lambda: {"issues": {}, "domains": {}})
+    _by_upn: dict[str, list[Any]] = field(default_factory=dict)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        sam = str(_first(entry, "sAMAccountName") or "")
+        dn = entry.get("dn", "")
+        if _excluded(sam, dn, _first(entry, "isCriticalSystemObject")):
+            self.excluded += 1
+            return
+        enabled = not int(_first(entry, "userAccountControl") or 0) & DISABLED
+        value = _first(entry, "userPrincipalName")
+        user = DirUser(name=f"{self.netbios}\\{sam}", upn=value, enabled=enabled, dn=dn)
+        self.users += 1
+        self.enabled += enabled
+        self.anchors += bool(_first(entry, "mS-DS-ConsistencyGuid"))
+        if upn.missing(value):
+            self._put("issues", "missing", user)
+            return
+        self.upns[user.name.lower()] = value
+        for code in upn.issues(value):
+            self._put("issues", code, user)
+        if dom := upn.domain(value) if "@" in value else "":
+            self._put("domains", dom, user)
+        self._by_upn.setdefault(value.lower(), [0, 0, []])
+        slot = self._by_upn[value.lower()]
+        slot[0] += 1
+        slot[1] += enabled
+        if len(slot[2]) < self.limit:
+            slot[2].append(user)
+
+    def _put(self, kind: str, key: str, user: DirUser) -> None:
+        slot = self._groups[kind].setdefault(key, [0, 0, []])
+        slot[0] += 1
+        slot[1] += user.enabled
+        if len(slot[2]) < self.limit:
+            slot[2].append(user)
+
+    def groups(self, kind: str) -> tuple[DirGroup, ...]:
+        return tuple(
+            DirGroup(key=k, count=n, enabled=on, users=tuple(users))
+            for k, (n, on, users) in sorted(self._groups[kind].items())
+        )
+
+    def duplicates(self) -> tuple[DirGroup, ...]:
+        return tuple(
+            DirGroup(key=k, count=n, enabled=on, users=tuple(users))
+            for k, (n, on, users) in sorted(self._by_upn.items())
+            if n > 1
+        )
+
+
+def _excluded(sam: str, dn: str, critical: Any) -> bool:
+    low = sam.lower()
+    return (
+        low in _EXCLUDED_NAMES
+        or low.endswith("$")
+        or low.startswith(_EXCLUDED_PREFIXES)
+        or "\\0ACNF:" in dn
+        or "\nCNF:" in dn
+        or critical in (True, "TRUE")
+    )
