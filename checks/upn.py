@@ -17,6 +17,26 @@ DOMAINS_DOC = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"
 SHOW = 5  # users named in a finding's message; the evidence holds up to [sql] sample_users
 
 
+def judge(name: str, verified: tuple[str, ...]) -> tuple[str, str]:
+    """The one rule for a UPN suffix, wherever it was found: ("non_routable", why),
+    ("unverified", "") when a verified list is given and does not cover it, or ("ok", "")."""
+    if why := non_public_reason(name):
+        return "non_routable", why
+    if verified and not covered_by(name, verified):
+        return "unverified", ""
+    return "ok", ""
+
+
+def suffix_findings(ctx: Context[Any], names: list[str], verified: tuple[str, ...]) -> Iterator[Finding]:
+    """Findings for suffixes that are offered rather than used (the forest's list)."""
+    for name in names:
+        kind, why = judge(name, verified)
+        if kind == "non_routable":
+            yield ctx.finding(name, f"{name} {why}.", problem="not routable", reason=why)
+        elif kind == "unverified":
+            yield ctx.finding(name, f"{name} is not verified in the tenant.", problem="not verified")
+
+
 def _sql(ctx: Context[Any]) -> SqlEvidence:
     assert ctx.ev.sql is not None
     return ctx.ev.sql
@@ -88,12 +108,12 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     sql = _sql(ctx)
     ctx.examined = f"{_plural(len(sql.domains), 'domain')} of {_plural(sql.users, 'user')} in {sql.origin}"
     for group in sql.domains:
-        if why := non_public_reason(group.key):
+        if (why := judge(group.key, ()))[0] == "non_routable":
             yield ctx.finding(
                 group.key,
-                f"{group.key} {why}: {_plural(group.count, 'user')} ({_names(group)}).",
+                f"{group.key} {why[1]}: {_plural(group.count, 'user')} ({_names(group)}).",
                 users=group.count,
-                reason=why,
+                reason=why[1],
                 examples=_users(group),
             )
 
@@ -117,7 +137,7 @@ def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
         raise Skip("no [site] verified_domains in the configuration: list the tenant's verified domains")
     ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {', '.join(verified)}"
     for group in sql.domains:
-        if not non_public_reason(group.key) and not covered_by(group.key, verified):
+        if judge(group.key, verified)[0] == "unverified":
             yield ctx.finding(
                 group.key,
                 f"{group.key} is not verified in the tenant: "

@@ -55,6 +55,7 @@ class DirectoryConfig:
     filter: str = "(&(objectCategory=person)(objectClass=user))"  # which objects are users
     page_size: int = 1000  # paged search; AD's MaxPageSize is 1000 by default
     sample_users: int = 25  # users named per problem; counts are always complete
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -51,7 +51,7 @@ SOURCES: dict[str, SourceDef] = {
     "directory": SourceDef(
         name="directory",
         section="directory",
-        collect=lambda cfg: collect_directory(cfg.directory, cfg.scan.timeout),  # type: ignore[arg-type]
+        collect=lambda cfg: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
     ),

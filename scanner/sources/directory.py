@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from getpass import getpass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -93,12 +94,32 @@ class DirectoryEvidence:
     sample_users: int = 25
 
 
-def collect_directory(cfg: DirectoryConfig, timeout: float) -> DirectoryEvidence:
+def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> DirectoryEvidence:
+    if cfg.evidence:
+        return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
     conn = _bind(cfg, timeout)
     try:
         return _read(conn, cfg, cfg.sample_users, cfg.page_size)
     finally:
         conn.unbind()
+
+
+def _saved(path: Path) -> DirectoryEvidence:
+    """The directory section of an evidence file collected on the customer's side."""
+    import json
+
+    from scanner.codec import DecodeError, from_jsonable
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        section = data.get("directory", data) if isinstance(data, dict) else None
+        if not isinstance(section, dict):
+            raise DirectorySourceError(f"{path}: holds no directory evidence")
+        return from_jsonable(DirectoryEvidence, section)
+    except OSError as exc:
+        raise DirectorySourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, DecodeError) as exc:  # broken JSON, or not the shape this version writes
+        raise DirectorySourceError(f"{path}: cannot use as directory evidence ({exc})") from None
 
 
 def _bind(cfg: DirectoryConfig, timeout: float) -> Any:

@@ -1,0 +1,166 @@
+"""UPN checks over Active Directory: forest suffixes, IdFix-class rules, duplicates, ConfigMgr drift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from checks.upn import HYBRID_DOC, suffix_findings
+from scanner.context import Context
+from scanner.model import Finding, Severity
+from scanner.registry import NoOptions, check
+from scanner.sources.directory import DirectoryEvidence, DirGroup
+
+IDFIX_DOC = (
+    "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"
+)
+# scanner.upn's classes under the names IdFix users know.
+IDFIX_CLASS = {
+    "missing": "blank",
+    "invalid_characters": "character",
+    "spaces": "character",
+    "no_at": "format",
+    "multiple_at": "format",
+    "empty_domain": "format",
+    "bad_local_part": "format",
+    "too_long": "length",
+}
+SHOW = 5
+
+
+def _dir(ctx: Context[Any]) -> DirectoryEvidence:
+    assert ctx.ev.directory is not None
+    return ctx.ev.directory
+
+
+def _names(group: DirGroup) -> str:
+    shown = ", ".join(u.name for u in group.users[:SHOW])
+    more = group.count - min(SHOW, len(group.users))
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def _scope(d: DirectoryEvidence) -> str:
+    return (
+        f"{d.users:,} users under {d.base_dn} on {d.server} ({d.enabled:,} enabled; "
+        f"{d.excluded:,} system and service objects left out, as directory synchronization does)"
+    )
+
+
+@check(
+    id="upn.forest_suffixes",
+    title="The forest offers UPN suffixes that are not public or not verified",
+    severity=Severity.MEDIUM,
+    needs={"directory"},
+    remediation="Remove suffixes nobody should use (Active Directory Domains and Trusts > Properties), "
+    "and verify the public ones in the tenant before users are given them.",
+    references=(HYBRID_DOC,),
+)
+def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """Every suffix the forest offers can end up on a user; a private or unverified one gives that
+    user a sign-in name Intune cannot accept."""
+    d = _dir(ctx)
+    names = sorted({s.lower() for s in (*d.upn_suffixes, *d.domains)})
+    ctx.examined = f"{len(names)} suffixes on {d.server}: {', '.join(names)}"
+    yield from suffix_findings(ctx, names, ctx.site.verified_domains)
+
+
+@check(
+    id="upn.directory_users",
+    title="Active Directory users have UPNs directory synchronization rejects",
+    severity=Severity.HIGH,
+    needs={"directory"},
+    remediation="Fix each listed user's UPN (IdFix or Set-ADUser -UserPrincipalName): a routable, "
+    "verified suffix, one @, only letters, digits and ' . - _ ! # ^ ~ before it, at most 113 "
+    "characters. Disabled users can wait; enabled ones cannot enroll until fixed.",
+    references=(IDFIX_DOC, HYBRID_DOC),
+)
+def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """IdFix's error classes over every user directory synchronization would export, without its
+    hand-kept TLD list: blank, character, format, length and top-level domain."""
+    from scanner.domains import non_public_reason
+
+    d = _dir(ctx)
+    ctx.examined = _scope(d)
+    merged: dict[str, list[DirGroup]] = {}
+    for g in d.issues:
+        merged.setdefault(IDFIX_CLASS.get(g.key, g.key), []).append(g)
+    merged["topleveldomain"] = [g for g in d.upn_domains if non_public_reason(g.key)]
+    for cls, groups in sorted(merged.items()):
+        if not groups:
+            continue
+        users = {u.dn: u for g in groups for u in g.users}
+        count, enabled = sum(g.count for g in groups), sum(g.enabled for g in groups)
+        shown = ", ".join(u.name for u in list(users.values())[:SHOW])
+        yield ctx.finding(
+            cls,
+            f"{count:,} user{'s fail' if count != 1 else ' fails'} IdFix's {cls} rule ({enabled:,} enabled): "
+            f"{shown}.",
+            users=count,
+            enabled=enabled,
+            disabled=count - enabled,
+            detail=sorted(g.key for g in groups),
+            examples=[f"{u.name} <{u.upn}>{'' if u.enabled else ' (disabled)'}" for u in users.values()],
+        )
+
+
+@check(
+    id="upn.duplicate",
+    title="Several objects share one UPN",
+    severity=Severity.HIGH,
+    needs={"directory"},
+    remediation="Give each object its own UPN; the second object with a UPN is not synchronized and "
+    "its user cannot sign in or enroll.",
+    references=(IDFIX_DOC,),
+)
+def duplicate(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """Older domain controllers let the same UPN onto two objects; Azure AD accepts only one."""
+    d = _dir(ctx)
+    ctx.examined = _scope(d)
+    for g in d.duplicates:
+        yield ctx.finding(
+            g.key,
+            f"{g.key} is the UPN of {g.count} objects: {_names(g)}.",
+            objects=g.count,
+            examples=[u.dn for u in g.users],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MismatchOptions:
+    show: int = 200  # mismatched users listed in the evidence
+
+
+@check(
+    id="upn.discovery_mismatch",
+    title="ConfigMgr holds UPNs that differ from Active Directory",
+    severity=Severity.MEDIUM,
+    needs={"directory", "sql"},
+    options=MismatchOptions,
+    remediation="Run Active Directory User Discovery (full) so the site database picks up the current "
+    "UPNs; check that discovery covers the containers these users are in.",
+    references=(HYBRID_DOC,),
+)
+def discovery_mismatch(ctx: Context[MismatchOptions]) -> Iterator[Finding]:
+    """Enrollment uses the UPN ConfigMgr discovered; when it is stale, users are licensed under a
+    name they no longer sign in with."""
+    d = _dir(ctx)
+    assert ctx.ev.sql is not None
+    sql = ctx.ev.sql
+    pairs = [
+        (who, ad, sql.upns[who])
+        for who, ad in sorted(d.upns.items())
+        if who in sql.upns and (sql.upns[who] or "").strip().lower() != ad.strip().lower()
+    ]
+    compared = sum(1 for who in d.upns if who in sql.upns)
+    partial = "" if sql.upns_complete else f" (the first {len(sql.upns):,} of {sql.users:,} discovered)"
+    ctx.examined = f"{compared:,} users found in both {d.server} and {sql.origin}{partial}"
+    if pairs:
+        shown = ", ".join(f"{who}" for who, _, _ in pairs[:SHOW])
+        yield ctx.finding(
+            "v_R_User",
+            f"{len(pairs):,} user{'s' * (len(pairs) != 1)} have another UPN in ConfigMgr than in "
+            f"Active Directory: {shown}.",
+            users=len(pairs),
+            examples=[f"{who}: AD {ad!r}, ConfigMgr {cm!r}" for who, ad, cm in pairs[: ctx.opts.show]],
+        )

@@ -1,0 +1,109 @@
+"""The Active Directory UPN checks on the demo forest's evidence (sample_logs/directory.json)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from scanner.evidence import Evidence
+from scanner.model import Finding, SourceStatus, Status
+from scanner.sources.directory import DirectoryEvidence, _saved, _UserTally
+from scanner.sources.sql import from_csv
+from tests.conftest import SAMPLES, run_check
+
+VERIFIED = {"verified_domains": ["contoso.com"]}
+
+
+@pytest.fixture(scope="module")
+def forest() -> Evidence:
+    ok = (SourceStatus(name="directory", status="ok"), SourceStatus(name="sql", status="ok"))
+    return Evidence(
+        tool_version="t",
+        collected_at=datetime(2026, 11, 26, tzinfo=UTC),
+        sources=ok,
+        directory=_saved(SAMPLES / "directory.json"),
+        sql=from_csv(SAMPLES / "v_R_User.csv", "CM_EC1", 25),
+    )
+
+
+def found(check_id: str, ev: Evidence, **site: object) -> dict[str, Finding]:
+    return {f.target: f for f in run_check(check_id, ev, site=site or None).findings}
+
+
+def test_forest_suffixes_share_the_site_database_rules(forest: Evidence) -> None:
+    assert set(found("upn.forest_suffixes", forest)) == {"corp.contoso.local"}  # no tenant list: routability
+    both = found("upn.forest_suffixes", forest, **VERIFIED)
+    assert both["fabrikam.com"].evidence["problem"] == "not verified"
+    assert "RFC 6762" in both["corp.contoso.local"].message
+
+
+def test_directory_users_idfix_classes_with_enabled_counts(forest: Evidence) -> None:
+    by = found("upn.directory_users", forest)
+    assert set(by) == {"blank", "character", "format", "length", "topleveldomain"}
+    assert by["character"].evidence["users"] == 6
+    assert by["character"].evidence["enabled"] + by["character"].evidence["disabled"] == 6
+    assert "CONTOSO\\annlee" in " ".join(by["topleveldomain"].evidence["examples"])
+    r = run_check("upn.directory_users", forest)
+    assert "5 system and service objects left out" in r.examined
+
+
+def test_duplicates_are_case_insensitive(forest: Evidence) -> None:
+    [dup] = run_check("upn.duplicate", forest).findings
+    assert dup.target == "flo@fabrikam.com" and dup.evidence["objects"] == 2
+
+
+def test_duplicates_from_raw_entries() -> None:
+    tally = _UserTally(limit=5, netbios="CORP")
+    for sam, value in [("a", "Same@contoso.com"), ("b", "same@CONTOSO.com"), ("c", "other@contoso.com")]:
+        tally.add(
+            {
+                "dn": f"CN={sam},DC=x",
+                "attributes": {"sAMAccountName": sam, "userPrincipalName": value, "userAccountControl": 512},
+            }
+        )
+    [group] = tally.duplicates()
+    assert group.key == "same@contoso.com" and [u.name for u in group.users] == ["CORP\\a", "CORP\\b"]
+
+
+def test_discovery_mismatch_compares_domain_user_names(forest: Evidence) -> None:
+    [f] = run_check("upn.discovery_mismatch", forest).findings
+    assert f.evidence["users"] == 3
+    assert any("contoso\\jsmith" in e and "'jsmith'" in e for e in f.evidence["examples"])
+
+
+def test_discovery_mismatch_needs_both_sources(forest: Evidence) -> None:
+    only_ad = replace(forest, sql=None, sources=forest.sources[:1])
+    r = run_check("upn.discovery_mismatch", only_ad)
+    assert r.status is Status.SKIPPED and "sql" in r.reason
+
+
+def test_excluded_objects_never_reach_findings() -> None:
+    tally = _UserTally(limit=5, netbios="CORP")
+    for sam, extra in [
+        ("krbtgt", {}),
+        ("HealthMailbox01", {}),
+        ("PC1$", {}),
+        ("adm", {"isCriticalSystemObject": True}),
+    ]:
+        tally.add(
+            {
+                "dn": f"CN={sam},DC=x",
+                "attributes": {"sAMAccountName": sam, "userAccountControl": 512, **extra},
+            }
+        )
+    tally.add(
+        {"dn": "CN=dup\\0ACNF:1234,DC=x", "attributes": {"sAMAccountName": "dupe", "userAccountControl": 512}}
+    )
+    assert (tally.users, tally.excluded, tally.groups("issues")) == (0, 5, ())
+
+
+def test_evidence_file_errors_are_one_line(tmp_path) -> None:
+    from scanner.sources.directory import DirectorySourceError
+
+    bad = tmp_path / "e.json"
+    bad.write_text('{"directory": {"server": 1}}', encoding="utf-8")
+    with pytest.raises(DirectorySourceError, match="cannot use as directory evidence"):
+        _saved(bad)
+    assert isinstance(_saved(SAMPLES / "directory.json"), DirectoryEvidence)
