@@ -69,7 +69,7 @@ def check(
                 id=id,
                 title=title,
                 severity=severity,
-                needs=tuple(needs),
+                needs=tuple(sorted(needs)),
                 remediation=remediation,
                 references=tuple(references),
                 options=options,
