@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from reports.text import seconds
+from reports.text import printable, seconds
 from scanner.model import Acceptance, CheckResult, Finding, ScanResult, Status
 
 # Characters XML 1.0 cannot carry at all, not even escaped: a log line with a NUL would otherwise
@@ -14,7 +14,7 @@ _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
-    return _ILLEGAL.sub("", text)
+    return printable(_ILLEGAL.sub("", text))
 
 
 def render_junit(result: ScanResult) -> str:

@@ -6,11 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scanner.model import CheckResult, ScanResult, Severity, Status
+
+
+def escape(text: str) -> str:
+    """Values from servers and logs are hostile: no markup, no control or bidi characters."""
+    from reports.text import printable
+
+    return _escape(printable(text))
+
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}

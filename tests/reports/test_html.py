@@ -85,3 +85,10 @@ def test_header_names_the_customer_site_tool_and_run() -> None:
         assert text in page
     assert "42 s" in page and "mdm-preflight.toml" in page
     assert "@media print" in page
+
+
+def test_bidi_overrides_are_shown_not_obeyed() -> None:
+    from reports.text import printable
+
+    assert printable("admin\u202egpj.exe") == "admin[U+202E]gpj.exe"
+    assert printable("a\u2066b\u200fc") == "a[U+2066]b[U+200F]c"
