@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from scanner.cmlog import ERROR, Entry
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000
+Clock = Callable[[], datetime | None]  # the entry's time, computed only when a fact needs it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,42 +72,53 @@ class UserSyncReader:
     cycles_seen: int = 0
     last_completed: datetime | None = None
     _open: SyncCycle | None = None
+    _changes: dict[str, Any] = field(default_factory=dict)  # applied once when the cycle closes
 
-    def feed(self, e: Entry, when: datetime | None, file: str) -> None:
+    def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message
-        if _START.search(msg):
-            self._close()
-            self._open = SyncCycle(file=file, line=e.line, started=when)
+        if "user" not in msg and "User" not in msg:  # every line this reader wants names users
+            if e.severity == ERROR and self._open is not None:
+                self._changes["errors"] = self._changes.get("errors", 0) + 1
+                self._changes["last_error"] = msg[:300]
             return
-        if m := _FAILED_USER.search(msg):
+        # Literal tests first: case-insensitive regexes cost microseconds, and this runs per entry.
+        if "tarting user" in msg and _START.search(msg):
+            self._close()
+            self._open = SyncCycle(file=file, line=e.line, started=clock())
+            return
+        if "ailed to" in msg and (m := _FAILED_USER.search(msg)):
             user, reason = m[2].strip(), m[3].strip().rstrip(".")
             self.failures.append(
-                UserFailure(user=user, action=m[1].lower(), reason=reason, time=when, file=file, line=e.line)
+                UserFailure(
+                    user=user, action=m[1].lower(), reason=reason, time=clock(), file=file, line=e.line
+                )
             )
             return
-        cur = self._open
-        if cur is None:
+        if self._open is None:
             return
-        if m := _RECEIVED.search(msg):
-            self._open = replace(cur, received=int(m[1]), added=int(m[2]))
-        elif m := _TO_REMOVE.search(msg):
-            self._open = replace(cur, to_remove=int(m[1]))
-        elif m := _REMOVED.search(msg):
-            self._open = replace(cur, removed=int(m[1]))
-        elif _DONE.search(msg):
-            self._open = replace(cur, completed=when or cur.started)
+        if "otal received" in msg and (m := _RECEIVED.search(msg)):
+            self._changes.update(received=int(m[1]), added=int(m[2]))
+        elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
+            self._changes["to_remove"] = int(m[1])
+        elif "from cloud" in msg and (m := _REMOVED.search(msg)):
+            self._changes["removed"] = int(m[1])
+        elif "DeltaSync" in msg and _DONE.search(msg):
+            self._changes["completed"] = clock() or self._open.started
             self._close()
         elif e.severity == ERROR:
-            self._open = replace(cur, errors=cur.errors + 1, last_error=msg[:300])
+            self._changes["errors"] = self._changes.get("errors", 0) + 1
+            self._changes["last_error"] = msg[:300]
 
     def finish(self) -> None:
         self._close()
 
     def _close(self) -> None:
         if self._open is not None:
-            self.cycles.append(self._open)
+            cycle = replace(self._open, **self._changes) if self._changes else self._open
+            self._changes = {}
+            self.cycles.append(cycle)
             self.cycles_seen += 1
-            done = self._open.completed
+            done = cycle.completed
             if done and (self.last_completed is None or done > self.last_completed):
                 self.last_completed = done
             self._open = None
@@ -126,8 +140,10 @@ class SiteCompReader:
     events: deque[ComponentEvent] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     _current: str = ""  # component of the latest "Installing component" line
 
-    def feed(self, e: Entry, when: datetime | None, file: str) -> None:
+    def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message
+        if "omponent" not in msg and "STATMSG" not in msg and "nstallation" not in msg:
+            return  # every line this reader wants says one of these
         action, comp = self._classify(msg)
         if action:
             comp = comp or self._current
@@ -138,7 +154,7 @@ class SiteCompReader:
                     ComponentEvent(
                         component=comp.upper(),
                         action=action,
-                        time=when,
+                        time=clock(),
                         file=file,
                         line=e.line,
                         message=msg[:300],

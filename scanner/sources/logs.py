@@ -201,7 +201,7 @@ def _count(
             )
         )
     if reader is not None:
-        reader.feed(e, when or rule.utc(e), file)
+        reader.feed(e, (lambda: when) if when else (lambda: rule.utc(e)), file)
 
 
 def _file(path: Path, stats: FileStats, problem: str = "") -> LogFile:
