@@ -15,6 +15,7 @@ from scanner.registry import discover
 from scanner.runner import evaluate, prepare
 from scanner.sources.logs import TimeRule, collect_logs
 from tests.lab.postgres import postgres_lab  # noqa: F401  (a real PostgreSQL, see tests/lab)
+from tests.lab.samba import samba_lab  # noqa: F401  (a real Samba AD domain controller)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
 # The broken samples end on 2026-11-25 17:02 UTC; "now" for the checks is a fixed moment after.

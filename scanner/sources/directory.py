@@ -126,6 +126,7 @@ def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
     import ldap3
     from ldap3.core.exceptions import LDAPException
 
+    seconds = max(1, int(timeout))  # ldap3 packs the receive timeout into a C struct: whole seconds
     url = urlparse(cfg.url)
     if url.scheme not in ("ldap", "ldaps") or not url.hostname:
         raise DirectorySourceError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
@@ -148,7 +149,7 @@ def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
         authentication=auth if cfg.user else ldap3.ANONYMOUS,
         client_strategy=ldap3.SAFE_SYNC,
         read_only=True,
-        receive_timeout=timeout,
+        receive_timeout=seconds,
         raise_exceptions=False,
     )
     where = f"{cfg.url}"
@@ -157,11 +158,12 @@ def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
         if cfg.start_tls and not secure:
             conn.start_tls()
         # One attempt only: retrying a bad password per check would lock the account out.
-        ok = conn.bind()
+        answer = conn.bind()  # SAFE_SYNC answers (ok, result, response, request); others a bool
     except LDAPException as exc:
         raise DirectorySourceError(_explain(exc, where, cfg)) from None
+    ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
     if not ok:
-        result = conn.result or {}
+        result = result or {}
         raise DirectorySourceError(
             f"{where}: bind as {cfg.user} failed ({result.get('description', '?')}: "
             f"{str(result.get('message', '')).strip()[:200]})"
