@@ -22,7 +22,6 @@ from tests.lab.samba import (
     SEED_USERS,
     LdapWriteError,
     SambaLab,
-    samba_lab,  # noqa: F401  (the session fixture)
 )
 
 try:
@@ -54,7 +53,7 @@ def reader(lab: SambaLab, user: str | None = None, password: str | None = None, 
 
 
 @pytest.mark.parametrize("form", ["upn", "dn"])
-def test_reader_simple_bind_over_ldaps_validated(samba_lab: SambaLab, form: str) -> None:  # noqa: F811
+def test_reader_simple_bind_over_ldaps_validated(samba_lab: SambaLab, form: str) -> None:
     user = samba_lab.reader_upn if form == "upn" else samba_lab.reader_dn
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(samba_lab.ca_file))
     if sys.version_info >= (3, 12):  # ldap3 ignores IP SANs without ssl.match_hostname
@@ -69,7 +68,7 @@ def test_reader_simple_bind_over_ldaps_validated(samba_lab: SambaLab, form: str)
         conn.unbind()
 
 
-def test_reader_binds_over_starttls(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_reader_binds_over_starttls(samba_lab: SambaLab) -> None:
     server = ldap3.Server(samba_lab.ldap_url, tls=samba_lab.tls(), connect_timeout=5)
     conn = ldap3.Connection(
         server,
@@ -83,7 +82,7 @@ def test_reader_binds_over_starttls(samba_lab: SambaLab) -> None:  # noqa: F811
         conn.unbind()
 
 
-def test_ldaps_without_the_lab_ca_fails_validation(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_ldaps_without_the_lab_ca_fails_validation(samba_lab: SambaLab) -> None:
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED)  # the system trust store only
     with pytest.raises(LDAPSocketOpenError) as caught:
         reader(samba_lab, tls=tls)
@@ -92,7 +91,7 @@ def test_ldaps_without_the_lab_ca_fails_validation(samba_lab: SambaLab) -> None:
     assert "CERTIFICATE_VERIFY_FAILED" in text, text
 
 
-def test_wrong_password_adds_one_to_bad_pwd_count_per_attempt(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_wrong_password_adds_one_to_bad_pwd_count_per_attempt(samba_lab: SambaLab) -> None:
     samba_lab.add_user("pwcheck", "pwcheck@contoso.com")
     before = samba_lab.bad_pwd_count("pwcheck")
     server = ldap3.Server(samba_lab.ldaps_url, tls=samba_lab.tls(), connect_timeout=5)
@@ -118,7 +117,7 @@ def test_wrong_password_adds_one_to_bad_pwd_count_per_attempt(samba_lab: SambaLa
 # --- what the reader sees ----------------------------------------------------------------------------
 
 
-def test_reader_reads_root_dse(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_reader_reads_root_dse(samba_lab: SambaLab) -> None:
     conn = reader(samba_lab, get_info=ldap3.DSA)
     try:
         info = conn.server.info
@@ -130,7 +129,7 @@ def test_reader_reads_root_dse(samba_lab: SambaLab) -> None:  # noqa: F811
         conn.unbind()
 
 
-def test_reader_reads_upn_suffixes_and_domains(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_reader_reads_upn_suffixes_and_domains(samba_lab: SambaLab) -> None:
     conn = reader(samba_lab)
     try:
         conn.search(
@@ -149,7 +148,7 @@ def test_reader_reads_upn_suffixes_and_domains(samba_lab: SambaLab) -> None:  # 
         conn.unbind()
 
 
-def test_reader_pages_through_the_seeded_users(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_reader_pages_through_the_seeded_users(samba_lab: SambaLab) -> None:
     conn = reader(samba_lab)
     attrs = ["sAMAccountName", "userPrincipalName", "userAccountControl", "mS-DS-ConsistencyGuid",
              "description", "displayName", "lastLogonTimestamp"]  # fmt: skip
@@ -183,7 +182,7 @@ def test_reader_pages_through_the_seeded_users(samba_lab: SambaLab) -> None:  # 
     assert raw[samba.MSOL_SAM]["lastLogonTimestamp"] == [str(samba.MSOL_LAST_LOGON).encode()]
 
 
-def test_reader_reads_the_hybrid_join_scp(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_reader_reads_the_hybrid_join_scp(samba_lab: SambaLab) -> None:
     conn = reader(samba_lab)
     try:
         assert conn.search(samba.HYBRID_JOIN_SCP_DN, "(objectClass=*)", ldap3.BASE, attributes=["keywords"])
@@ -192,7 +191,7 @@ def test_reader_reads_the_hybrid_join_scp(samba_lab: SambaLab) -> None:  # noqa:
         conn.unbind()
 
 
-def test_reader_cannot_write(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_reader_cannot_write(samba_lab: SambaLab) -> None:
     conn = reader(samba_lab)
     alice = f"CN=alice,OU=Staff,{samba_lab.base_dn}"
     try:
@@ -211,14 +210,14 @@ def test_reader_cannot_write(samba_lab: SambaLab) -> None:  # noqa: F811
 
 
 @pytest.mark.parametrize("bad_upn", sorted(SAMBA_REFUSED_UPNS))
-def test_samba_still_refuses(samba_lab: SambaLab, bad_upn: str) -> None:  # noqa: F811
+def test_samba_still_refuses(samba_lab: SambaLab, bad_upn: str) -> None:
     sam = "refused" + str(len(bad_upn))
     with pytest.raises(LdapWriteError) as caught:
         samba_lab.add_user(sam, bad_upn)
     assert SAMBA_REFUSED_UPNS[bad_upn] in str(caught.value)
 
 
-def test_timings(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_timings(samba_lab: SambaLab) -> None:
     t = samba_lab.timings
     print(
         f"\ntemplate {t['template']:.2f} s (0 = cached), clone {t['clone']:.2f} s, "
@@ -227,7 +226,7 @@ def test_timings(samba_lab: SambaLab) -> None:  # noqa: F811
     assert t["clone"] + t["start"] < 30 and t["seed"] < 30
 
 
-def test_dc_stopped_fails_fast_then_restarts(samba_lab: SambaLab) -> None:  # noqa: F811
+def test_dc_stopped_fails_fast_then_restarts(samba_lab: SambaLab) -> None:
     samba_lab.stop()
     try:
         server = ldap3.Server(samba_lab.host, port=samba_lab.ldaps_port, use_ssl=True, tls=samba_lab.tls(),
