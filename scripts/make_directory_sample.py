@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scanner.codec import to_jsonable
-from scanner.sources.directory import DirectoryEvidence, SyncAccount, _UserTally
+from scanner.sources.directory import SyncAccount, _UserTally
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 BASE = "DC=contoso,DC=com"
@@ -51,29 +51,19 @@ def main() -> None:
     for sam in ("krbtgt", "Guest", "HealthMailbox0a1b2c", "SQL01$"):
         tally.add(entry(sam, None, enabled=sam != "Guest", ou="CN=Users"))
     tally.add(entry("Administrator", "administrator@contoso.com", critical=True, ou="CN=Users"))
-    ev = DirectoryEvidence(
+    msol = SyncAccount(
+        name="CONTOSO\\MSOL_4f1c2a9b7e30",
+        dn=f"CN=MSOL_4f1c2a9b7e30,CN=Users,{BASE}",
+        enabled=True,
+        last_logon=datetime(2026, 9, 30, 22, 14, tzinfo=UTC),
+    )
+    ev = tally.evidence(
         server="dc01.contoso.com",
         base_dn=BASE,
-        netbios="CONTOSO",
         upn_suffixes=("contoso.com", "corp.contoso.local", "fabrikam.com"),
         domains=("contoso.com",),
-        users=tally.users,
-        enabled=tally.enabled,
-        excluded=tally.excluded,
-        with_anchor=tally.anchors,
-        issues=tally.groups("issues"),
-        upn_domains=tally.groups("domains"),
-        duplicates=tally.duplicates(),
-        upns=tally.upns,
         scp_found=True,
-        sync_accounts=(
-            SyncAccount(
-                name="CONTOSO\\MSOL_4f1c2a9b7e30",
-                dn=f"CN=MSOL_4f1c2a9b7e30,CN=Users,{BASE}",
-                enabled=True,
-                last_logon=datetime(2026, 9, 30, 22, 14, tzinfo=UTC),
-            ),
-        ),
+        sync_accounts=(msol,),
         scp_keywords=("azureADName:fabrikam.com", "azureADId:72f988bf-86f1-41af-91ab-2d7cd011db47"),
     )
     text = json.dumps({"directory": to_jsonable(ev)}, indent=2, ensure_ascii=False) + "\n"

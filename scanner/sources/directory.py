@@ -256,24 +256,14 @@ def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> Direc
         )
     )
     scp = _search(conn, f"{SCP_CN},{config_dn}", "(objectClass=*)", "BASE", ["keywords"])
-    return DirectoryEvidence(
+    return tally.evidence(
         server=str(_first(root, "dnsHostName") or cfg.url),
         base_dn=base,
-        netbios=netbios,
         upn_suffixes=suffixes,
         domains=domains,
-        users=tally.users,
-        enabled=tally.enabled,
-        excluded=tally.excluded,
-        with_anchor=tally.anchors,
-        issues=tally.groups("issues"),
-        upn_domains=tally.groups("domains"),
-        duplicates=tally.duplicates(),
-        upns=tally.upns,
         sync_accounts=accounts,
         scp_found=bool(scp),
         scp_keywords=tuple(scp[0]["attributes"].get("keywords") or ()) if scp else (),
-        sample_users=sample,
     )
 
 
@@ -335,6 +325,22 @@ class _UserTally:
         slot[1] += enabled
         if len(slot[2]) < self.limit:
             slot[2].append(user)
+
+    def evidence(self, **forest: Any) -> DirectoryEvidence:
+        """The section: the users counted here plus what was read about the forest."""
+        return DirectoryEvidence(
+            netbios=self.netbios,
+            users=self.users,
+            enabled=self.enabled,
+            excluded=self.excluded,
+            with_anchor=self.anchors,
+            issues=self.groups("issues"),
+            upn_domains=self.groups("domains"),
+            duplicates=self.duplicates(),
+            upns=self.upns,
+            sample_users=self.limit,
+            **forest,
+        )
 
     def _put(self, kind: str, key: str, user: DirUser) -> None:
         slot = self._groups[kind].setdefault(key, [0, 0, []])

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.lab import unavailable
+
 if TYPE_CHECKING:
     import pyodbc
 
@@ -360,13 +362,6 @@ def _set_up(lab: PostgresLab) -> None:
 # --- the fixture -------------------------------------------------------------------------------------
 
 
-def _unavailable(message: str) -> None:
-    """In CI a missing server fails the tests; on a developer's machine it skips them."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"lab: {message}", pytrace=False)
-    pytest.skip(f"lab: {message}")
-
-
 @pytest.fixture(scope="session")
 def postgres_lab() -> Iterator[PostgresLab]:
     """A started lab for the whole session; always stopped, its temp folder always removed."""
@@ -376,7 +371,7 @@ def postgres_lab() -> Iterator[PostgresLab]:
     except LabUnavailable as exc:
         missing = str(exc)
     if missing:  # outside the except block: a one-line message, no chained traceback
-        _unavailable(missing)
+        unavailable(missing)
     root = Path(tempfile.mkdtemp(prefix="mdm-lab-pg-"))
     lab: PostgresLab | None = None
     try:

@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.lab import unavailable
+
 if TYPE_CHECKING:
     import ldap3
 
@@ -753,13 +755,6 @@ def seed_standard(lab: SambaLab) -> None:
 # --- the fixture -------------------------------------------------------------------------------------
 
 
-def _unavailable(message: str) -> None:
-    """In CI a missing server fails the tests; on a developer's machine it skips them."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"lab: {message}", pytrace=False)
-    pytest.skip(f"lab: {message}")
-
-
 @pytest.fixture(scope="session")
 def samba_lab() -> Iterator[SambaLab]:
     """A started, seeded DC for the whole session; always stopped, its run folder always removed."""
@@ -769,7 +764,7 @@ def samba_lab() -> Iterator[SambaLab]:
     except LabUnavailable as exc:
         missing = str(exc)
     if missing:  # outside the except block: a one-line message, no chained traceback
-        _unavailable(missing)
+        unavailable(missing)
     root = Path(tempfile.mkdtemp(prefix="mdm-lab-samba-"))
     lab: SambaLab | None = None
     try:

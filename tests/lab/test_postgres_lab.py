@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab import postgres
+from tests.lab import postgres, unavailable
 from tests.lab.postgres import LabUnavailable, PostgresLab, start_postgres
 
 try:
@@ -310,7 +310,7 @@ def test_closed_port_psqlodbc(postgres_lab: PostgresLab) -> None:
 
 def test_closed_port_freetds(postgres_lab: PostgresLab) -> None:
     if not list(Path("/usr/lib").glob("*/odbc/libtdsodbc.so")):
-        postgres._unavailable("FreeTDS ODBC driver missing: install the Debian package tdsodbc")
+        unavailable("FreeTDS ODBC driver missing: install the Debian package tdsodbc")
     port = closed_port()
     started = time.perf_counter()
     with pytest.raises(pyodbc.Error) as exc:
@@ -346,10 +346,10 @@ def test_scanner_connect_options(postgres_lab: PostgresLab) -> None:
 def test_unavailable_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="odbc-postgresql"):
-        postgres._unavailable("psqlODBC driver missing: install the Debian package odbc-postgresql")
+        unavailable("psqlODBC driver missing: install the Debian package odbc-postgresql")
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="odbc-postgresql"):
-        postgres._unavailable("psqlODBC driver missing: install the Debian package odbc-postgresql")
+        unavailable("psqlODBC driver missing: install the Debian package odbc-postgresql")
 
 
 def test_missing_pieces_name_their_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
