@@ -315,10 +315,13 @@ class _UserTally:
             self._put("issues", "missing", user)
             return
         self.upns[user.name.lower()] = value
-        for code in upn.issues(value):
-            self._put("issues", code, user)
-        if dom := upn.domain(value) if "@" in value else "":
-            self._put("domains", dom, user)
+        if upn.clean(value):  # the common case, decided by one regex match
+            self._put("domains", value[value.index("@") + 1 :].lower(), user)
+        else:
+            for code in upn.issues(value):
+                self._put("issues", code, user)
+            if dom := upn.domain(value) if "@" in value else "":
+                self._put("domains", dom, user)
         self._by_upn.setdefault(value.lower(), [0, 0, []])
         slot = self._by_upn[value.lower()]
         slot[0] += 1

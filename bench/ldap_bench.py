@@ -1,0 +1,280 @@
+"""Benchmark the directory source and its checks against the Samba AD lab, compared with ldapsearch.
+
+    python bench/ldap_bench.py [--users 50000] [--seed 7]
+
+Template: a copy of the lab's template (tests/lab/samba.py) loaded OFFLINE, Samba stopped, with
+``ldbadd --nosync -H private/sam.ldb`` from a generated LDIF (Samba's dsdb modules still assign
+objectSid/objectGUID and check UPN uniqueness), cached in /tmp/mdm-bench-samba-<users>. Users get no
+password (UAC 544/546, PASSWD_NOTREQD): hashing 50k passwords is the slow part of an LDAP add and
+irrelevant to reading. UPN mix: ~85% @contoso.com, @corp.contoso.local, @fabrikam.com, 1% none and
+~3% malformed (no @, spaces, diacritics, trailing space, two @, over-long); ~60% carry
+mS-DS-ConsistencyGuid; ~10% disabled. Plus uPNSuffixes, the hybrid-join SCP and an MSOL_ account.
+Building is slow and grows quadratically: each add costs more as the domain grows (1000 users per
+ldbadd run: 3 s for the first, 14 s at 17k, 25 s at 25k; 26k users took 343 s on 2 vCPU, so 50k is
+~20-25 min). It is done once per user count; the template is reused afterwards.
+
+Per run: the template is cloned and started (lab.start). ldapsearch (ldap-utils) reads the users over
+LDAPS as svc-preflight with the paged-results control (1000): one warm-up, best of 3 wall times.
+A fresh interpreter then runs collect_directory the same way (best of 3) and evaluates every upn.* /
+sync.* check that needs only the directory source; its VmHWM is the peak RSS. "baseline RSS" is a
+fresh interpreter that imports the same modules and discovers the checks. MB = 2**20 bytes.
+Markdown on stdout, progress on stderr. Needs root (Samba's fixed ports 389/636).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.lab import samba  # noqa: E402
+
+PW_ENV = "MDMP_BENCH_LDAP_PW"
+# entries per ldbadd run: one transaction each; a single 50k transaction is quadratic (8k: 62 s)
+CHUNK = 1000
+FILTER = "(&(objectCategory=person)(objectClass=user))"
+ATTRS = [
+    "sAMAccountName",
+    "userPrincipalName",
+    "userAccountControl",
+    "mS-DS-ConsistencyGuid",
+    "isCriticalSystemObject",
+    "lastLogonTimestamp",
+]
+OUS = ("OU=Staff", "OU=Contractors", "OU=Disabled")
+FIRST = ("john", "anna", "peter", "maria", "li", "wei", "fatima", "olga", "james", "sara", "noah", "emma")
+LAST = ("smith", "jones", "brown", "garcia", "miller", "davis", "lopez", "wilson", "kim", "chen", "patel")
+# (weight in per mille, kind)
+MIX = [
+    (850, "contoso"), (60, "local"), (50, "fabrikam"), (10, "none"), (6, "no_at"), (5, "spaces"),
+    (6, "diacritics"), (5, "trailing"), (4, "two_at"), (4, "long"),
+]  # fmt: skip
+KINDS = [kind for weight, kind in MIX for _ in range(weight)]
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def upn_for(kind: str, name: str) -> str | None:
+    return {
+        "contoso": f"{name}@contoso.com",
+        "local": f"{name}@corp.contoso.local",
+        "fabrikam": f"{name}@fabrikam.com",
+        "none": None,
+        "no_at": f"{name}.contoso.com",
+        "spaces": f"{name.replace('.', ' ')}@contoso.com",
+        "diacritics": f"{name}.müller@contoso.com",
+        "trailing": f"{name}@contoso.com ",
+        "two_at": f"{name}@corp@contoso.com",
+        "long": f"{name}.{'x' * 64}@contoso.com",
+    }[kind]
+
+
+def ldif_entry(dn: str, attrs: list[tuple[str, str | bytes]]) -> str:
+    lines = [f"dn: {dn}"]
+    for key, value in attrs:
+        raw = value if isinstance(value, bytes) else value.encode()
+        plain = raw.isascii() and not raw.startswith((b" ", b":", b"<")) and not raw.endswith(b" ")
+        lines.append(f"{key}: {raw.decode()}" if plain else f"{key}:: {base64.b64encode(raw).decode()}")
+    return "\n".join(lines) + "\n\n"
+
+
+def ldif_entries(users: int, seed: int) -> Iterator[str]:
+    rnd, base = random.Random(seed), samba.BASE_DN
+    for ou in OUS:
+        yield ldif_entry(f"{ou},{base}", [("objectClass", "organizationalUnit")])
+    msol = [
+        ("objectClass", "user"),
+        ("sAMAccountName", "MSOL_0123456789ab"),
+        ("userAccountControl", "544"),
+    ]
+    msol.append(("lastLogonTimestamp", str(samba.MSOL_LAST_LOGON)))
+    yield ldif_entry(f"CN=MSOL_0123456789ab,CN=Users,{base}", msol)
+    for i in range(users):
+        sam = f"{rnd.choice(FIRST)}.{rnd.choice(LAST)}{i}"
+        enabled = rnd.random() > 0.1
+        attrs: list[tuple[str, str | bytes]] = [
+            ("objectClass", "user"),
+            ("sAMAccountName", sam[:20]),
+            ("userAccountControl", "544" if enabled else "546"),
+        ]
+        if (upn := upn_for(rnd.choice(KINDS), sam)) is not None:
+            attrs.append(("userPrincipalName", upn))
+        if rnd.random() < 0.6:
+            attrs.append(("mS-DS-ConsistencyGuid", uuid.UUID(int=rnd.getrandbits(128)).bytes_le))
+        ou = OUS[0] if enabled and i % 5 else OUS[1] if enabled else OUS[2]
+        yield ldif_entry(f"CN={sam},{ou},{base}", attrs)
+    config = samba.CONFIG_DN
+    yield (
+        ldif_entry(
+            f"CN=Device Registration Configuration,CN=Services,{config}", [("objectClass", "container")]
+        )
+    )
+    scp = [("objectClass", "serviceConnectionPoint"), *(("keywords", k) for k in samba.SEED_SCP_KEYWORDS)]
+    yield ldif_entry(samba.HYBRID_JOIN_SCP_DN, scp)
+
+
+def ensure_bench_template(users: int, seed: int) -> tuple[Path, dict[str, float]]:
+    final = Path(tempfile.gettempdir()) / f"mdm-bench-samba-{users}-s{seed}"
+    if (final / "ready").is_file():
+        return final, {}
+    base, _ = samba.ensure_template(samba.check_requirements())
+    building = final.with_name(final.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    samba.clone(base, building)
+    shutil.copy(base / "etc" / "smb.conf", building / "etc" / "smb.conf")  # keep the path placeholder
+    entries = list(ldif_entries(users, seed))
+    times["ldif"] = time.perf_counter() - t
+    log(f"loading {users} users with ldbadd (Samba stopped), {CHUNK} per transaction ...")
+    t = time.perf_counter()
+    env = samba._clean_env()
+    sam = str(building / "private" / "sam.ldb")
+    ldif = building / "chunk.ldif"
+    for start in range(0, len(entries), CHUNK):
+        ldif.write_text("".join(entries[start : start + CHUNK]), encoding="utf-8")
+        done = subprocess.run(
+            ["ldbadd", "--nosync", "-H", sam, str(ldif)], capture_output=True, text=True, env=env
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"ldbadd failed: {(done.stderr or done.stdout).strip()[-500:]}")
+        log(f"  {min(start + CHUNK, len(entries))} entries, {time.perf_counter() - t:.0f} s")
+    suffixes = "".join(f"uPNSuffixes: {s}\n" for s in samba.SEED_UPN_SUFFIXES)
+    mod = building / "suffixes.ldif"
+    mod.write_text(f"dn: {samba.PARTITIONS_DN}\nchangetype: modify\nadd: uPNSuffixes\n{suffixes}\n")
+    done = subprocess.run(["ldbmodify", "-H", sam, str(mod)], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"ldbmodify failed: {done.stderr.strip()[-500:]}")
+    times["ldbadd"] = time.perf_counter() - t
+    ldif.unlink()
+    (building / "ready").write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"), encoding="utf-8")
+    os.rename(building, final)
+    return final, times
+
+
+def vm_hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(mode: str, url: str, ca_file: str) -> None:
+    """In a fresh interpreter: import (baseline) or collect best of 3 + evaluate; JSON on stdout."""
+    from datetime import UTC, datetime
+
+    from scanner import config
+    from scanner.config import DirectoryConfig
+    from scanner.evidence import Evidence
+    from scanner.model import SourceStatus
+    from scanner.registry import discover
+    from scanner.runner import evaluate, prepare
+    from scanner.sources.directory import collect_directory
+
+    catalog = discover(plugins=False)
+    ids = [s.info.id for s in catalog.select(["upn.*", "sync.*"]) if s.info.needs == ("directory",)]
+    out: dict[str, Any] = {"checks": ids}
+    if mode == "collect":
+        cfg = DirectoryConfig(url=url, user=samba.READER_UPN, password_env=PW_ENV, ca_file=ca_file)
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            ev = collect_directory(cfg, 120)
+            best = min(best, time.perf_counter() - t)
+        evidence = Evidence(
+            tool_version="bench",
+            collected_at=datetime.now(UTC),
+            sources=(SourceStatus(name="directory", status="ok"),),
+            directory=ev,
+        )
+        cfgc = config.from_dict({"site": {"verified_domains": ["contoso.com"]}})
+        prepared = prepare(catalog, cfgc, only=ids)
+        t = time.perf_counter()
+        results = evaluate(evidence, prepared, site=cfgc.site)
+        out.update(
+            collect_s=best,
+            eval_ms=(time.perf_counter() - t) * 1000,
+            users=ev.users,
+            excluded=ev.excluded,
+            anchors=ev.with_anchor,
+            findings={r.check.id: [r.status.value, len(r.findings)] for r in results},
+        )
+    out["rss_mb"] = vm_hwm_mb()
+    print(json.dumps(out))
+
+
+def run_child(mode: str, lab: samba.SambaLab) -> dict[str, Any]:
+    env = {**os.environ, PW_ENV: samba.READER_PASSWORD, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, __file__, "--child", mode, lab.ldaps_url, str(lab.ca_file)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, timeout=1800)
+    return json.loads(done.stdout)
+
+
+def ldapsearch(lab: samba.SambaLab) -> float:
+    cmd = ["ldapsearch", "-x", "-LLL", "-H", lab.ldaps_url, "-D", lab.reader_upn, "-w", lab.reader_password,
+           "-b", lab.base_dn, "-E", "pr=1000/noprompt", FILTER, *ATTRS]  # fmt: skip
+    env = {**os.environ, "LDAPTLS_CACERT": str(lab.ca_file)}
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True, timeout=600)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=50_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--child", nargs=3, metavar=("MODE", "URL", "CA"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        return child(*args.child)
+    if not shutil.which("ldapsearch"):
+        sys.exit("ldapsearch missing: apt-get install ldap-utils")
+    template, built = ensure_bench_template(args.users, args.seed)
+    if built:
+        log("template built: " + ", ".join(f"{k} {v:.1f} s" for k, v in built.items()))
+    run_root = Path(tempfile.mkdtemp(prefix="mdm-bench-samba-run-"))
+    lab = samba.SambaLab(root=run_root / "dc")
+    try:
+        t = time.perf_counter()
+        samba.clone(template, lab.root)
+        clone_s = time.perf_counter() - t
+        lab.start()
+        log(f"clone {clone_s:.1f} s, start {lab.timings['start']:.1f} s")
+        ldapsearch(lab)  # warm-up
+        theirs = min(ldapsearch(lab) for _ in range(3))
+        log(f"ldapsearch best of 3: {theirs:.2f} s")
+        ours = run_child("collect", lab)
+        base = run_child("baseline", lab)
+    finally:
+        lab.stop()
+        shutil.rmtree(run_root, ignore_errors=True)
+    log(f"checks: {ours['findings']}; in scope {ours['users']}, excluded {ours['excluded']}")
+    print(f"{os.cpu_count()} CPU, Python {platform.python_version()}, {platform.platform()}\n")
+    print("| users | ours collect s | ldapsearch s | ratio | evaluation ms | peak RSS MB | baseline RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {args.users:,} | {ours['collect_s']:.2f} | {theirs:.2f} | {ours['collect_s'] / theirs:.2f}x "
+        f"| {ours['eval_ms']:.0f} | {ours['rss_mb']:.0f} | {base['rss_mb']:.0f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
