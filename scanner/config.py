@@ -60,9 +60,11 @@ class DirectoryConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DnsConfig:
-    nameservers: tuple[str, ...] = ()
+    nameservers: tuple[str, ...] = ()  # default: the system resolver
     port: int = 53
-    domains: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()  # extra domains; verified domains and UPN suffixes are added
+    compare_nameservers: tuple[str, ...] = ()  # a second view (internal vs public): split horizon
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from scanner.model import SourceStatus
 from scanner.sources.directory import DirectoryEvidence
+from scanner.sources.dns import DnsEvidence
 from scanner.sources.logs import LogsEvidence
 from scanner.sources.sql import SqlEvidence
 
@@ -22,6 +23,7 @@ class Evidence:
     logs: LogsEvidence | None = None
     sql: SqlEvidence | None = None
     directory: DirectoryEvidence | None = None
+    dns: DnsEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -73,30 +73,28 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
     collected_at = datetime.now(UTC)
     sections: dict[str, Any] = {}
     statuses: list[SourceStatus] = []
-    jobs = {}
+    ready = []
     for name in sorted(needs):
         src = SOURCES.get(name)
         if src is None:
             continue
         if getattr(cfg, src.section, None) is None:
-            statuses.append(
-                SourceStatus(
-                    name=name,
-                    status="not_configured",
-                    reason=f"no [{src.section}] section in the configuration",
-                )
-            )
+            reason = f"no [{src.section}] section in the configuration"
+            statuses.append(SourceStatus(name=name, status="not_configured", reason=reason))
             progress.source_done(name, "not_configured")
             continue
-        jobs[name] = _start(partial(src.collect, cfg))
-    for name, job in jobs.items():
-        src = SOURCES[name]
-        status = job.finish(src.deadline(cfg), name, src.target(cfg))
-        if job.value is not None:
-            sections[name] = job.value
-            status = _assess(status, job.value)
-        statuses.append(status)
-        progress.source_done(name, status.status)
+        ready.append(src)
+    # Two waves: sources that read others' evidence (DNS checks the UPN suffixes found) start after.
+    for wave in ([s for s in ready if not s.after], [s for s in ready if s.after]):
+        jobs = {src.name: _start(partial(src.collect, cfg, dict(sections))) for src in wave}
+        for name, job in jobs.items():
+            src = SOURCES[name]
+            status = job.finish(src.deadline(cfg), name, src.target(cfg))
+            if job.value is not None:
+                sections[name] = job.value
+                status = _assess(status, job.value)
+            statuses.append(status)
+            progress.source_done(name, status.status)
     return Evidence(
         tool_version=__version__,
         collected_at=collected_at,

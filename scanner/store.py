@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scanner.codec import DecodeError, from_jsonable, to_jsonable
 from scanner.evidence import SCHEMA_VERSION, Evidence
 from scanner.model import ScanResult
+
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -48,6 +50,20 @@ def load_evidence(path: Path) -> Evidence:
             f"{path}: not an evidence file (no 'collected_at'); create one with 'mdm-preflight collect'"
         )
     return _decode(Evidence, data, path)
+
+
+def saved_section(path: Path, name: str, cls: type[T]) -> T:
+    """One source's section of an evidence file collected elsewhere (offline input for a source)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        section = data.get(name, data) if isinstance(data, dict) else None
+        if not isinstance(section, dict):
+            raise StoreError(f"{path}: holds no {name} evidence")
+        return from_jsonable(cls, section)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, DecodeError) as exc:  # broken JSON, or not the shape this version writes
+        raise StoreError(f"{path}: cannot use as {name} evidence ({exc})") from None
 
 
 def _read(path: Path, kind: str) -> dict[str, Any]:

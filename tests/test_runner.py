@@ -65,7 +65,7 @@ def test_a_source_past_its_deadline_is_abandoned(monkeypatch: pytest.MonkeyPatch
     slow = SourceDef(
         name="logs",
         section="logs",
-        collect=lambda cfg: time.sleep(30),
+        collect=lambda cfg, _: time.sleep(30),
         target=lambda cfg: "slow share",
         deadline=lambda cfg: 0.3,
     )
@@ -83,7 +83,7 @@ def test_sources_run_concurrently(monkeypatch: pytest.MonkeyPatch) -> None:
         return SourceDef(
             name=name,
             section="logs",
-            collect=lambda cfg: time.sleep(0.5),
+            collect=lambda cfg, _: time.sleep(0.5),
             target=lambda cfg: "",
             deadline=lambda cfg: 5,
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from scanner.config import Config
 from scanner.sources.directory import collect_directory
+from scanner.sources.dns import collect_dns
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
 
@@ -16,18 +17,19 @@ from scanner.sources.sql import collect_sql
 class SourceDef:
     name: str
     section: str  # the config section that configures it
-    collect: Callable[[Config], Any]
+    collect: Callable[[Config, dict[str, Any]], Any]  # (config, sections collected before it)
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
+    after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
 
 
-def _logs(cfg: Config) -> Any:
+def _logs(cfg: Config, _: dict[str, Any]) -> Any:
     assert cfg.logs is not None
     rule = TimeRule(convention=cfg.logs.time_convention, missing_bias=cfg.logs.missing_bias)
     return collect_logs(cfg.logs.paths, rule, cfg.base_dir)
 
 
-def _sql(cfg: Config) -> Any:
+def _sql(cfg: Config, _: dict[str, Any]) -> Any:
     assert cfg.sql is not None
     return collect_sql(cfg.sql, cfg.site.code, cfg.scan.timeout, cfg.base_dir)
 
@@ -39,6 +41,14 @@ def _sql_target(cfg: Config) -> str:
 
 
 SOURCES: dict[str, SourceDef] = {
+    "dns": SourceDef(
+        name="dns",
+        section="dns",
+        collect=collect_dns,
+        target=lambda cfg: ", ".join(cfg.dns.nameservers) or "system resolver" if cfg.dns else "",
+        deadline=lambda cfg: 3 * cfg.scan.timeout + 10,
+        after=("sql", "directory"),
+    ),
     "logs": SourceDef(
         name="logs",
         section="logs",
@@ -51,7 +61,7 @@ SOURCES: dict[str, SourceDef] = {
     "directory": SourceDef(
         name="directory",
         section="directory",
-        collect=lambda cfg: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
+        collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
     ),

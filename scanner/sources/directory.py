@@ -106,20 +106,12 @@ def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = 
 
 def _saved(path: Path) -> DirectoryEvidence:
     """The directory section of an evidence file collected on the customer's side."""
-    import json
-
-    from scanner.codec import DecodeError, from_jsonable
+    from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        section = data.get("directory", data) if isinstance(data, dict) else None
-        if not isinstance(section, dict):
-            raise DirectorySourceError(f"{path}: holds no directory evidence")
-        return from_jsonable(DirectoryEvidence, section)
-    except OSError as exc:
-        raise DirectorySourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, DecodeError) as exc:  # broken JSON, or not the shape this version writes
-        raise DirectorySourceError(f"{path}: cannot use as directory evidence ({exc})") from None
+        return saved_section(path, "directory", DirectoryEvidence)
+    except StoreError as exc:
+        raise DirectorySourceError(str(exc)) from None
 
 
 def _bind(cfg: DirectoryConfig, timeout: float) -> Any:

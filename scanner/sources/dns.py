@@ -1,0 +1,145 @@
+"""The dns source: the public records Intune and devices rely on, queried concurrently with dnspython."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from scanner.config import Config, DnsConfig
+from scanner.domains import non_public_reason
+
+ENROLLMENT, REGISTRATION = "enterpriseenrollment", "enterpriseregistration"
+# (name prefix, record type) asked for every domain; "" is the domain itself.
+QUERIES = (("", "SOA"), ("", "TXT"), ("", "MX"), (ENROLLMENT, "CNAME"), (REGISTRATION, "CNAME"))
+WORKERS = 32
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DnsAnswer:
+    name: str
+    rtype: str
+    rcode: str  # NOERROR, NODATA, NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT, ERROR
+    records: tuple[str, ...] = ()  # text form; a TXT record's strings joined as DNS split them
+    canonical: str = ""  # where CNAMEs led, when the answer came through any
+    server: str = ""  # which nameserver answered
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DnsView:
+    nameservers: tuple[str, ...]  # empty: the system resolver
+    port: int
+    answers: tuple[DnsAnswer, ...] = ()
+
+    def get(self, name: str, rtype: str) -> DnsAnswer | None:
+        name = name.lower().rstrip(".")
+        return next((a for a in self.answers if a.name == name and a.rtype == rtype), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DnsEvidence:
+    domains: dict[str, str]  # domain -> why it is checked (verified, configured, a UPN suffix)
+    adfs_host: str = ""
+    primary: DnsView
+    compare: DnsView | None = None  # [dns] compare_nameservers, for split-horizon differences
+
+
+def domains_to_check(cfg: Config, sections: dict[str, Any]) -> dict[str, str]:
+    """Verified and configured domains, plus every public UPN suffix the other sources found."""
+    found: dict[str, str] = {}
+
+    def add(name: str, why: str) -> None:
+        name = name.strip().rstrip(".").lower()
+        if name and not non_public_reason(name):
+            found.setdefault(name, why)
+
+    for d in cfg.site.verified_domains:
+        add(d, "verified in the tenant")
+    for d in cfg.dns.domains if cfg.dns else ():
+        add(d, "listed in [dns] domains")
+    if (sql := sections.get("sql")) is not None:
+        for g in sql.domains:
+            add(g.key, f"the UPN suffix of {g.count:,} users in the site database")
+    if (ad := sections.get("directory")) is not None:
+        for g in ad.upn_domains:
+            add(g.key, f"the UPN suffix of {g.count:,} users in Active Directory")
+    return dict(sorted(found.items()))
+
+
+def collect_dns(cfg: Config, sections: dict[str, Any]) -> DnsEvidence:
+    dns_cfg = cfg.dns or DnsConfig()
+    if dns_cfg.evidence:
+        from scanner.store import saved_section  # here: the store imports the evidence types
+
+        path = Path(dns_cfg.evidence)
+        return saved_section(cfg.base_dir / path if cfg.base_dir else path, "dns", DnsEvidence)
+    domains = domains_to_check(cfg, sections)
+    adfs = (urlparse(cfg.adfs.url).hostname or "") if cfg.adfs and cfg.adfs.url else ""
+    asks = [(f"{p}.{d}" if p else d, t) for d in domains for p, t in QUERIES]
+    if adfs:
+        asks += [(adfs, "A"), (adfs, "CNAME")]
+    primary = _view(dns_cfg.nameservers, dns_cfg.port, asks, cfg.scan.timeout)
+    compare = None
+    if dns_cfg.compare_nameservers:
+        compare = _view(dns_cfg.compare_nameservers, dns_cfg.port, asks, cfg.scan.timeout)
+    return DnsEvidence(domains=domains, adfs_host=adfs.lower(), primary=primary, compare=compare)
+
+
+def _view(servers: tuple[str, ...], port: int, asks: list[tuple[str, str]], timeout: float) -> DnsView:
+    import dns.resolver
+
+    resolver = dns.resolver.Resolver(configure=not servers)
+    if servers:
+        resolver.nameservers = list(servers)
+    resolver.port = port
+    resolver.lifetime = timeout  # the whole query, retries across servers included
+    resolver.timeout = max(0.5, timeout / 3)  # one try: leaves room for two more within the lifetime
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one domain's failure never blocks another
+        answers = tuple(pool.map(lambda ask: _ask(resolver, *ask), asks))
+    return DnsView(nameservers=tuple(str(n) for n in resolver.nameservers), port=port, answers=answers)
+
+
+def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
+    import dns.exception
+    import dns.resolver
+
+    key = name.lower().rstrip(".")
+    try:
+        answer = resolver.resolve(name, rtype, raise_on_no_answer=False, search=False)
+    except dns.resolver.NXDOMAIN:
+        return DnsAnswer(name=key, rtype=rtype, rcode="NXDOMAIN")
+    except dns.resolver.LifetimeTimeout:
+        return DnsAnswer(
+            name=key, rtype=rtype, rcode="TIMEOUT", detail=f"no answer within {resolver.lifetime:g} s"
+        )
+    except dns.resolver.NoNameservers as exc:
+        text = str(exc)
+        code = "REFUSED" if "REFUSED" in text else "SERVFAIL"
+        return DnsAnswer(name=key, rtype=rtype, rcode=code, detail=" ".join(text.split())[:300])
+    except dns.exception.DNSException as exc:
+        return DnsAnswer(name=key, rtype=rtype, rcode="ERROR", detail=f"{type(exc).__name__}: {exc}"[:300])
+    server = f"{answer.nameserver}:{answer.port}"
+    if answer.rrset is None:
+        return DnsAnswer(name=key, rtype=rtype, rcode="NODATA", server=server)
+    canonical = str(answer.canonical_name).rstrip(".").lower()
+    return DnsAnswer(
+        name=key,
+        rtype=rtype,
+        rcode="NOERROR",
+        records=tuple(_text(r) for r in answer.rrset),
+        canonical="" if canonical == key else canonical,
+        server=server,
+    )
+
+
+def _text(rdata: Any) -> str:
+    if rdata.rdtype == 16:  # TXT: long values arrive split into 255-byte strings; a reader wants one
+        return "".join(s.decode("utf-8", "replace") for s in rdata.strings)
+    if rdata.rdtype == 15:  # MX
+        return f"{rdata.preference} {str(rdata.exchange).rstrip('.').lower()}"
+    if rdata.rdtype == 5:  # CNAME
+        return str(rdata.target).rstrip(".").lower()
+    return rdata.to_text()
