@@ -92,14 +92,28 @@ def _view(servers: tuple[str, ...], port: int, asks: list[tuple[str, str]], time
     import dns.resolver
 
     resolver = dns.resolver.Resolver(configure=not servers)
-    if servers:
-        resolver.nameservers = list(servers)
     resolver.port = port
+    if servers:
+        resolver.nameservers = [_nameserver(s, port) for s in servers]
     resolver.lifetime = timeout  # the whole query, retries across servers included
     resolver.timeout = max(0.5, timeout / 3)  # one try: leaves room for two more within the lifetime
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one domain's failure never blocks another
         answers = tuple(pool.map(lambda ask: _ask(resolver, *ask), asks))
-    return DnsView(nameservers=tuple(str(n) for n in resolver.nameservers), port=port, answers=answers)
+    shown = tuple(f"{n.address}:{n.port}" if hasattr(n, "port") else str(n) for n in resolver.nameservers)
+    return DnsView(nameservers=shown, port=port, answers=answers)
+
+
+def _nameserver(text: str, port: int) -> Any:
+    """ "192.0.2.1", "192.0.2.1:5353", "::1" or "[::1]:5353": a port given here wins over [dns] port."""
+    import dns.nameserver
+
+    host, sep, tail = text.rpartition(":")
+    if text.startswith("["):
+        host, _, tail = text[1:].partition("]:")
+        return dns.nameserver.Do53Nameserver(host, int(tail or port))
+    if sep and "." in host and tail.isdigit():
+        return dns.nameserver.Do53Nameserver(host, int(tail))
+    return dns.nameserver.Do53Nameserver(text, port)
 
 
 def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
