@@ -99,8 +99,13 @@ def _view(servers: tuple[str, ...], port: int, asks: list[tuple[str, str]], time
     resolver.timeout = max(0.5, timeout / 3)  # one try: leaves room for two more within the lifetime
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one domain's failure never blocks another
         answers = tuple(pool.map(lambda ask: _ask(resolver, *ask), asks))
-    shown = tuple(f"{n.address}:{n.port}" if hasattr(n, "port") else str(n) for n in resolver.nameservers)
+    shown = tuple(_show(n) for n in resolver.nameservers)
     return DnsView(nameservers=shown, port=port, answers=answers)
+
+
+def _show(server: Any) -> str:
+    address, port = getattr(server, "address", None), getattr(server, "port", None)
+    return f"{address}:{port}" if address and port else str(server)
 
 
 def _nameserver(text: str, port: int) -> Any:
