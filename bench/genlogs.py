@@ -26,34 +26,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+from make_samples import OTHER_COMPONENTS, SCP_COMPONENTS
+
 UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 BATCH_BYTES = 1 << 20
 START = date(2026, 11, 1)
 BIAS = "+300"  # US Eastern standard time, as in the sample logs
 SERVER = "CM01.corp.contoso.com"
 USERS = ("ann.lee", "bob.marsh", "chen.wu", "dave.ortiz", "eva.novak", "farid.haddad", "greta.lund")
-INSTALLED = (
-    "SMS_AD_SYSTEM_DISCOVERY_AGENT",
-    "SMS_AD_USER_DISCOVERY_AGENT",
-    "SMS_COLLECTION_EVALUATOR",
-    "SMS_DATABASE_NOTIFICATION_MONITOR",
-    "SMS_DISTRIBUTION_MANAGER",
-    "SMS_HIERARCHY_MANAGER",
-    "SMS_INBOX_MANAGER",
-    "SMS_MP_CONTROL_MANAGER",
-    "SMS_NOTIFICATION_SERVER",
-    "SMS_POLICY_PROVIDER",
-    "SMS_STATE_SYSTEM",
-    "SMS_STATUS_MANAGER",
-    "SMS_WSUS_CONTROL_MANAGER",
-)
-SCP = (
-    "SMS_DMP_UPLOADER",
-    "SMS_DMP_DOWNLOADER",
-    "SMS_CLOUD_USERSYNC",
-    "SMS_SERVICE_CONNECTOR",
-    "SMS_OUTGOING_CONTENT_MANAGER",
-)
+# The same component names as the bundled samples (make_samples.py lives in this folder).
+INSTALLED, SCP = OTHER_COMPONENTS, SCP_COMPONENTS
 EXCEPTIONS = (
     "ERROR: Failed to download Admin UI content payload with exception: System.Net.WebException: The "
     "underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure "
