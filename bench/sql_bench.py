@@ -91,23 +91,14 @@ def users(n: int, seed: int) -> Iterator[Row]:
 
 def load(lab: Any, n: int, seed: int) -> None:
     """Like PostgresLab.load_users, in chunks: one text[] parameter of 1M rows is needlessly big."""
-    from tests.lab.postgres import pg_text_array
+    from tests.lab.postgres import INSERT_USERS, pg_text_array
 
     rows = users(n, seed)
     with lab.admin_connect() as cn:
         cn.execute("TRUNCATE dbo.user_disc RESTART IDENTITY")
         while chunk := [r for _, r in zip(range(CHUNK), rows, strict=False)]:
             names, uniques, upns = (list(col) for col in zip(*chunk, strict=True))
-            cn.execute(
-                "INSERT INTO dbo.user_disc (user_name0, unique_user_name0, user_principal_name0,"
-                " full_user_name0, mail0, windows_nt_domain0)"
-                " SELECT n, u, p, n, NULL,"
-                " CASE WHEN strpos(u, E'\\\\') > 0 THEN split_part(u, E'\\\\', 1) END"
-                " FROM unnest(?::text[], ?::text[], ?::text[]) AS t(n, u, p)",
-                pg_text_array(names),
-                pg_text_array(uniques),
-                pg_text_array(upns),
-            )
+            cn.execute(INSERT_USERS, pg_text_array(names), pg_text_array(uniques), pg_text_array(upns))
         cn.execute("SET default_statistics_target = 10")
         cn.execute("VACUUM ANALYZE dbo.user_disc")  # hint bits set, like a settled site database
         [(count,)] = cn.execute("SELECT count(*) FROM dbo.user_disc").fetchall()

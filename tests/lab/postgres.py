@@ -120,16 +120,7 @@ class PostgresLab:
         with self.admin_connect() as cn:
             cn.autocommit = False
             cn.execute("TRUNCATE dbo.user_disc RESTART IDENTITY")
-            cn.execute(
-                "INSERT INTO dbo.user_disc (user_name0, unique_user_name0, user_principal_name0,"
-                " full_user_name0, mail0, windows_nt_domain0)"
-                " SELECT n, u, p, n, NULL,"
-                " CASE WHEN strpos(u, E'\\\\') > 0 THEN split_part(u, E'\\\\', 1) END"
-                " FROM unnest(?::text[], ?::text[], ?::text[]) AS t(n, u, p)",
-                pg_text_array(names),
-                pg_text_array(uniques),
-                pg_text_array(upns),
-            )
+            cn.execute(INSERT_USERS, pg_text_array(names), pg_text_array(uniques), pg_text_array(upns))
             # Few statistics are plenty here; the default target makes ANALYZE of six citext columns
             # (whose comparisons lower-case both sides) take about a second for 100k rows.
             cn.execute("SET LOCAL default_statistics_target = 10")
@@ -145,6 +136,16 @@ class PostgresLab:
             cwd=self.root,
             check=False,
         )
+
+
+# One round trip for any number of users: three text[] parameters unnested server-side.
+INSERT_USERS = (
+    "INSERT INTO dbo.user_disc (user_name0, unique_user_name0, user_principal_name0,"
+    " full_user_name0, mail0, windows_nt_domain0)"
+    " SELECT n, u, p, n, NULL,"
+    " CASE WHEN strpos(u, E'\\\\') > 0 THEN split_part(u, E'\\\\', 1) END"
+    " FROM unnest(?::text[], ?::text[], ?::text[]) AS t(n, u, p)"
+)
 
 
 def odbc_quote(value: str) -> str:
