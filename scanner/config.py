@@ -40,7 +40,7 @@ class SqlConfig:
     user: str = ""
     password_env: str = ""  # the name of an environment variable, never the password
     csv: str = ""  # offline: a v_R_User export (columns User_Principal_Name0, optional names)
-    sample_users: int = 25  # users named per suffix and per problem; counts are always complete
+    sample_users: int = 25  # users named per suffix and per problem (0: all); counts are always complete
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +54,7 @@ class DirectoryConfig:
     base_dn: str = ""  # default: the RootDSE defaultNamingContext
     filter: str = "(&(objectCategory=person)(objectClass=user))"  # which objects are users
     page_size: int = 1000  # paged search; AD's MaxPageSize is 1000 by default
-    sample_users: int = 25  # users named per problem; counts are always complete
+    sample_users: int = 25  # users named per problem (0: all, for a full action list); counts always complete
     evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
 
 

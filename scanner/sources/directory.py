@@ -318,7 +318,7 @@ class _UserTally:
         slot = self._by_upn[value.lower()]
         slot[0] += 1
         slot[1] += enabled
-        if len(slot[2]) < self.limit:
+        if self.limit <= 0 or len(slot[2]) < self.limit:  # 0: name everyone
             slot[2].append(user)
 
     def evidence(self, **forest: Any) -> DirectoryEvidence:
@@ -341,7 +341,7 @@ class _UserTally:
         slot = self._groups[kind].setdefault(key, [0, 0, []])
         slot[0] += 1
         slot[1] += user.enabled
-        if len(slot[2]) < self.limit:
+        if self.limit <= 0 or len(slot[2]) < self.limit:  # 0: name everyone
             slot[2].append(user)
 
     def groups(self, kind: str) -> tuple[DirGroup, ...]:

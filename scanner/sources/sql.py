@@ -100,7 +100,7 @@ class _Tally:
     def _put(self, kind: str, key: str, who: str, value: str | None) -> None:
         slot = self.groups[kind].setdefault(key, [0, []])
         slot[0] += 1
-        if len(slot[1]) < self.limit:  # only the users a report will name become objects
+        if self.limit <= 0 or len(slot[1]) < self.limit:  # 0: name everyone; else only those shown
             slot[1].append(UserRef(name=who, upn=value))
 
     def evidence(

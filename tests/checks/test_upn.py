@@ -79,3 +79,9 @@ def test_sample_size_bounds_named_users_but_not_counts(sql: Evidence) -> None:
     contoso = next(g for g in small.domains if g.key == "contoso.com")
     assert contoso.count == 32 and len(contoso.users) == 2
     assert isinstance(sql.sql, SqlEvidence) and len(sql.sql.domains[0].users) <= 25
+
+
+def test_sample_size_zero_names_every_user() -> None:
+    every = from_csv(SAMPLES / "v_R_User.csv", "CM_EC1", 0)
+    contoso = next(g for g in every.domains if g.key == "contoso.com")
+    assert len(contoso.users) == contoso.count == 32
