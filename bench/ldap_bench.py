@@ -43,20 +43,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from scanner.config import DirectoryConfig  # noqa: E402
+from scanner.sources.directory import USER_ATTRS  # noqa: E402
 from tests.lab import samba  # noqa: E402
 
 PW_ENV = "MDMP_BENCH_LDAP_PW"
 # entries per ldbadd run: one transaction each; a single 50k transaction is quadratic (8k: 62 s)
 CHUNK = 1000
-FILTER = "(&(objectCategory=person)(objectClass=user))"
-ATTRS = [
-    "sAMAccountName",
-    "userPrincipalName",
-    "userAccountControl",
-    "mS-DS-ConsistencyGuid",
-    "isCriticalSystemObject",
-    "lastLogonTimestamp",
-]
+# Exactly what the directory source asks for, so ldapsearch does the same work.
+FILTER, ATTRS = DirectoryConfig().filter, USER_ATTRS
 OUS = ("OU=Staff", "OU=Contractors", "OU=Disabled")
 FIRST = ("john", "anna", "peter", "maria", "li", "wei", "fatima", "olga", "james", "sara", "noah", "emma")
 LAST = ("smith", "jones", "brown", "garcia", "miller", "davis", "lopez", "wilson", "kim", "chen", "patel")

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.lab import unavailable
+from tests.lab import require
 
 if TYPE_CHECKING:
     import pyodbc
@@ -366,13 +366,7 @@ def _set_up(lab: PostgresLab) -> None:
 @pytest.fixture(scope="session")
 def postgres_lab() -> Iterator[PostgresLab]:
     """A started lab for the whole session; always stopped, its temp folder always removed."""
-    missing = ""
-    try:
-        check_requirements()
-    except LabUnavailable as exc:
-        missing = str(exc)
-    if missing:  # outside the except block: a one-line message, no chained traceback
-        unavailable(missing)
+    require(check_requirements)
     root = Path(tempfile.mkdtemp(prefix="mdm-lab-pg-"))
     lab: PostgresLab | None = None
     try:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.lab import unavailable
+from tests.lab import require
 
 if TYPE_CHECKING:
     import ldap3
@@ -758,13 +758,7 @@ def seed_standard(lab: SambaLab) -> None:
 @pytest.fixture(scope="session")
 def samba_lab() -> Iterator[SambaLab]:
     """A started, seeded DC for the whole session; always stopped, its run folder always removed."""
-    missing = ""
-    try:
-        check_requirements()
-    except LabUnavailable as exc:
-        missing = str(exc)
-    if missing:  # outside the except block: a one-line message, no chained traceback
-        unavailable(missing)
+    require(check_requirements)
     root = Path(tempfile.mkdtemp(prefix="mdm-lab-samba-"))
     lab: SambaLab | None = None
     try:
