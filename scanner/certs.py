@@ -1,0 +1,109 @@
+"""X.509 certificates as plain facts: names, dates, thumbprints — read with cryptography, never trusted."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+UNREADABLE = "unreadable certificate"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertInfo:
+    subject: str  # RFC 4514, e.g. "CN=sts.contoso.com,O=Contoso"
+    issuer: str
+    sans: tuple[str, ...] = ()  # DNS names and IP addresses
+    not_before: datetime
+    not_after: datetime
+    serial: str = ""  # hex
+    thumbprint: str = ""  # SHA-1, upper-case hex: what Windows and AD FS show
+    sha256: str = ""
+    self_signed: bool = False
+    is_ca: bool = False
+    server_auth: bool | None = None  # Extended Key Usage allows TLS server auth; None: no EKU extension
+    error: str = ""  # the bytes could not be parsed: everything else is empty
+
+    @property
+    def common_name(self) -> str:
+        for part in self.subject.split(","):
+            key, _, value = part.partition("=")
+            if key.strip().upper() == "CN":
+                return value.strip()
+        return self.subject
+
+    def days_left(self, at: datetime) -> float:
+        return (self.not_after - at).total_seconds() / 86400
+
+    def covers(self, host: str) -> bool:
+        """The name is in the SANs (one wildcard label allowed), as TLS clients match it."""
+        host = host.lower().rstrip(".")
+        for name in self.sans:
+            name = name.lower().rstrip(".")
+            if name == host:
+                return True
+            if name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]:
+                return True
+        return False
+
+
+def cert_info(der: bytes) -> CertInfo:
+    """Facts of one DER certificate; damaged bytes give an info with `error` set, never an exception."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    except (ValueError, TypeError) as exc:
+        epoch = datetime.fromtimestamp(0).astimezone()
+        return CertInfo(
+            subject="", issuer="", not_before=epoch, not_after=epoch, error=f"{UNREADABLE}: {exc}"
+        )
+    return CertInfo(
+        subject=subject,
+        issuer=issuer,
+        sans=_sans(cert),
+        not_before=not_before,
+        not_after=not_after,
+        serial=f"{cert.serial_number:X}",
+        thumbprint=hashlib.sha1(der, usedforsecurity=False).hexdigest().upper(),
+        sha256=hashlib.sha256(der).hexdigest().upper(),
+        self_signed=cert.subject == cert.issuer,
+        is_ca=_extension(cert, x509.BasicConstraints, lambda v: bool(v.ca), False),
+        server_auth=_extension(
+            cert, x509.ExtendedKeyUsage, lambda v: ExtendedKeyUsageOID.SERVER_AUTH in v, None
+        ),
+    )
+
+
+def _sans(cert: Any) -> tuple[str, ...]:
+    from cryptography import x509
+
+    def names(ext: Any) -> tuple[str, ...]:
+        return (*ext.get_values_for_type(x509.DNSName), *map(str, ext.get_values_for_type(x509.IPAddress)))
+
+    return _extension(cert, x509.SubjectAlternativeName, names, ())  # type: ignore[no-any-return]
+
+
+def _extension(cert: Any, kind: type, read: Callable[[Any], Any], default: Any) -> Any:
+    from cryptography import x509
+
+    try:
+        value = cert.extensions.get_extension_for_class(kind).value
+    except (x509.ExtensionNotFound, ValueError):  # absent, or present but malformed
+        return default
+    return read(value)
+
+
+def pem_or_der_certificates(data: bytes) -> list[bytes]:
+    """Every certificate in a PEM bundle as DER; bytes without a PEM marker are taken as one DER."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        return [data]
+    return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(data)]

@@ -1,0 +1,289 @@
+"""HTTPS the way a device sees it: the TLS chain a server sends, and bounded, read-only HTTP requests."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import ssl
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from scanner.certs import CertInfo, cert_info
+
+MAX_HEADER = 16_384  # bytes of a proxy's CONNECT answer we read before calling it garbage
+
+
+class NetError(Exception):
+    """A network step failed; the message is plain words without secrets."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proxy:
+    host: str
+    port: int
+    user: str = ""
+    password: str = ""  # from the environment at run time; never stored in evidence
+
+    def __repr__(self) -> str:  # a proxy in a traceback or a log must not show its password
+        return f"Proxy({self.host}:{self.port}, user={self.user!r})"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsInfo:
+    host: str  # the name validated and sent as SNI
+    port: int
+    address: str = ""  # where it connected (a pin, or what the name resolved to)
+    error: str = ""  # no certificate was seen: why, in plain words
+    protocol: str = ""  # TLSv1.3, TLSv1.2, ...
+    verified: bool = False  # chain and name validated against the trust store
+    verify_error: str = ""  # why validation failed, as OpenSSL says it
+    chain: tuple[CertInfo, ...] = ()  # as the server sent it, leaf first
+    verified_chain: tuple[CertInfo, ...] = ()  # as validated, leaf to trust anchor
+    seconds: float = 0.0
+    proxy: str = ""  # host:port of the HTTP proxy it tunnelled through
+
+    @property
+    def leaf(self) -> CertInfo | None:
+        return self.chain[0] if self.chain else None
+
+    def missing_intermediates(self) -> bool:
+        """The server relies on the client to already hold or fetch an intermediate (Android cannot)."""
+        if not self.chain or self.chain[0].self_signed:
+            return False
+        sent = {c.subject for c in self.chain}
+        if self.verified_chain:
+            return any(c.subject not in sent for c in self.verified_chain[1:-1])
+        return self.chain[0].issuer not in sent and "local issuer" in self.verify_error
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpInfo:
+    url: str
+    status: int = 0  # 0: no HTTP answer (see error)
+    seconds: float = 0.0
+    size: int = 0  # bytes read (at most the cap)
+    truncated: bool = False  # the body was longer than the cap and was cut
+    content_type: str = ""
+    location: str = ""  # where a redirect points; redirects are reported, not followed
+    error: str = ""
+
+
+def probe_tls(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    address: str = "",
+    ca_file: str = "",
+    proxy: Proxy | None = None,
+) -> TlsInfo:
+    """Handshake with validation; when it fails, once more without, to read the certificate anyway."""
+    t0 = time.monotonic()
+    base = TlsInfo(host=host, port=port, address=address, proxy=f"{proxy.host}:{proxy.port}" if proxy else "")
+    strict = ssl.create_default_context(cafile=ca_file or None)
+    try:
+        with (
+            _connect(host, port, address, timeout, proxy) as raw,
+            strict.wrap_socket(raw, server_hostname=host) as s,
+        ):
+            return _seen(base, s, t0, verified=True)
+    except ssl.SSLCertVerificationError as exc:
+        why = str(exc.verify_message or exc.reason or exc)
+    except (OSError, NetError) as exc:
+        return _failed(base, exc, timeout, t0)
+    lax = ssl.create_default_context()
+    lax.check_hostname, lax.verify_mode = False, ssl.CERT_NONE  # only to read what it sends; nothing is sent
+    try:
+        with (
+            _connect(host, port, address, timeout, proxy) as raw,
+            lax.wrap_socket(raw, server_hostname=host) as s,
+        ):
+            seen = _seen(base, s, t0, verified=False)
+    except (OSError, NetError) as exc:
+        seen = _failed(base, exc, timeout, t0)
+    return replace(seen, verify_error=why)
+
+
+def _seen(base: TlsInfo, s: ssl.SSLSocket, t0: float, *, verified: bool) -> TlsInfo:
+    peer = s.getpeername()
+    return replace(
+        base,
+        address=str(peer[0]),
+        protocol=s.version() or "",
+        verified=verified,
+        chain=tuple(cert_info(d) for d in _chain(s, "get_unverified_chain")),
+        verified_chain=tuple(cert_info(d) for d in _chain(s, "get_verified_chain")) if verified else (),
+        seconds=time.monotonic() - t0,
+    )
+
+
+def _chain(s: ssl.SSLSocket, which: str) -> list[bytes]:
+    """DER certificates; public in Python 3.13, on the private SSL object before."""
+    get = getattr(s, which, None) or getattr(getattr(s, "_sslobj", None), which, None)
+    certs = get() if get else None
+    if not certs:
+        leaf = s.getpeercert(binary_form=True)
+        return [leaf] if leaf else []
+    return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in certs]  # type: ignore[attr-defined]
+
+
+def _failed(base: TlsInfo, exc: BaseException, timeout: float, t0: float) -> TlsInfo:
+    return replace(base, error=describe(exc, timeout), seconds=time.monotonic() - t0)
+
+
+def _connect(host: str, port: int, address: str, timeout: float, proxy: Proxy | None) -> socket.socket:
+    if proxy is None:
+        return socket.create_connection((address or host, port), timeout=timeout)
+    sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
+    try:
+        _tunnel(sock, host, port, proxy)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _tunnel(sock: socket.socket, host: str, port: int, proxy: Proxy) -> None:
+    """HTTP CONNECT: the proxy opens a TCP tunnel to host:port, or says why not."""
+    where = f"{proxy.host}:{proxy.port}"
+    lines = [f"CONNECT {host}:{port} HTTP/1.1", f"Host: {host}:{port}"]
+    if proxy.user:
+        token = base64.b64encode(f"{proxy.user}:{proxy.password}".encode()).decode()
+        lines.append(f"Proxy-Authorization: Basic {token}")
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise NetError(f"the proxy {where} closed the connection without answering")
+        head += chunk
+        if len(head) > MAX_HEADER:
+            raise NetError(f"the proxy {where} sent no HTTP answer")
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise NetError(f"the proxy {where} sent no HTTP answer")
+    code = int(parts[1])
+    if code == 407:
+        raise NetError(f"the proxy {where} requires authentication (407); set user and password_env")
+    if code != 200:
+        raise NetError(f"the proxy {where} refused {host}:{port}: {status_line[9:].strip()}")
+
+
+def describe(exc: BaseException, timeout: float) -> str:
+    """An exception from a connection or request, in the words an admin would use."""
+    seen: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in seen:
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    for e in seen:
+        if isinstance(e, NetError):
+            return str(e)
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return f"the TLS certificate is not trusted: {e.verify_message or e.reason}"
+        if isinstance(e, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(e, socket.gaierror):
+            return "the name does not resolve"
+        if isinstance(e, TimeoutError | socket.timeout) or type(e).__name__.endswith("Timeout"):
+            return f"no answer within {timeout:g} s"
+        if isinstance(e, ConnectionResetError):
+            return "the connection was reset"
+        if isinstance(e, ssl.SSLError):
+            return f"the TLS handshake failed: {e.reason or e}"
+    name = type(exc).__name__
+    if name in ("RemoteProtocolError", "LocalProtocolError"):
+        return f"not an HTTP answer ({exc})"
+    return f"{name}: {exc}" if str(exc) else name
+
+
+def http_client(
+    *,
+    timeout: float,
+    ca_file: str = "",
+    resolve: dict[str, str] | None = None,
+    verify: bool = True,
+    proxy: Proxy | None = None,
+) -> Any:
+    """An httpx client: validation on unless told otherwise; `resolve` pins names like curl --resolve."""
+    import httpx
+
+    context: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file or None) if verify else False
+    kwargs: dict[str, Any] = {"verify": context, "trust_env": False}
+    if proxy is not None:
+        auth = (proxy.user, proxy.password) if proxy.user else None
+        kwargs["proxy"] = httpx.Proxy(proxy.url, auth=auth)
+        transport = httpx.HTTPTransport(**kwargs)
+    else:
+        transport = _pinned(dict(resolve or {}), **kwargs)
+    return httpx.Client(transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False)
+
+
+def _pinned_transport_class() -> type:
+    import httpcore
+    import httpx
+
+    class PinnedBackend(httpcore.SyncBackend):
+        def __init__(self, pins: dict[str, str]) -> None:
+            self.pins = {k.lower(): v for k, v in pins.items()}
+
+        def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+            return super().connect_tcp(self.pins.get(host.lower(), host), port, *args, **kwargs)
+
+    class PinnedTransport(httpx.HTTPTransport):
+        """httpx has no resolver hook: swap the connection pool for one whose backend honours the pins.
+
+        The URL keeps the real name, so SNI and the certificate check use it."""
+
+        def __init__(self, pins: dict[str, str], **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            if pins:
+                verify = kwargs.get("verify")
+                self._pool = httpcore.ConnectionPool(
+                    ssl_context=verify if isinstance(verify, ssl.SSLContext) else _no_verify(),
+                    network_backend=PinnedBackend(pins),
+                )
+
+    return PinnedTransport
+
+
+def _no_verify() -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    return ctx
+
+
+def _pinned(pins: dict[str, str], **kwargs: Any) -> Any:
+    return _pinned_transport_class()(pins, **kwargs)
+
+
+def fetch(client: Any, url: str, *, max_bytes: int, timeout: float) -> tuple[HttpInfo, bytes]:
+    """GET a URL and read at most max_bytes; every failure becomes HttpInfo.error, never an exception."""
+    t0 = time.monotonic()
+    body = bytearray()
+    try:
+        with client.stream("GET", url) as resp:
+            for chunk in resp.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes or time.monotonic() - t0 > 2 * timeout:
+                    break
+            info = HttpInfo(
+                url=url,
+                status=resp.status_code,
+                content_type=resp.headers.get("content-type", ""),
+                location=resp.headers.get("location", "") if resp.is_redirect else "",
+                truncated=len(body) > max_bytes,
+                size=min(len(body), max_bytes),
+                seconds=time.monotonic() - t0,
+            )
+            if not info.truncated and time.monotonic() - t0 > 2 * timeout:
+                info = replace(info, truncated=True, error=f"the body took longer than {2 * timeout:g} s")
+            return info, bytes(body[:max_bytes])
+    except Exception as exc:  # any failure of the request is a fact about the server, reported as such
+        return HttpInfo(url=url, error=describe(exc, timeout), seconds=time.monotonic() - t0), b""
