@@ -16,6 +16,11 @@ class Skip(Exception):
     """Raised by a check that does not apply here; the message is the reason shown."""
 
 
+class Unverifiable(Exception):
+    """Raised by a check whose evidence could not be read (a server did not answer): status error,
+    the message is the reason shown, in plain words."""
+
+
 @dataclass(slots=True)
 class Context(Generic[OptionsT]):
     ev: Evidence

@@ -20,6 +20,7 @@ class Evidence:
     tool_version: str
     collected_at: datetime  # checks measure ages from here, so re-evaluation is repeatable
     sources: tuple[SourceStatus, ...] = ()
+    configured: tuple[str, ...] = ()  # config sections present, collected or not (adfs.not_configured)
     logs: LogsEvidence | None = None
     sql: SqlEvidence | None = None
     directory: DirectoryEvidence | None = None

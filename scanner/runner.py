@@ -13,9 +13,10 @@ from typing import Any, Protocol
 from scanner import __version__
 from scanner.accept import apply_exceptions
 from scanner.config import Config, ConfigError, SiteConfig
-from scanner.context import Context, Skip
+from scanner.context import Context, Skip, Unverifiable
 from scanner.evidence import Evidence
 from scanner.model import CheckResult, ScanResult, Severity, SourceStatus, Status
+from scanner.registry import SOURCES as KNOWN_SOURCES
 from scanner.registry import Catalog, Spec
 from scanner.sources import SOURCES
 
@@ -99,6 +100,7 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
         tool_version=__version__,
         collected_at=collected_at,
         sources=tuple(sorted(statuses, key=lambda s: s.name)),
+        configured=tuple(n for n in KNOWN_SOURCES if getattr(cfg, n, None) is not None),
         **sections,
     )
 
@@ -177,6 +179,14 @@ def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
             check=info,
             status=Status.SKIPPED,
             reason=str(skip),
+            examined=ctx.examined,
+            duration=time.monotonic() - t0,
+        )
+    except Unverifiable as why:
+        return CheckResult(
+            check=info,
+            status=Status.ERROR,
+            reason=str(why),
             examined=ctx.examined,
             duration=time.monotonic() - t0,
         )
