@@ -69,9 +69,12 @@ class DnsConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdfsConfig:
-    url: str = ""
-    ca_file: str = ""
-    resolve: dict[str, str] = field(default_factory=dict)
+    url: str = ""  # the federation service, e.g. https://sts.contoso.com
+    ca_file: str = ""  # trust anchors instead of the system store
+    resolve: dict[str, str] = field(default_factory=dict)  # host -> address pins, like curl --resolve
+    verify_tls: bool = True  # false reads an untrusted service anyway, and is itself a finding
+    probe_url: str = ""  # default http://<host>/adfs/probe (port 80, as load balancers ask)
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scanner.model import SourceStatus
+from scanner.sources.adfs import AdfsEvidence
 from scanner.sources.directory import DirectoryEvidence
 from scanner.sources.dns import DnsEvidence
 from scanner.sources.logs import LogsEvidence
@@ -25,6 +26,7 @@ class Evidence:
     sql: SqlEvidence | None = None
     directory: DirectoryEvidence | None = None
     dns: DnsEvidence | None = None
+    adfs: AdfsEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -41,6 +41,8 @@ ANSWERS = (
     ok("fabrikam.com", "MX", "10 mail.fabrikam.com"),
     ok("enterpriseenrollment.fabrikam.com", "CNAME", "manage.microsoft.com"),
     none("enterpriseregistration.fabrikam.com", "CNAME", "NXDOMAIN"),
+    ok("sts.contoso.com", "A", "127.0.0.1"),  # the demo's AD FS; loopback: sample data names no real host
+    none("sts.contoso.com", "CNAME"),
 )
 
 
@@ -51,6 +53,7 @@ def main() -> None:
             "eu.contoso.com": "the UPN suffix of 2 users in the site database",
             "fabrikam.com": "the UPN suffix of 4 users in the site database",
         },
+        adfs_host="sts.contoso.com",
         primary=DnsView(nameservers=("127.0.0.53",), port=53, answers=ANSWERS),
     )
     (ROOT / "dns.json").write_text(json.dumps({"dns": to_jsonable(ev)}, indent=2) + "\n", encoding="utf-8")

@@ -46,9 +46,11 @@ def test_demo_writes_every_report_and_exits_1_on_planted_problems(tmp_path: Path
     statuses = {x["check"]["id"]: x["status"] for x in data["results"]}
     facts = [statuses.pop("upn.suffix_inventory"), statuses.pop("sync.source_anchor")]
     assert facts == ["pass", "pass"]
-    skipped = [statuses.pop("dns.adfs_host"), statuses.pop("dns.split_horizon")]  # no [adfs], no second view
-    assert skipped == ["skipped", "skipped"]
-    assert statuses.pop("dns.domain_resolves") == "pass"
+    assert statuses.pop("dns.split_horizon") == "skipped"  # no second DNS view in the demo
+    assert statuses.pop("adfs.token_signing_expiry") == "fail"  # the demo's key expires in 19 days
+    healthy = {"dns.domain_resolves", "dns.adfs_host", "adfs.not_configured", "adfs.reachable", "adfs.probe"}
+    healthy |= {"adfs.tls_certificate", "adfs.metadata"}
+    assert {k: statuses.pop(k) for k in healthy} == dict.fromkeys(healthy, "pass")
     assert statuses == dict.fromkeys(statuses, "fail")
     accepted = [f for x in data["results"] for f in x["findings"] if f["accepted"]]
     assert accepted and all(f["target"].startswith("SMS_CLOUDCONNECTION.log:") for f in accepted)

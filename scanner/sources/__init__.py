@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.config import Config
+from scanner.sources.adfs import collect_adfs
 from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
 from scanner.sources.logs import TimeRule, collect_logs
@@ -41,6 +42,14 @@ def _sql_target(cfg: Config) -> str:
 
 
 SOURCES: dict[str, SourceDef] = {
+    # Every request runs at once, each bounded by the timeout; the body read too.
+    "adfs": SourceDef(
+        name="adfs",
+        section="adfs",
+        collect=lambda cfg, _: collect_adfs(cfg.adfs, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
+        target=lambda cfg: (cfg.adfs.evidence or cfg.adfs.url) if cfg.adfs else "",
+        deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
+    ),
     "dns": SourceDef(
         name="dns",
         section="dns",

@@ -83,7 +83,10 @@ def test_domain_resolves_and_unanswered_queries_are_not_missing_records(demo: Ev
 
 
 def test_adfs_host_needs_an_a_record(demo: Evidence) -> None:
-    assert run_check("dns.adfs_host", demo).status is Status.SKIPPED
+    assert (
+        run_check("dns.adfs_host", demo).status is Status.PASS
+    )  # the demo's sts.contoso.com has an A record
+    assert run_check("dns.adfs_host", with_answers(demo, adfs="")).status is Status.SKIPPED
     cname = with_answers(
         demo,
         DnsAnswer(
