@@ -178,7 +178,7 @@ def _unexplained(ev: AdfsEvidence, leaf: CertInfo) -> bool:
 def _untrusted(ev: AdfsEvidence, leaf: CertInfo) -> str:
     if len(ev.tls.chain) == 1 and not leaf.self_signed and "local issuer" in ev.tls.verify_error:
         return (
-            f"{ev.host}'s certificate cannot be validated: the server sends no intermediate and its issuer "
+            f"{ev.host}'s certificate is not trusted: the server sends no intermediate and its issuer "
             f"{leaf.issuer} is not a trusted root here. Install the intermediate certificates on the server "
             "(devices do not fetch them), or use a certificate from a public CA."
         )

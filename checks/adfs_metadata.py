@@ -19,9 +19,16 @@ METADATA_DOC = "https://learn.microsoft.com/entra/identity-platform/federation-m
 def _metadata(ev: AdfsEvidence) -> FederationMetadata:
     """Usable metadata, or the reason nothing can be said about the signing keys."""
     _readable(ev, ev.metadata_http)
-    if ev.metadata is None or ev.metadata.error or not ev.metadata.signing:
-        raise Unverifiable(f"{ev.metadata_http.url} gives no signing certificate to read (see adfs.metadata)")
-    return ev.metadata
+    page, meta = ev.metadata_http, ev.metadata
+    if meta is not None and not meta.error and meta.signing:
+        return meta
+    if page.status != 200:
+        why = f"answered HTTP {page.status}" if page.status else f"did not answer: {page.error}"
+    elif meta is None or meta.error:
+        why = f"is not usable: {meta.error if meta else 'larger than the cap'}"
+    else:
+        why = "publishes no signing certificate"
+    raise Unverifiable(f"{page.url} {why}, so no signing certificate can be read (see adfs.metadata)")
 
 
 @check(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -85,17 +85,20 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
             progress.source_done(name, "not_configured")
             continue
         ready.append(src)
-    # Two waves: sources that read others' evidence (DNS checks the UPN suffixes found) start after.
-    for wave in ([s for s in ready if not s.after], [s for s in ready if s.after]):
-        jobs = {src.name: _start(partial(src.collect, cfg, dict(sections))) for src in wave}
-        for name, job in jobs.items():
-            src = SOURCES[name]
-            status = job.finish(src.deadline(cfg), name, src.target(cfg))
-            if job.value is not None:
-                sections[name] = job.value
-                status = _assess(status, job.value)
-            statuses.append(status)
-            progress.source_done(name, status.status)
+    # All at once. A source that reads others' evidence (DNS asks about the UPN suffixes found) gets a
+    # view that waits for them, so it can do its own work meanwhile and the scan still takes one timeout.
+    jobs: dict[str, _Job] = {}
+    for src in sorted(ready, key=lambda s: bool(s.after)):
+        upstream = _Upstream(cfg, {n: jobs[n] for n in src.after if n in jobs})
+        jobs[src.name] = _start(partial(src.collect, cfg, upstream))
+    for name, job in jobs.items():
+        src = SOURCES[name]
+        status = job.finish(src.deadline(cfg), name, src.target(cfg))
+        if job.value is not None:
+            sections[name] = job.value
+            status = _assess(status, job.value)
+        statuses.append(status)
+        progress.source_done(name, status.status)
     return Evidence(
         tool_version=__version__,
         collected_at=collected_at,
@@ -121,8 +124,35 @@ class _Job:
             self.value = None
             return replace(base, status="error", reason=f"timed out after {deadline:g} s")
         if self.error is not None:
-            return replace(base, status="error", reason=f"{type(self.error).__name__}: {self.error}")
+            return replace(base, status="error", reason=_reason(self.error))
         return base
+
+
+class _Upstream(Mapping[str, Any]):
+    """Other sources' evidence, each waited for (within its deadline) only when asked for."""
+
+    def __init__(self, cfg: Config, jobs: dict[str, _Job]) -> None:
+        self._cfg, self._jobs = cfg, jobs
+
+    def __getitem__(self, name: str) -> Any:
+        job = self._jobs[name]
+        job.thread.join(max(0.0, SOURCES[name].deadline(self._cfg) - (time.monotonic() - job.t0)))
+        if job.thread.is_alive() or job.error is not None or job.value is None:
+            raise KeyError(name)
+        return job.value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._jobs)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+def _reason(exc: BaseException) -> str:
+    """A source's own errors are already plain words; anything else keeps its type to be recognisable."""
+    if type(exc).__module__.startswith("scanner.") and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _start(work: Callable[[], Any]) -> _Job:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +18,19 @@ from scanner.sources.sql import collect_sql
 class SourceDef:
     name: str
     section: str  # the config section that configures it
-    collect: Callable[[Config, dict[str, Any]], Any]  # (config, sections collected before it)
+    collect: Callable[[Config, Mapping[str, Any]], Any]  # (config, other sources' evidence, waited for)
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
 
 
-def _logs(cfg: Config, _: dict[str, Any]) -> Any:
+def _logs(cfg: Config, _: Mapping[str, Any]) -> Any:
     assert cfg.logs is not None
     rule = TimeRule(convention=cfg.logs.time_convention, missing_bias=cfg.logs.missing_bias)
     return collect_logs(cfg.logs.paths, rule, cfg.base_dir)
 
 
-def _sql(cfg: Config, _: dict[str, Any]) -> Any:
+def _sql(cfg: Config, _: Mapping[str, Any]) -> Any:
     assert cfg.sql is not None
     return collect_sql(cfg.sql, cfg.site.code, cfg.scan.timeout, cfg.base_dir)
 

@@ -156,20 +156,24 @@ def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
     ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
     if not ok:
         result = result or {}
-        raise DirectorySourceError(
-            f"{where}: bind as {cfg.user} failed ({result.get('description', '?')}: "
-            f"{str(result.get('message', '')).strip()[:200]})"
-        )
+        code = str(result.get("description", "?"))
+        why = " — wrong user name or password" if code == "invalidCredentials" else ""
+        said = str(result.get("message", "")).strip()[:200]
+        raise DirectorySourceError(f"{where}: bind as {cfg.user} failed{why} ({code}: {said})")
     return conn
 
 
 def _explain(exc: Exception, where: str, cfg: DirectoryConfig) -> str:
     text = " ".join(str(exc).split())[:300]
     low = text.lower()
-    if "certificate" in low or "ssl" in low:
-        hint = "the server's certificate is not trusted: set [directory] ca_file to your CA bundle"
-    elif "timed out" in low or "timeout" in low:
+    if "timed out" in low or "timeout" in low:
         hint = "no answer within the timeout"
+    elif "certificate" in low:
+        hint = "the server's certificate is not trusted: set [directory] ca_file to your CA bundle"
+    elif "ssl" in low or "tls" in low:
+        hint = "the TLS handshake failed: is this an LDAPS port? (plain LDAP on 389 takes start_tls = true)"
+    elif "refused" in low:
+        hint = "connection refused: nothing listens there; check the host and port"
     else:
         hint = "cannot connect: check the host, port and firewall"
     return f"{where}: {hint} ({type(exc).__name__}: {text})"

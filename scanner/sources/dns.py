@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from scanner.domains import non_public_reason
 ENROLLMENT, REGISTRATION = "enterpriseenrollment", "enterpriseregistration"
 # (name prefix, record type) asked for every domain; "" is the domain itself.
 QUERIES = (("", "SOA"), ("", "TXT"), ("", "MX"), (ENROLLMENT, "CNAME"), (REGISTRATION, "CNAME"))
+ANSWERED = ("NOERROR", "NODATA", "NXDOMAIN")  # the server looked the name up (whatever it found)
 WORKERS = 128  # threads mostly wait on the network (bench/dns_bench.py: 1,000 queries at 50 ms in 1.5 s)
 
 
@@ -46,8 +49,25 @@ class DnsEvidence:
     primary: DnsView
     compare: DnsView | None = None  # [dns] compare_nameservers, for split-horizon differences
 
+    def unreadable(self) -> list[str]:
+        """No query answered at all: the servers are unusable, which says nothing about the records."""
+        answers = self.primary.answers
+        if not answers or any(a.rcode in ANSWERED for a in answers):
+            return []
+        servers = ", ".join(self.primary.nameservers) or "the system resolver"
+        codes = Counter(a.rcode for a in answers)
+        tally = ", ".join(f"{n} {code}" for code, n in codes.most_common())
+        detail = next((a.detail for a in answers if a.detail), "")
+        return [
+            f"no DNS server answered ({servers}): {tally} of {len(answers)} queries"
+            + (f"; {detail}" if detail else "")
+        ]
 
-def domains_to_check(cfg: Config, sections: dict[str, Any]) -> dict[str, str]:
+    def usable(self) -> bool:
+        return not self.unreadable()
+
+
+def domains_to_check(cfg: Config, sections: Mapping[str, Any]) -> dict[str, str]:
     """Verified and configured domains, plus every public UPN suffix the other sources found."""
     found: dict[str, str] = {}
 
@@ -69,38 +89,62 @@ def domains_to_check(cfg: Config, sections: dict[str, Any]) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def collect_dns(cfg: Config, sections: dict[str, Any]) -> DnsEvidence:
+def collect_dns(cfg: Config, sections: Mapping[str, Any]) -> DnsEvidence:
+    """Known names first, while the site database and AD are still read; their UPN suffixes after."""
     dns_cfg = cfg.dns or DnsConfig()
     if dns_cfg.evidence:
         from scanner.store import saved_section  # here: the store imports the evidence types
 
         path = Path(dns_cfg.evidence)
         return saved_section(cfg.base_dir / path if cfg.base_dir else path, "dns", DnsEvidence)
-    domains = domains_to_check(cfg, sections)
     adfs = (urlparse(cfg.adfs.url).hostname or "") if cfg.adfs and cfg.adfs.url else ""
-    asks = [(f"{p}.{d}" if p else d, t) for d in domains for p, t in QUERIES]
-    if adfs:
-        asks += [(adfs, "A"), (adfs, "CNAME")]
-    primary = _view(dns_cfg.nameservers, dns_cfg.port, asks, cfg.scan.timeout)
-    compare = None
+    known = domains_to_check(cfg, {})
+    first = _asks(known) + ([(adfs, "A"), (adfs, "CNAME")] if adfs else [])
+    views = [_View(dns_cfg.nameservers, dns_cfg.port, cfg.scan.timeout)]
     if dns_cfg.compare_nameservers:
-        compare = _view(dns_cfg.compare_nameservers, dns_cfg.port, asks, cfg.scan.timeout)
-    return DnsEvidence(domains=domains, adfs_host=adfs.lower(), primary=primary, compare=compare)
+        views.append(_View(dns_cfg.compare_nameservers, dns_cfg.port, cfg.scan.timeout))
+    with ThreadPoolExecutor(max_workers=len(views)) as pool:  # both views at once: one timeout, not two
+        list(pool.map(lambda v: v.ask(first), views))
+        domains = domains_to_check(cfg, sections)  # waits for the sources that report UPN suffixes
+        later = _asks({d: w for d, w in domains.items() if d not in known})
+        list(pool.map(lambda v: v.ask(later), views))
+    primary, *rest = (v.result() for v in views)
+    return DnsEvidence(
+        domains=domains, adfs_host=adfs.lower(), primary=primary, compare=rest[0] if rest else None
+    )
 
 
-def _view(servers: tuple[str, ...], port: int, asks: list[tuple[str, str]], timeout: float) -> DnsView:
-    import dns.resolver
+def _asks(domains: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [(f"{p}.{d}" if p else d, t) for d in domains for p, t in QUERIES]
 
-    resolver = dns.resolver.Resolver(configure=not servers)
-    resolver.port = port
-    if servers:
-        resolver.nameservers = [_nameserver(s, port) for s in servers]
-    resolver.lifetime = timeout  # the whole query, retries across servers included
-    resolver.timeout = max(0.5, timeout / 3)  # one try: leaves room for two more within the lifetime
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one domain's failure never blocks another
-        answers = tuple(pool.map(lambda ask: _ask(resolver, *ask), asks))
-    shown = tuple(_show(n) for n in resolver.nameservers)
-    return DnsView(nameservers=shown, port=port, answers=answers)
+
+class _View:
+    """One set of nameservers and what they answered; a set that answered nothing is not asked again."""
+
+    def __init__(self, servers: tuple[str, ...], port: int, timeout: float) -> None:
+        import dns.resolver
+
+        self.port = port
+        self.resolver = dns.resolver.Resolver(configure=not servers)
+        self.resolver.port = port
+        if servers:
+            self.resolver.nameservers = [_nameserver(s, port) for s in servers]
+        self.resolver.lifetime = timeout  # the whole query, retries across servers included
+        self.resolver.timeout = max(0.5, timeout / 3)  # one try: leaves room for two more within the lifetime
+        self.answers: list[DnsAnswer] = []
+
+    def ask(self, asks: list[tuple[str, str]]) -> None:
+        if self.answers and not any(a.rcode in ANSWERED for a in self.answers):
+            first = self.answers[0]  # dead: waiting a second timeout would only make the scan slower
+            why = f"not asked: the server gave no answer to earlier queries ({first.rcode})"
+            self.answers += [DnsAnswer(name=n, rtype=t, rcode=first.rcode, detail=why) for n, t in asks]
+            return
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one domain's failure never blocks another
+            self.answers += pool.map(lambda ask: _ask(self.resolver, *ask), asks)
+
+    def result(self) -> DnsView:
+        shown = tuple(_show(n) for n in self.resolver.nameservers)
+        return DnsView(nameservers=shown, port=self.port, answers=tuple(self.answers))
 
 
 def _show(server: Any) -> str:

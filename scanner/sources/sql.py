@@ -228,6 +228,14 @@ def explain(exc: Any, target: str, timeout: float) -> str:
         why = "permission denied: the account needs read access (db_datareader) to the site database"
     elif state == "HYT00" or "timeout" in low:
         why = f"no answer within {timeout:g} s"
+    elif "refused" in low:
+        why = (
+            "connection refused: nothing listens there; check the server name, port and that the server runs"
+        )
+    elif any(w in low for w in ("ssl", "tls", "certificate", "encrypt")):
+        why = "TLS failed: check Encrypt= and the server's certificate (trusted by this machine, right name)"
+    elif "expected authentication" in low or "protocol" in low or "invalid response" in low:
+        why = "the server does not speak the expected protocol: is this the database server's port?"
     elif state in ("08001", "08S01") or "unable to connect" in low or "could not connect" in low:
         why = "cannot connect: check the server name, port and firewall"
     elif state in ("42S02", "42P01") or "invalid object name" in low or "does not exist" in low:

@@ -1,0 +1,376 @@
+"""The fault matrix: every source against every way its server can fail, in one real scan each.
+
+The world is real: PostgreSQL through psqlODBC (site database), a Samba AD DC (LDAPS), dnsmasq
+(public DNS), an HTTPS server with a test CA (AD FS) and the healthy sample logs. One source at a
+time is broken — refused, silent, untrusted TLS, refused login, a server-side error, garbage
+bytes — and the scan must end within 1.3 times the timeout, name the source and the cause in the
+affected checks, leave every other check exactly as in the healthy run, write complete reports and
+exit with the documented code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from scanner.registry import discover
+from tests.conftest import SAMPLES
+from tests.lab.dnsmasq import DnsServer
+from tests.lab.postgres import PostgresLab
+from tests.lab.samba import READER_UPN, SambaLab
+from tests.lab.web import Route, WebLab, federation_metadata, signing_cert
+
+STS = "sts.contoso.com"  # the AD FS name the public DNS lab has an A record for
+PATHS = ("/FederationMetadata/2007-06/FederationMetadata.xml", "/adfs/ls/IdpInitiatedSignon.aspx")
+
+TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what is measured
+SQL_PW, LDAP_PW, WRONG_PW = "MDMP_FAULT_SQL_PW", "MDMP_FAULT_LDAP_PW", "MDMP_FAULT_WRONG_PW"
+REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml")
+CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
+
+
+KNOWN = [  # the Samba seed's deliberate problems: accepted, so a healthy run is clean (exit 0)
+    {"check": "upn.directory_users", "reason": "lab seed"},
+    {"check": "upn.forest_suffixes", "reason": "lab seed"},
+    {"check": "sync.connector_account", "reason": "lab seed"},
+    {"check": "dns.enrollment_cname", "reason": "lab seed: eu.contoso.com points elsewhere"},
+    {"check": "dns.registration_cname", "reason": "lab seed"},
+]
+
+
+@dataclass
+class World:
+    base: dict[str, Any]  # the healthy configuration, section by section
+    tmp: Path
+    web: WebLab
+    ports: dict[str, int]  # misbehaving servers by fault name
+    sql_port: int
+    dns_silent: str
+    adfs_faults: dict[str, int]  # an AD FS with an untrusted certificate, one that answers 500 to all
+    log_faults: dict[str, Path]
+    healthy: dict[str, tuple[str, str]] | None = None  # check id -> (status, reason) of a healthy scan
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Dns(socketserver.BaseRequestHandler):
+    """A DNS server that answers every query with SERVFAIL (or, with garbage=True, noise)."""
+
+    garbage = False
+
+    def handle(self) -> None:
+        data, sock = self.request
+        if self.garbage or len(data) < 12:
+            sock.sendto(b"\x13\x37not-dns" * 3, self.client_address)
+            return
+        flags = (0x8180 & 0xFFF0) | 2  # a response, recursion available, rcode SERVFAIL
+        sock.sendto(
+            data[:2] + flags.to_bytes(2, "big") + data[4:6] + b"\0\0\0\0\0\0" + data[12:], self.client_address
+        )
+
+
+def udp_server(garbage: bool) -> tuple[int, Callable[[], None]]:
+    handler = type("H", (_Dns,), {"garbage": garbage})
+    server = socketserver.ThreadingUDPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return server.server_address[1], lambda: (server.shutdown(), server.server_close())
+
+
+@pytest.fixture(scope="module")
+def world(
+    postgres_lab: PostgresLab,
+    samba_lab: SambaLab,
+    dns_public: DnsServer,
+    dns_silent: DnsServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("faults")
+    postgres_lab.load_users(CLEAN_USERS)
+    web = WebLab(tmp)
+    meta = federation_metadata([signing_cert("ADFS Signing", days=300)])
+    adfs = web.serve({"/FederationMetadata/2007-06/FederationMetadata.xml": Route(body=meta)}, web.cert(STS))
+    probe = web.serve({"/adfs/probe": Route()})
+    untrusted = web.serve({}, web.cert(STS, ca=__import__("trustme").CA()))
+    failing = web.serve(dict.fromkeys(PATHS, Route(status=500, body=b"Internal Server Error")), web.cert(STS))
+    fifo = tmp / "hung-share" / "Cloudusersync.log"  # opening a pipe nobody writes blocks, like a dead share
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    junk = tmp / "junk" / "Cloudusersync.log"
+    junk.parent.mkdir()
+    junk.write_bytes(bytes(range(256)) * 64)
+    shutil.copytree(SAMPLES / "healthy", tmp / "logs")
+    servfail, stop1 = udp_server(garbage=False)
+    noise, stop2 = udp_server(garbage=True)
+    base = {
+        "site": {"code": "EC1", "company": "Contoso", "verified_domains": ["contoso.com"]},
+        "scan": {"timeout": TIMEOUT},
+        "sql": {
+            "connection_string": postgres_lab.reader_connection_string(),
+            "user": postgres_lab.reader_user,
+            "password_env": SQL_PW,
+        },
+        "directory": {
+            "url": samba_lab.ldaps_url,
+            "user": READER_UPN,
+            "password_env": LDAP_PW,
+            "ca_file": str(samba_lab.ca_file),
+        },
+        "dns": {"nameservers": [f"{dns_public.host}:{dns_public.port}"]},
+        "adfs": {
+            "url": f"https://{STS}:{adfs.port}",
+            "ca_file": str(web.ca_file),
+            "resolve": {STS: "127.0.0.1"},
+            "probe_url": f"http://{STS}:{probe.port}/adfs/probe",
+        },
+        "logs": {"paths": [str(tmp / "logs")], "timeout": TIMEOUT},
+        "checks": {"logs.cloudusersync_stale": {"relative_to": "newest"}},
+        "exceptions": KNOWN,
+    }
+    ports = {
+        "refused": closed_port(),
+        "silent": web.silent().port,
+        "garbage": web.garbage().port,
+        "servfail": servfail,
+        "noise": noise,
+    }
+    secrets = {
+        SQL_PW: postgres_lab.reader_password,
+        LDAP_PW: samba_lab.reader_password,
+        WRONG_PW: "Wr0ng-Fault-Pw",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in secrets.items():
+            mp.setenv(k, v)
+        yield World(
+            base=base,
+            tmp=tmp,
+            web=web,
+            ports=ports,
+            sql_port=postgres_lab.port,
+            dns_silent=f"{dns_silent.host}:{dns_silent.port}",
+            adfs_faults={"tls": untrusted.port, "server_error": failing.port},
+            log_faults={"refused": tmp / "gone" / "Logs", "silent": fifo, "garbage": junk.parent},
+        )
+    stop1()
+    stop2()
+    web.close()
+
+
+def toml(data: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for section, values in data.items():
+        if section == "exceptions":
+            for rule in values:
+                lines.append("[[exceptions]]")
+                lines += [f"{k} = {json.dumps(v)}" for k, v in rule.items()]
+            continue
+        if section == "checks":
+            for cid, opts in values.items():
+                lines.append(f'[checks."{cid}"]')
+                lines += [f"{k} = {json.dumps(v)}" for k, v in opts.items()]
+            continue
+        lines.append(f"[{section}]")
+        for k, v in values.items():
+            if isinstance(v, dict):
+                inner = ", ".join(f"{json.dumps(a)} = {json.dumps(b)}" for a, b in v.items())
+                lines.append(f"{k} = {{ {inner} }}")
+            else:
+                lines.append(f"{k} = {json.dumps(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def scan(world: World, cfg: dict[str, Any], name: str) -> tuple[int, float, dict[str, tuple[str, str]], Path]:
+    folder = world.tmp / name
+    folder.mkdir(exist_ok=True)
+    (folder / "scan.toml").write_text(toml(cfg), encoding="utf-8")
+    t0 = time.monotonic()
+    r = CliRunner().invoke(app, ["scan", "-c", str(folder / "scan.toml"), "-o", str(folder / "out"), "-q"])
+    took = time.monotonic() - t0
+    data = json.loads((folder / "out" / "result.json").read_text(encoding="utf-8"))
+    results = {x["check"]["id"]: (x["status"], x["reason"]) for x in data["results"]}
+    return r.exit_code, took, results, folder / "out"
+
+
+def patched(world: World, source: str, fault: str) -> dict[str, Any] | None:
+    """The healthy configuration with one source broken one way; None where the fault cannot happen."""
+    cfg = json.loads(json.dumps(world.base))
+    section = cfg[source]
+    alias = {"server_error": "servfail", "garbage": "noise" if source == "dns" else "garbage"}
+    port = world.ports.get(alias.get(fault, fault), 0)
+    if source == "sql":
+        conn = section["connection_string"]
+        change = {
+            "refused": lambda: conn.replace(f"Port={world.sql_port}", f"Port={port}"),
+            "silent": lambda: conn.replace(f"Port={world.sql_port}", f"Port={port}"),
+            "garbage": lambda: conn.replace(f"Port={world.sql_port}", f"Port={port}"),
+            "tls": lambda: conn + ";SSLmode=verify-full",
+            "server_error": lambda: conn,
+        }
+        if fault == "auth":
+            section["password_env"] = WRONG_PW
+        elif fault == "server_error":  # the server refuses: that database does not exist
+            section["database"] = "CM_XYZ"
+            section["connection_string"] = conn.replace("Database=cm_ec1", "Database=CM_XYZ")
+        elif fault in change:
+            section["connection_string"] = change[fault]()
+        else:
+            return None
+    elif source == "directory":
+        if fault in ("refused", "silent", "garbage"):
+            section["url"] = f"ldaps://127.0.0.1:{port}"
+        elif fault == "tls":
+            section["ca_file"] = str(world.web.ca_file)
+        elif fault == "auth":
+            section["password_env"] = WRONG_PW
+        elif fault == "server_error":
+            section["base_dn"] = "OU=Nowhere,DC=corp,DC=contoso,DC=test"
+    elif source == "dns":
+        if fault in ("tls", "auth"):
+            return None
+        silent = world.dns_silent
+        section["nameservers"] = [silent if fault == "silent" else f"127.0.0.1:{port}"]
+    elif source == "adfs":
+        if fault == "auth":
+            return None
+        section["url"] = f"https://{STS}:{world.adfs_faults.get(fault, port)}"
+    elif source == "logs":
+        if fault not in world.log_faults:
+            return None
+        section["paths"] = [str(world.log_faults[fault])]
+    return cfg
+
+
+# (source, fault) -> words the affected checks' reason must hold: the cause in plain words.
+CAUSES = {
+    ("sql", "refused"): "connection refused",
+    ("sql", "silent"): "no answer within",
+    ("sql", "tls"): "TLS failed",
+    ("sql", "auth"): "login failed",
+    ("sql", "server_error"): "no such database",
+    ("sql", "garbage"): "does not speak the expected protocol",
+    ("directory", "refused"): "connection refused",
+    ("directory", "silent"): "no answer within",
+    ("directory", "tls"): "certificate is not trusted",
+    ("directory", "auth"): "wrong user name or password",
+    ("directory", "server_error"): "noSuchObject",
+    ("directory", "garbage"): "TLS handshake failed",
+    ("dns", "refused"): "no DNS server answered",
+    ("dns", "silent"): "no DNS server answered",
+    ("dns", "server_error"): "SERVFAIL",
+    ("dns", "garbage"): "no DNS server answered",
+    ("adfs", "refused"): "connection refused",
+    ("adfs", "silent"): "no answer within",
+    ("adfs", "tls"): "not trusted",
+    ("adfs", "server_error"): "HTTP 500",
+    ("adfs", "garbage"): "TLS handshake failed",
+    ("logs", "refused"): "no such file or folder",
+    ("logs", "garbage"): "binary file, not a ConfigMgr log",
+}
+# Not applicable: DNS has no TLS or login; AD FS is anonymous; a log share that hangs cannot be made
+# on loopback without a kernel mount (the runner's deadline for it is tested in tests/test_runner.py).
+# AD FS is what the adfs checks measure: a dead service is their finding (adfs.reachable fails), not
+# an unknown; the checks that need its pages are errors. Its high finding makes the exit code 1.
+ADFS_VERDICT = {
+    "refused": {"adfs.reachable": "fail", "adfs.probe": "pass"},  # the probe listens on port 80, apart
+    "silent": {"adfs.reachable": "fail", "adfs.probe": "pass"},
+    "garbage": {"adfs.reachable": "fail", "adfs.probe": "pass"},
+    "tls": {"adfs.tls_certificate": "fail", "adfs.reachable": "pass", "adfs.probe": "pass"},
+    "server_error": {
+        "adfs.metadata": "fail",
+        "adfs.reachable": "pass",
+        "adfs.tls_certificate": "pass",
+        "adfs.idp_signon_exposed": "pass",
+        "adfs.probe": "pass",
+    },
+}
+SOURCES = ("adfs", "directory", "dns", "logs", "sql")
+DOWNSTREAM = {"sql": "dns.", "directory": "dns."}  # DNS asks about the UPN suffixes these report
+CATALOG = discover(plugins=False)
+MATRIX: dict[tuple[str, str], str] = {}
+
+
+def needs(check_id: str) -> tuple[str, ...]:
+    return CATALOG.specs[check_id].info.needs
+
+
+@pytest.fixture(scope="module")
+def healthy(world: World) -> dict[str, Any]:
+    code, _, _, out = scan(world, world.base, "healthy")
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    open_findings = [f for r in data["results"] for f in r["findings"] if not f["accepted"]]
+    assert code == 0 and not any(f["severity"] != "info" for f in open_findings), "the healthy world is clean"
+    assert {s["name"]: s["status"] for s in data["provenance"]["sources"]} == dict.fromkeys(SOURCES, "ok")
+    return {r["check"]["id"]: r for r in data["results"]}
+
+
+def verdict(result: dict[str, Any]) -> tuple[str, frozenset[str]]:
+    return result["status"], frozenset(f["fingerprint"] for f in result["findings"])
+
+
+def assert_reports_complete(out: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    assert sorted(p.name for p in out.iterdir()) == sorted((*REPORTS, "evidence.json"))
+    assert (out / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    ET.parse(out / "junit.xml")  # well formed
+    json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    assert (out / "report.md").read_text(encoding="utf-8").strip()
+    assert (out / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize(("source", "fault"), list(CAUSES), ids=[f"{s}-{f}" for s, f in CAUSES])
+def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
+    world: World, healthy: dict[str, Any], source: str, fault: str
+) -> None:
+    cfg = patched(world, source, fault)
+    assert cfg is not None
+    code, took, _, out = scan(world, cfg, f"{source}-{fault}")
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    results = {r["check"]["id"]: r for r in data["results"]}
+    special = ADFS_VERDICT.get(fault, {}) if source == "adfs" else {}
+    cause = CAUSES[source, fault]
+    for check_id, r in results.items():
+        if check_id in special:
+            assert r["status"] == special[check_id], (check_id, r["reason"])
+            if special[check_id] == "fail":
+                assert cause in " ".join(f["message"] for f in r["findings"]), check_id
+        elif source in needs(check_id) and r["status"] != "skipped":
+            assert r["status"] == "error", (check_id, r["status"])
+            assert cause in r["reason"], (check_id, r["reason"])
+            assert (
+                source in r["reason"] or world.base["adfs"]["url"].split("//")[1].split(":")[0] in r["reason"]
+            )
+        elif DOWNSTREAM.get(source) and check_id.startswith(DOWNSTREAM[source]):
+            assert r["status"] != "error", (check_id, r["reason"])
+        else:
+            assert verdict(r) == verdict(healthy[check_id]), check_id
+    assert took < 1.3 * TIMEOUT, f"{source}/{fault} took {took:.2f} s"
+    assert code == (1 if source == "adfs" else 3)
+    assert_reports_complete(out)
+    MATRIX[source, fault] = f"{took:.1f} s, exit {code}"
+
+
+def test_zz_print_the_matrix() -> None:
+    """The matrix as it ran (shown with -s; recorded in bench/README.md)."""
+    faults = ("refused", "silent", "tls", "auth", "server_error", "garbage")
+    print("\n| source | " + " | ".join(faults) + " |")
+    print("|---" * (len(faults) + 1) + "|")
+    for src in ("sql", "directory", "dns", "adfs", "logs"):
+        print(f"| {src} | " + " | ".join(MATRIX.get((src, f), "n/a") for f in faults) + " |")
