@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email.policy
 import os
 import smtplib
 import ssl
@@ -27,6 +28,8 @@ _TYPES = {
     "junit": ("application", "xml"),
 }
 _STATUS = {0: "OK", 1: "FAILED", 3: "INCOMPLETE"}
+# CRLF as on the wire; headers fold at 200 so a subject starting with "<" is not folded before its first word.
+_POLICY = email.policy.SMTP.clone(max_line_length=200)
 
 
 class MailError(Exception):
@@ -111,11 +114,12 @@ def build(
     code: int,
     files: list[Attachment],
     *,
-    cap: int = MAX_ATTACH,
+    cap: int | None = None,
     notes: tuple[str, ...] = (),
 ) -> EmailMessage:
     from reports.digest import digest, render_email_html, render_email_text
 
+    cap = MAX_ATTACH if cap is None else cap
     chosen, left_out, total = [], [], 0
     for a in files:
         if total + len(a.data) > cap:
@@ -128,7 +132,7 @@ def build(
         chosen.append(a)
         total += len(a.data)
     d = digest(result, (*left_out, *notes))
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["Subject"] = subject(cfg, result, code)
     msg["From"] = cfg.from_
     msg["To"] = ", ".join(cfg.to)
@@ -141,7 +145,10 @@ def build(
     msg.add_alternative(render_email_html(d), subtype="html")
     for a in chosen:
         maintype, subtype = _TYPES[a.fmt]
-        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.name)
+        # Base64 of the file's bytes: the attachment is the report, byte for byte.
+        msg.add_attachment(
+            a.data, maintype=maintype, subtype=subtype, filename=a.name, params={"charset": "utf-8"}
+        )
     return msg
 
 
@@ -195,7 +202,7 @@ def _why(exc: Exception, cfg: EmailConfig, timeout: float) -> str:
         return f"TLS certificate not trusted ({exc.verify_message}); set [email] ca_file to your CA bundle"
     if isinstance(exc, ssl.SSLError):
         return f"TLS failed ({exc.reason or exc})"
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):  # smtplib re-raises
         return f"no answer within {timeout:g} s"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the mail server listening on this port?)"

@@ -14,11 +14,11 @@ from pathlib import Path
 from rich.console import Console
 
 from scanner import history, mail
-from scanner.config import Config, ConfigError, HistoryConfig
+from scanner.config import Config, ConfigError, EmailConfig, HistoryConfig
 from scanner.diff import compare
 from scanner.files import write_atomic
 from scanner.lock import RunLock
-from scanner.model import ScanResult, Status
+from scanner.model import ScanResult, Severity, Status
 from scanner.store import load_result
 
 EXIT_EMAIL = 4  # the scan finished and its reports are on disk, but the email was not sent
@@ -109,6 +109,8 @@ class Run:
 
     def prepare(self) -> None:
         """Password, lock and the result to compare with: before the scan, so a bad setup costs nothing."""
+        if self.cfg.email is not None and self.cfg.email.ca_file:
+            self.cfg = dataclasses.replace(self.cfg, email=_with_ca_file(self.cfg))
         if self.plan.email and self.cfg.email is not None:
             try:
                 self.secret = mail.password(self.cfg.email)
@@ -201,6 +203,18 @@ class Run:
         log.info("%s", text)
 
 
+def _with_ca_file(cfg: Config) -> EmailConfig:
+    """email.ca_file relative to the config file, and present: a typo is a config error, not a TLS one."""
+    assert cfg.email is not None
+    path = Path(cfg.email.ca_file)
+    if not path.is_absolute() and cfg.base_dir is not None:
+        path = cfg.base_dir / path
+    if not path.is_file():
+        raise ConfigError(f"{cfg.source}: email.ca_file {cfg.email.ca_file!r}: no such file")
+    return dataclasses.replace(cfg.email, ca_file=str(path))
+
+
 def log_outcome(result: ScanResult, code: int) -> None:
     counts = ", ".join(f"{result.count(s)} {s.value}" for s in Status)
-    log.info("scan finished: %s; %d open findings; exit code %d", counts, len(result.open_findings()), code)
+    found = sum(1 for f in result.open_findings() if f.severity is not Severity.INFO)
+    log.info("scan finished: %s; %d open findings; exit code %d", counts, found, code)
