@@ -169,7 +169,12 @@ class Run:
         except OSError as exc:
             return self._mail_failed(f"cannot read a report to attach: {exc}", code)
         if self.plan.dry_run_email is not None:
-            write_atomic(self.plan.dry_run_email, msg.as_bytes())
+            try:
+                write_atomic(self.plan.dry_run_email, msg.as_bytes())
+            except OSError as exc:
+                return self._mail_failed(
+                    f"cannot write {self.plan.dry_run_email}: {exc.strerror or exc}", code
+                )
             self.say(
                 f"wrote {self.plan.dry_run_email} ({'would send' if wanted else 'would not send'}: {why})"
             )

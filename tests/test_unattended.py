@@ -106,3 +106,15 @@ def test_the_log_file_records_every_run_and_its_errors(tmp_path: Path) -> None:
     one_line_error(cli("scan", "-c", tmp_path / "nope.toml", "--log-file", log), "no such config file")
     assert "no such config file" in log.read_text(encoding="utf-8").splitlines()[-1]
     one_line_error(cli("scan", "-c", cfg, "--log-file", tmp_path / "cfg.toml" / "x.log"), "--log-file")
+
+
+def test_the_readme_documents_the_exit_codes_the_code_uses() -> None:
+    from scanner.cli import EXIT_EMAIL, EXIT_LOCKED
+
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    assert (EXIT_EMAIL, EXIT_LOCKED) == (4, 5)
+    assert "**4** the scan finished and its reports are written, but the" in readme
+    assert "| 4 | the email could not be sent" in readme
+    assert "| 5 | another run holds the history lock" in readme
+    for unit in ("schtasks /Create", "OnCalendar=", "30 2 * * *"):
+        assert unit in readme
