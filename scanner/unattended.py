@@ -121,11 +121,14 @@ class Run:
             self.previous_name = self.plan.baseline.name
         if self.plan.history is not None:
             lock = RunLock(self.plan.history / history.LOCK_NAME, self.plan.lock_wait)
-            self._stack.enter_context(lock)
+            try:
+                self._stack.enter_context(lock)
+                if self.previous is None:
+                    self._previous_from_history(self.plan.history)
+            except OSError as exc:
+                raise ConfigError(f"history folder {self.plan.history}: {exc.strerror or exc}") from None
             if lock.took_over:
                 self.warn(f"history lock was left over ({lock.took_over}); took it over")
-            if self.previous is None:
-                self._previous_from_history(self.plan.history)
 
     def _previous_from_history(self, folder: Path) -> None:
         found = history.previous(folder)

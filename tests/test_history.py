@@ -184,3 +184,10 @@ def test_an_old_lock_from_another_host_is_stale_a_fresh_one_is_not(tmp_path: Pat
         assert "h old" in lock.took_over
         assert json.loads(path.read_text(encoding="utf-8"))["pid"] == os.getpid()
     assert not path.exists()
+
+
+def test_a_history_folder_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    r = run_scan(config(tmp_path), tmp_path / "out", "--history", blocker / "hist")
+    assert r.exit_code == 2 and "history folder" in r.stderr and "Traceback" not in r.output
