@@ -215,13 +215,18 @@ def scan(
     log_file: Annotated[Path | None, typer.Option(help="Append to this rotating log file.")] = None,
 ) -> None:
     """Collect evidence, run the checks, write reports, print a summary (and email it)."""
-    with unattended.log_file(log_file):
+    scheduled = {
+        "history_dir": history,
+        "keep": keep,
+        "baseline": baseline,
+        "email": email,
+        "dry_run_email": dry_run_email,
+    }
+    with unattended.log_file(log_file):  # opened first, so configuration errors are logged too
         unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(sys.argv[2:]))
         _boundary(_scan_command)(
-            config_file, only, skip, formats, output, fail_on, evidence, since, quiet,
-            unattended_args={"history_dir": history, "keep": keep, "baseline": baseline,
-                             "email": email, "dry_run_email": dry_run_email},
-        )  # fmt: skip
+            config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled
+        )
 
 
 def _scan_command(
