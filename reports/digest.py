@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from reports.html import _finalize as _html_finalize
 from reports.sections import CheckView, Count
 from reports.text import printable
 from reports.view import Report, build
@@ -42,6 +42,13 @@ def digest(result: ScanResult, notes: tuple[str, ...] = ()) -> Digest:
 
 def _worst_first(c: CheckView) -> tuple[int, str]:
     return -(Severity(c.worst).rank if c.worst else 0), c.id
+
+
+def _html_finalize(data: Any) -> Any:
+    # As in the HTML report: every {{ }} loses control characters before autoescape.
+    if isinstance(data, Markup):
+        return Markup(printable(data))
+    return printable(data) if isinstance(data, str) else data
 
 
 def _text_finalize(data: Any) -> Any:

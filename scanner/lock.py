@@ -30,14 +30,19 @@ class RunLock:
     def __enter__(self) -> RunLock:
         deadline = time.monotonic() + self.wait
         while True:
-            if self._create():
-                return self
+            denied: PermissionError | None = None
+            try:
+                if self._create():
+                    return self
+            except PermissionError as exc:  # Windows: a lock file being deleted, or a read-only folder
+                denied = exc
             holder = _read(self.path)
-            if why := _stale(holder, self.path):
+            if denied is None and (why := _stale(holder, self.path)) and _remove(self.path):
                 self.took_over = why
-                self.path.unlink(missing_ok=True)
                 continue
             if time.monotonic() >= deadline:
+                if denied is not None:
+                    raise denied
                 raise LockBusy(
                     f"{self.path}: another mdm-preflight run ({_describe(holder)}) is using this history "
                     f"folder; waited {self.wait:g} s"
@@ -47,7 +52,7 @@ class RunLock:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.path.unlink(missing_ok=True)
+        _remove(self.path)  # if a waiter holds it open that long, the next run finds our PID ended
 
     def _create(self) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,14 +60,21 @@ class RunLock:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             return False
-        except PermissionError:  # Windows: the file is being deleted by the other run
-            if not self.path.exists():
-                raise
-            return False
         info = {"pid": os.getpid(), "host": socket.gethostname(), "started": datetime.now(UTC).isoformat()}
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(info, fh)
         return True
+
+
+def _remove(path: Path, tries: int = 10) -> bool:
+    """Windows refuses to delete a file another process has open (a waiter reading it): retry briefly."""
+    for _ in range(tries):
+        try:
+            path.unlink(missing_ok=True)
+            return True
+        except PermissionError:
+            time.sleep(POLL / 2)
+    return False
 
 
 def _read(path: Path) -> dict[str, object]:
