@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from reports.html import _ENV as _HTML  # the report's own escaping rules, so the two never drift apart
 from reports.sections import CheckView, Count
 from reports.text import printable
 from reports.view import Report, build
@@ -44,25 +44,10 @@ def _worst_first(c: CheckView) -> tuple[int, str]:
     return -(Severity(c.worst).rank if c.worst else 0), c.id
 
 
-def _html_finalize(data: Any) -> Any:
-    # As in the HTML report: every {{ }} loses control characters before autoescape.
-    if isinstance(data, Markup):
-        return Markup(printable(data))
-    return printable(data) if isinstance(data, str) else data
-
-
 def _text_finalize(data: Any) -> Any:
     return printable(data) if isinstance(data, str) else data
 
 
-_HTML = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    finalize=_html_finalize,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 _TEXT = Environment(
     loader=PackageLoader("reports", "templates"),
     autoescape=False,
