@@ -208,6 +208,10 @@ def _why(exc: Exception, cfg: EmailConfig, timeout: float) -> str:
         return "connection refused (is the mail server listening on this port?)"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"the server closed the connection ({exc})"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"{exc} (check [email] port and security; leave user empty for a relay without login)"
+    if isinstance(exc, smtplib.SMTPException):
+        return f"SMTP error: {exc}"
     if isinstance(exc, OSError):
         return f"cannot connect ({exc.strerror or exc})"
     return f"{type(exc).__name__}: {exc}"

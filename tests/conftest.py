@@ -17,7 +17,14 @@ from scanner.sources.logs import TimeRule, collect_logs
 from tests.lab.dnsmasq import dns_internal, dns_public, dns_refusing, dns_silent  # noqa: F401  (real DNS)
 from tests.lab.postgres import postgres_lab  # noqa: F401  (a real PostgreSQL, see tests/lab)
 from tests.lab.samba import samba_lab  # noqa: F401  (a real Samba AD domain controller)
-from tests.lab.smtp import closed_port, mail_lab, silent_server, test_ca  # noqa: F401  (a real SMTP server)
+from tests.lab.smtp import (  # noqa: F401  (real SMTP servers)
+    closed_port,
+    mail_lab,
+    relay_lab,
+    silent_server,
+    smtps_lab,
+    test_ca,
+)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
 # The broken samples end on 2026-11-25 17:02 UTC; "now" for the checks is a fixed moment after.

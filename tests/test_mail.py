@@ -274,3 +274,29 @@ def test_a_missing_ca_file_is_a_config_error_before_scanning(tmp_path: Path, mai
     r = scan(cfg, tmp_path / "out")
     assert r.exit_code == 2 and "email.ca_file 'certs/corp-ca.pem': no such file" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_implicit_tls_sends(tmp_path: Path, smtps_lab: MailLab) -> None:
+    r = scan(write_config(tmp_path, users(tmp_path, "u.csv"), smtps_lab, security="tls"), tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    [got] = smtps_lab.inbox.messages
+    assert got.tls and got.login == b"scanner"
+    nothing_leaks(tmp_path, r)
+
+
+def test_a_plain_relay_without_login(tmp_path: Path, relay_lab: MailLab) -> None:
+    cfg = write_config(
+        tmp_path, users(tmp_path, "u.csv"), relay_lab, security="none", user="", password_env="", ca_file=""
+    )
+    r = scan(cfg, tmp_path / "out", env={})
+    assert r.exit_code == 1, r.output
+    [got] = relay_lab.inbox.messages
+    assert not got.tls and got.login is None and got.message["To"] == "admin@contoso.test"
+
+
+def test_starttls_is_never_skipped_when_not_offered(tmp_path: Path, relay_lab: MailLab) -> None:
+    cfg = write_config(tmp_path, users(tmp_path, "u.csv"), relay_lab, ca_file="")
+    r = scan(cfg, tmp_path / "out")
+    assert r.exit_code == 4 and "does not offer STARTTLS; nothing was sent" in r.stderr, r.output
+    assert relay_lab.inbox.messages == []
+    nothing_leaks(tmp_path, r)

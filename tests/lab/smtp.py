@@ -48,10 +48,10 @@ class Inbox:
             envelope.original_content or envelope.content, policy=email.policy.default
         )
         assert isinstance(msg, EmailMessage)
+        # session.ssl is only set by STARTTLS; implicit TLS shows on the transport.
+        tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         self.messages.append(
-            Received(
-                envelope.mail_from, list(envelope.rcpt_tos), msg, session.ssl is not None, session.auth_data
-            )
+            Received(envelope.mail_from, list(envelope.rcpt_tos), msg, tls, session.auth_data)
         )
         return "250 Message accepted for delivery"
 
@@ -170,3 +170,42 @@ def silent_server() -> Iterator[int]:
 def closed_port() -> int:
     """A port on 127.0.0.1 where nothing listens: connections are refused."""
     return free_port()
+
+
+@pytest.fixture
+def relay_lab(tmp_path: Path) -> Iterator[MailLab]:
+    """A plain relay on 127.0.0.1: no TLS offered, no login (an internal port-25 relay)."""
+    inbox = Inbox()
+    port = free_port()
+    ctrl = Controller(inbox, hostname=HOST, port=port)
+    ctrl.start()
+    try:
+        yield MailLab(port=port, ca_file=tmp_path / "none.pem", inbox=inbox)
+    finally:
+        ctrl.stop()
+
+
+@pytest.fixture
+def smtps_lab(tmp_path: Path, test_ca: trustme.CA) -> Iterator[MailLab]:
+    """Implicit TLS (SMTPS, port 465 style) with AUTH, from the same test CA."""
+    leaf = test_ca.issue_cert("mail.contoso.test", HOST)
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(sctx)
+    ca_file = tmp_path / "test-ca.pem"
+    test_ca.cert_pem.write_to_path(str(ca_file))
+    inbox = Inbox()
+    port = free_port()
+    ctrl = Controller(
+        inbox,
+        hostname=HOST,
+        port=port,
+        server_hostname="mail.contoso.test",
+        ssl_context=sctx,
+        authenticator=_auth,
+        auth_require_tls=False,  # aiosmtpd counts only STARTTLS as TLS; this connection is TLS throughout
+    )
+    ctrl.start()
+    try:
+        yield MailLab(port=port, ca_file=ca_file, inbox=inbox)
+    finally:
+        ctrl.stop()
