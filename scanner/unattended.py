@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from email.message import EmailMessage
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -172,15 +173,8 @@ class Run:
         except OSError as exc:
             return self._mail_failed(f"cannot read a report to attach: {exc}", code)
         if self.plan.dry_run_email is not None:
-            try:
-                write_atomic(self.plan.dry_run_email, msg.as_bytes())
-            except OSError as exc:
-                return self._mail_failed(
-                    f"cannot write {self.plan.dry_run_email}: {exc.strerror or exc}", code
-                )
-            self.say(
-                f"wrote {self.plan.dry_run_email} ({'would send' if wanted else 'would not send'}: {why})"
-            )
+            if problem := self._write_eml(self.plan.dry_run_email, msg, wanted, why):
+                return self._mail_failed(problem, code)
             if not self.plan.email:
                 return code
         if not wanted:
@@ -195,6 +189,15 @@ class Run:
         recipients = ", ".join((*cfg.to, *cfg.cc))
         log.info("email sent to %s (%d bytes, %.2f s; %s)", recipients, size, time.monotonic() - t0, why)
         return code
+
+    def _write_eml(self, path: Path, msg: EmailMessage, wanted: bool, why: str) -> str:
+        """The message as an .eml file; returns what went wrong, or ''."""
+        try:
+            write_atomic(path, msg.as_bytes())
+        except OSError as exc:
+            return f"cannot write {path}: {exc.strerror or exc}"
+        self.say(f"wrote {path} ({'would send' if wanted else 'would not send'}: {why})")
+        return ""
 
     def _mail_failed(self, why: str, code: int) -> int:
         line = f"mdm-preflight: email not sent: {why} (the reports are written; scan exit code {code})"

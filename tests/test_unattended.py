@@ -118,3 +118,12 @@ def test_the_readme_documents_the_exit_codes_the_code_uses() -> None:
     assert "| 5 | another run holds the history lock" in readme
     for unit in ("schtasks /Create", "OnCalendar=", "30 2 * * *"):
         assert unit in readme
+
+
+def test_an_eml_that_cannot_be_written_is_exit_4_with_the_reports_kept(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    cfg = write(tmp_path, EMAIL)
+    r = cli("scan", "-c", cfg, "-o", tmp_path / "o", "-f", "json", "--dry-run-email", blocker / "x.eml")
+    assert r.exit_code == 4, r.output
+    assert "email not sent: cannot write" in r.stderr and (tmp_path / "o" / "result.json").exists()
