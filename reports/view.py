@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reports.changes import ChangesView, changes_view
 from reports.sections import STATES, Count, Section, check_view, count, sections
 from reports.text import seconds, value, when
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
@@ -51,6 +52,7 @@ class Report:
     exceptions: tuple[ExceptionRow, ...]  # only those that need a look: unused or expired
     sources: tuple[SourceRow, ...]
     shortened: bool  # some check shows fewer findings than it has
+    changes: ChangesView | None = None  # compared with an earlier run, shown first
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:
@@ -87,6 +89,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         exceptions=tuple(_exception(e) for e in result.exceptions if e.expired or not e.matched),
         sources=tuple(_source(s) for s in result.sources),
         shortened=any(c.hidden for c in checks),
+        changes=changes_view(result.changes) if result.changes else None,
     )
 
 

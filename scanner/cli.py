@@ -17,11 +17,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from scanner import __version__, config, store
+from scanner import __version__, config, store, unattended
 from scanner.cmlog import LogReadError
 from scanner.codec import to_jsonable
 from scanner.console import ScanProgress, summary
+from scanner.diff import compare
+from scanner.diffview import print_changes
 from scanner.files import write_atomic
+from scanner.lock import LockBusy
 from scanner.logview import show_logs
 from scanner.model import ScanResult, Severity
 from scanner.registry import CatalogError, discover
@@ -29,6 +32,7 @@ from scanner.runner import prepare, run
 from scanner.timespec import window_start
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_EMAIL, EXIT_LOCKED = unattended.EXIT_EMAIL, unattended.EXIT_LOCKED  # 4, 5: see README "Exit codes"
 DEFAULT_OUT = Path("mdm-preflight-report")
 DEFAULT_CONFIG = Path("mdm-preflight.toml")
 ALL_FORMATS = "html,md,json,csv,junit"
@@ -58,6 +62,7 @@ def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except (UsageError, config.ConfigError, store.StoreError, CatalogError, LogReadError) as exc:
+            unattended.log.error("%s", exc)
             err.print(f"mdm-preflight: error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
 
@@ -137,6 +142,7 @@ def _scan(
     evidence: Path | None,
     quiet: bool,
     argv: list[str],
+    plan: unattended.Plan | None = None,
 ) -> None:
     catalog = discover()
     fmts = _formats(formats)
@@ -151,12 +157,27 @@ def _scan(
         "fail_on": cfg.scan.fail_on,
         "checks": [p.spec.info.id for p in prepared],
     }
-    with ScanProgress(err, total=len(prepared)) as progress:
-        result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
-    written = _write(result, ev if saved is None else None, fmts, output)
-    if not quiet:
-        summary(out, result, written, cfg.scan.fail_on)
-    raise typer.Exit(exit_code(result, cfg.scan.fail_on))
+    with unattended.Run(cfg, plan or unattended.Plan(), err) as job:
+        try:
+            job.prepare()
+        except LockBusy as exc:
+            unattended.log.error("%s", exc)
+            err.print(f"mdm-preflight: error: {exc}; nothing scanned", markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_LOCKED) from None
+        with ScanProgress(err, total=len(prepared)) as progress:
+            result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
+        result = job.compared(result)
+        written = _write(result, ev if saved is None else None, fmts, output)
+        job.keep(result)
+        code = exit_code(result, cfg.scan.fail_on)
+        if not quiet:
+            if result.changes is not None:
+                print_changes(out, result.changes)
+                out.print()
+            summary(out, result, written, cfg.scan.fail_on)
+        unattended.log_outcome(result, code)
+        code = job.deliver(result, written, code)
+    raise typer.Exit(code)
 
 
 def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path) -> list[Path]:
@@ -182,8 +203,44 @@ def scan(
     ] = None,
     since: SinceOpt = None,
     quiet: QuietOpt = False,
+    history: Annotated[
+        Path | None, typer.Option(help="Keep each run's result here and compare with the previous one.")
+    ] = None,
+    keep: Annotated[int | None, typer.Option(help="Results kept in --history (default 30).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Compare with this saved result.json.")] = None,
+    email: Annotated[bool, typer.Option("--email", help="Send the summary as [email] says.")] = False,
+    dry_run_email: Annotated[
+        Path | None, typer.Option(help="Write the email to this .eml file instead of sending it.")
+    ] = None,
+    log_file: Annotated[Path | None, typer.Option(help="Append to this rotating log file.")] = None,
 ) -> None:
-    """Collect evidence, run the checks, write reports, print a summary."""
+    """Collect evidence, run the checks, write reports, print a summary (and email it)."""
+    scheduled = {
+        "history_dir": history,
+        "keep": keep,
+        "baseline": baseline,
+        "email": email,
+        "dry_run_email": dry_run_email,
+    }
+    with unattended.log_file(log_file):  # opened first, so configuration errors are logged too
+        unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(sys.argv[2:]))
+        _boundary(_scan_command)(
+            config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled
+        )
+
+
+def _scan_command(
+    config_file: Path | None,
+    only: list[str] | None,
+    skip: list[str] | None,
+    formats: str,
+    output: Path,
+    fail_on: str | None,
+    evidence: Path | None,
+    since: str | None,
+    quiet: bool,
+    unattended_args: dict[str, Any],
+) -> None:
     if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
         cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
     else:
@@ -198,6 +255,7 @@ def scan(
         evidence=evidence,
         quiet=quiet,
         argv=sys.argv[1:],
+        plan=unattended.plan(cfg, **unattended_args),
     )
 
 
@@ -253,6 +311,28 @@ def report(
 
     for path in write_reports(store.load_result(result_file), _formats(formats), output):
         out.print(f"wrote {path}", markup=False)
+
+
+@app.command("diff")
+@_boundary
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier result.json.")],
+    new: Annotated[Path, typer.Argument(help="The later result.json.")],
+    formats: Annotated[str, typer.Option("--format", "-f", help="Formats written with -o.")] = "html,md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write NEW's reports, the comparison first.")
+    ] = None,
+    rows: Annotated[int, typer.Option(help="Findings printed per group (0: all).")] = 25,
+) -> None:
+    """What changed between two saved results: new, resolved, still failing, accepted, expired."""
+    from reports import write_reports
+
+    before, after = store.load_result(old), store.load_result(new)
+    changes = compare(before, after, old.name)
+    print_changes(out, changes, rows=rows or None)
+    if output is not None:
+        for path in write_reports(dataclasses.replace(after, changes=changes), _formats(formats), output):
+            out.print(f"wrote {path}", markup=False)
 
 
 @app.command("checks")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import string
 import tomllib
 import types
 import typing
@@ -85,6 +86,80 @@ class LogsConfig:
     timeout: float = 600.0  # seconds for reading all logs, so a dead share cannot hang a run
 
 
+# Placeholders the [email] subject may use; mail.py fills every one of them.
+SUBJECT_FIELDS = (
+    "company", "site", "status", "failed", "errors", "open", "new", "resolved",
+    "critical", "high", "medium", "low", "info", "accepted", "date",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailConfig:
+    smtp_host: str
+    port: int = 0  # default by security: 587 starttls, 465 tls, 25 none
+    security: str = "starttls"  # starttls | tls | none; certificates are always verified
+    user: str = ""  # empty: no login
+    password_env: str = ""  # the name of an environment variable, never the password
+    ca_file: str = ""  # trust anchor for the server certificate; default: the system store
+    from_: str  # the TOML key is `from`
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    subject: str = "{company} hybrid MDM: {status}, {failed} failing, {new} new, {resolved} resolved"
+    send: str = "on_failure"  # always | on_failure | on_change
+    attach: tuple[str, ...] = ("html",)  # report formats attached (within a size cap)
+
+    def __post_init__(self) -> None:
+        if not self.to:
+            raise ValueError("email.to: give at least one recipient")
+        for key, value in (("from", (self.from_,)), ("to", self.to), ("cc", self.cc)):
+            if bad := next((a for a in value if "@" not in a or any(c in a for c in "\r\n,<>")), None):
+                raise ValueError(f"email.{key}: {bad!r} is not one email address")
+        if self.security == "none" and self.user:
+            raise ValueError(
+                "email.user: a login needs TLS (security = none would send the password in clear)"
+            )
+        if bad := next((a for a in self.attach if a not in ATTACHABLE), None):
+            raise ValueError(f"email.attach: {bad!r} is not one of {', '.join(ATTACHABLE)}")
+        _subject_fields(self.subject)
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"email.port: {self.port} is not a TCP port")
+
+
+_TEXT_FIELDS = ("company", "site", "status", "date")
+ATTACHABLE = ("html", "md", "json", "csv", "junit")  # the report formats (reports.FORMATS)
+
+
+def _subject_fields(template: str) -> None:
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"email.subject: {exc} (write {{{{ and }}}} for literal braces)") from None
+    for _, name, _, _ in parsed:
+        if name is not None and name not in SUBJECT_FIELDS:
+            raise ValueError(
+                f"email.subject: unknown placeholder {{{name}}}; use some of "
+                + ", ".join(f"{{{f}}}" for f in SUBJECT_FIELDS)
+            )
+    sample = {f: "" if f in _TEXT_FIELDS else 0 for f in SUBJECT_FIELDS}
+    try:
+        template.format(**sample)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"email.subject: cannot fill {template!r} ({exc})") from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryConfig:
+    dir: str = ""  # where each run's result is kept; relative to the config file
+    keep: int = 30  # newest results kept; older ones are deleted
+    lock_wait: float = 60.0  # seconds a run waits for another run using the same folder
+
+    def __post_init__(self) -> None:
+        if self.keep < 1:
+            raise ValueError(f"history.keep: {self.keep} must be at least 1")
+        if self.lock_wait < 0:
+            raise ValueError(f"history.lock_wait: {self.lock_wait} must not be negative")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExceptionRule:
     check: str  # id or glob
@@ -103,6 +178,8 @@ class Config:
     dns: DnsConfig | None = None
     adfs: AdfsConfig | None = None
     logs: LogsConfig | None = None
+    email: EmailConfig | None = None  # scan --email sends with it
+    history: HistoryConfig | None = None  # scan keeps results here and compares with the last one
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # validated by the registry
     exceptions: tuple[ExceptionRule, ...] = ()
     base_dir: Path | None = None  # where relative paths in the file start
@@ -113,7 +190,11 @@ _CHOICES = {
     ("scan", "fail_on"): [*(s.value for s in Severity), "never"],
     ("logs", "time_convention"): ["bias", "offset"],
     ("directory", "auth"): ["simple", "ntlm"],
+    ("email", "security"): ["starttls", "tls", "none"],
+    ("email", "send"): ["always", "on_failure", "on_change"],
 }
+# TOML keys that are Python keywords, and the field each fills.
+_ALIASES = {("email", "from"): "from_"}
 
 
 def load(path: Path) -> Config:
@@ -168,22 +249,29 @@ def _section(cls: type, value: Any, where: str, source: str) -> Any:
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: [{where}] must be a table")
     hints = typing.get_type_hints(cls)
+    aliases: dict[str, str] = {k: f for (w, k), f in _ALIASES.items() if w == where}  # TOML key -> field
+    toml_key: dict[str, str] = {f: k for k, f in aliases.items()}
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs = {}
+    allowed = [toml_key.get(n, n) for n in fields]  # the keys a user writes
+    kwargs: dict[str, Any] = {}
     for key, raw in value.items():
-        if key not in fields:
-            raise ConfigError(f"{source}: unknown key '{where}.{key}'{_hint(key, fields)}")
-        kwargs[key] = coerce(hints[key], raw, f"{where}.{key}", source)
+        if key not in allowed:
+            raise ConfigError(f"{source}: unknown key '{where}.{key}'{_hint(key, allowed)}")
+        name = aliases.get(key) or str(key)
+        kwargs[name] = coerce(hints[name], raw, f"{where}.{key}", source)
         if (where, key) in _CHOICES:
-            kwargs[key] = _choice((where, key), kwargs[key], f"{source}: {where}.{key}")
+            kwargs[name] = _choice((where, key), kwargs[name], f"{source}: {where}.{key}")
     missing = [
-        n
+        toml_key.get(n, n)
         for n, f in fields.items()
         if n not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     ]
     if missing:
         raise ConfigError(f"{source}: [{where}] needs '{missing[0]}'")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:  # a section's own rule (__post_init__): the message names the key
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def coerce(tp: Any, raw: Any, where: str, source: str) -> Any:

@@ -131,6 +131,47 @@ class ExceptionUse:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChangedFinding:
+    """A finding as a comparison lists it (without its evidence: that is in the result itself)."""
+
+    check_id: str
+    severity: Severity
+    target: str
+    message: str
+    fingerprint: str
+    note: str = ""  # e.g. why it is accepted now
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChange:
+    check_id: str
+    title: str
+    before: str  # a Status value, or "" when the check did not run last time
+    after: str  # a Status value, or "" when it did not run this time
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Changes:
+    """What changed since an earlier result; findings are matched by fingerprint (scanner/diff.py)."""
+
+    baseline: str  # the earlier result: a file name
+    baseline_started: datetime
+    new: tuple[ChangedFinding, ...] = ()  # open now, absent before
+    resolved: tuple[ChangedFinding, ...] = ()  # gone, and its check ran this time
+    still_failing: tuple[ChangedFinding, ...] = ()  # open then and now
+    newly_accepted: tuple[ChangedFinding, ...] = ()  # accepted now, not before
+    exception_expired: tuple[ChangedFinding, ...] = ()  # accepted before, open now
+    unverified: tuple[ChangedFinding, ...] = ()  # its check did not run this time: not known to be gone
+    status_changes: tuple[StatusChange, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.new or self.resolved or self.newly_accepted or self.exception_expired or self.status_changes
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScanResult:
     tool_version: str
     started: datetime
@@ -142,6 +183,7 @@ class ScanResult:
     results: tuple[CheckResult, ...] = ()
     exceptions: tuple[ExceptionUse, ...] = ()
     warnings: tuple[str, ...] = ()  # problems of the run itself (a plugin that failed to load)
+    changes: Changes | None = None  # compared with an earlier result (--history, --baseline, diff)
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)

@@ -17,6 +17,14 @@ from scanner.sources.logs import TimeRule, collect_logs
 from tests.lab.dnsmasq import dns_internal, dns_public, dns_refusing, dns_silent  # noqa: F401  (real DNS)
 from tests.lab.postgres import postgres_lab  # noqa: F401  (a real PostgreSQL, see tests/lab)
 from tests.lab.samba import samba_lab  # noqa: F401  (a real Samba AD domain controller)
+from tests.lab.smtp import (  # noqa: F401  (real SMTP servers)
+    closed_port,
+    mail_lab,
+    relay_lab,
+    silent_server,
+    smtps_lab,
+    test_ca,
+)
 from tests.lab.web import web_lab  # noqa: F401  (real HTTPS servers with a test CA)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"

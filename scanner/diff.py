@@ -1,0 +1,80 @@
+"""Compare two scan results: findings matched by fingerprint, checks by id."""
+
+from __future__ import annotations
+
+from scanner.model import ChangedFinding, Changes, Finding, ScanResult, Severity, Status, StatusChange
+
+# Only a check that ran (and so looked again) can tell a finding is gone.
+_LOOKED = (Status.PASS, Status.FAIL)
+
+
+def compare(old: ScanResult, new: ScanResult, baseline: str = "") -> Changes:
+    """What changed from `old` to `new`; `baseline` names the old result in reports."""
+    before = _findings(old)
+    after = _findings(new)
+    looked = {r.check.id for r in new.results if r.status in _LOOKED}
+    buckets: dict[str, list[ChangedFinding]] = {
+        k: []
+        for k in ("new", "still_failing", "newly_accepted", "exception_expired", "resolved", "unverified")
+    }
+    for fp, f in after.items():
+        prev = before.get(fp)
+        if f.accepted is not None:
+            if prev is None or prev.accepted is None:
+                buckets["newly_accepted"].append(_item(f, f"accepted: {f.accepted.reason}"))
+        elif prev is None:
+            buckets["new"].append(_item(f))
+        elif prev.accepted is not None:
+            buckets["exception_expired"].append(_item(f, _no_longer(prev)))
+        else:
+            buckets["still_failing"].append(_item(f))
+    for fp, f in before.items():
+        if fp not in after:
+            buckets["resolved" if f.check_id in looked else "unverified"].append(_item(f))
+    return Changes(
+        baseline=baseline,
+        baseline_started=old.started,
+        status_changes=_status_changes(old, new),
+        **{k: tuple(sorted(v, key=_order)) for k, v in buckets.items()},
+    )
+
+
+def _findings(result: ScanResult) -> dict[str, Finding]:
+    # Info findings are facts (an inventory), not problems: a new row there is not a new finding.
+    return {f.fingerprint: f for r in result.results for f in r.findings if f.severity is not Severity.INFO}
+
+
+def _item(f: Finding, note: str = "") -> ChangedFinding:
+    return ChangedFinding(
+        check_id=f.check_id,
+        severity=f.severity,
+        target=f.target,
+        message=f.message,
+        fingerprint=f.fingerprint,
+        note=note,
+    )
+
+
+def _no_longer(prev: Finding) -> str:
+    acc = prev.accepted
+    if acc is not None and acc.expires:
+        return f"its exception expired on {acc.expires}"
+    return "its exception no longer applies"
+
+
+def _order(c: ChangedFinding) -> tuple[int, str, str]:
+    return -c.severity.rank, c.check_id, c.target
+
+
+def _status_changes(old: ScanResult, new: ScanResult) -> tuple[StatusChange, ...]:
+    was = {r.check.id: r for r in old.results}
+    now = {r.check.id: r for r in new.results}
+    out = []
+    for cid in sorted(was.keys() | now.keys()):
+        a, b = was.get(cid), now.get(cid)
+        before = a.status.value if a else ""
+        after = b.status.value if b else ""
+        if before != after:
+            title = b.check.title if b else a.check.title if a else cid
+            out.append(StatusChange(check_id=cid, title=title, before=before, after=after))
+    return tuple(out)
