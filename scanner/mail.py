@@ -196,6 +196,8 @@ def _why(exc: Exception, cfg: EmailConfig, timeout: float) -> str:
         return f"recipients refused: {', '.join(sorted(exc.recipients))}"
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return f"sender {cfg.from_} refused ({exc.smtp_code} {_text(exc.smtp_error)})"
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code < 0:  # smtplib's "not a reply"
+        return f"the server does not speak SMTP (it sent {_text(exc.smtp_error)[:60]!r})"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"server said {exc.smtp_code} {_text(exc.smtp_error)}"
     if isinstance(exc, ssl.SSLCertVerificationError):

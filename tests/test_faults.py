@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,9 +29,11 @@ from typer.testing import CliRunner
 from scanner.cli import app
 from scanner.registry import discover
 from tests.conftest import SAMPLES
+from tests.lab import smtp
 from tests.lab.dnsmasq import DnsServer
 from tests.lab.postgres import PostgresLab
 from tests.lab.samba import READER_UPN, SambaLab
+from tests.lab.smtp import Inbox
 from tests.lab.web import Route, WebLab, federation_metadata, signing_cert
 
 STS = "sts.contoso.com"  # the AD FS name the public DNS lab has an A record for
@@ -38,6 +41,7 @@ PATHS = ("/FederationMetadata/2007-06/FederationMetadata.xml", "/adfs/ls/IdpInit
 
 TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what is measured
 SQL_PW, LDAP_PW, WRONG_PW = "MDMP_FAULT_SQL_PW", "MDMP_FAULT_LDAP_PW", "MDMP_FAULT_WRONG_PW"
+MAIL_PW = "MDMP_FAULT_SMTP_PW"
 REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml")
 CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
 
@@ -61,6 +65,8 @@ class World:
     dns_silent: str
     adfs_faults: dict[str, int]  # an AD FS with an untrusted certificate, one that answers 500 to all
     log_faults: dict[str, Path]
+    samba_ca: Path  # a CA the mail server's certificate does not come from
+    labs: dict[str, Any]  # the real servers, for their own records of what the scan did
     healthy: dict[str, tuple[str, str]] | None = None  # check id -> (status, reason) of a healthy scan
 
 
@@ -84,6 +90,40 @@ class _Dns(socketserver.BaseRequestHandler):
         sock.sendto(
             data[:2] + flags.to_bytes(2, "big") + data[4:6] + b"\0\0\0\0\0\0" + data[12:], self.client_address
         )
+
+
+class _Refusing(Inbox):
+    """A mail server that takes the login and then refuses every recipient: a server-side error."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return "550 5.1.1 mailbox unavailable"
+
+
+@dataclass
+class Mail:
+    port: int
+    stop: Callable[[], None]
+
+
+def smtp_server(web: WebLab, handler: Inbox) -> Mail:
+    """aiosmtpd with STARTTLS (a certificate from the world's test CA) and AUTH, on 127.0.0.1."""
+    from aiosmtpd.controller import Controller
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    web.cert("mail.contoso.test", "127.0.0.1").configure_cert(ctx)  # type: ignore[attr-defined]
+    port = smtp.free_port()
+    ctrl = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        server_hostname="mail.contoso.test",
+        tls_context=ctx,
+        require_starttls=True,
+        authenticator=smtp._auth,
+        auth_require_tls=True,
+    )
+    ctrl.start()
+    return Mail(port=port, stop=ctrl.stop)
 
 
 def udp_server(garbage: bool) -> tuple[int, Callable[[], None]]:
@@ -150,10 +190,13 @@ def world(
         "servfail": servfail,
         "noise": noise,
     }
+    mail_ok, mail_refusing = smtp_server(web, Inbox()), smtp_server(web, _Refusing())
+    ports |= {"smtp": mail_ok.port, "smtp_error": mail_refusing.port}
     secrets = {
         SQL_PW: postgres_lab.reader_password,
         LDAP_PW: samba_lab.reader_password,
         WRONG_PW: "Wr0ng-Fault-Pw",
+        MAIL_PW: smtp.PASSWORD,
     }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in secrets.items():
@@ -167,9 +210,13 @@ def world(
             dns_silent=f"{dns_silent.host}:{dns_silent.port}",
             adfs_faults={"tls": untrusted.port, "server_error": failing.port},
             log_faults={"refused": tmp / "gone" / "Logs", "silent": fifo, "garbage": junk.parent},
+            samba_ca=samba_lab.ca_file,
+            labs={"pg": postgres_lab, "samba": samba_lab, "dns": dns_public, "adfs": adfs, "probe": probe},
         )
     stop1()
     stop2()
+    mail_ok.stop()
+    mail_refusing.stop()
     web.close()
 
 
@@ -196,22 +243,23 @@ def toml(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scan(world: World, cfg: dict[str, Any], name: str) -> tuple[int, float, dict[str, tuple[str, str]], Path]:
+def scan(world: World, cfg: dict[str, Any], name: str) -> tuple[int, float, str, Path]:
     folder = world.tmp / name
     folder.mkdir(exist_ok=True)
     (folder / "scan.toml").write_text(toml(cfg), encoding="utf-8")
     t0 = time.monotonic()
-    r = CliRunner().invoke(app, ["scan", "-c", str(folder / "scan.toml"), "-o", str(folder / "out"), "-q"])
+    email = ["--email"] if "email" in cfg else []
+    r = CliRunner().invoke(
+        app, ["scan", "-c", str(folder / "scan.toml"), "-o", str(folder / "out"), "-q", *email]
+    )
     took = time.monotonic() - t0
-    data = json.loads((folder / "out" / "result.json").read_text(encoding="utf-8"))
-    results = {x["check"]["id"]: (x["status"], x["reason"]) for x in data["results"]}
-    return r.exit_code, took, results, folder / "out"
+    return r.exit_code, took, r.stderr, folder / "out"
 
 
 def patched(world: World, source: str, fault: str) -> dict[str, Any] | None:
     """The healthy configuration with one source broken one way; None where the fault cannot happen."""
     cfg = json.loads(json.dumps(world.base))
-    section = cfg[source]
+    section = cfg.get(source, {})
     alias = {"server_error": "servfail", "garbage": "noise" if source == "dns" else "garbage"}
     port = world.ports.get(alias.get(fault, fault), 0)
     if source == "sql":
@@ -250,6 +298,19 @@ def patched(world: World, source: str, fault: str) -> dict[str, Any] | None:
         if fault == "auth":
             return None
         section["url"] = f"https://{STS}:{world.adfs_faults.get(fault, port)}"
+    elif source == "smtp":
+        section = cfg["email"] = {
+            "smtp_host": "127.0.0.1",
+            "port": world.ports["smtp_error" if fault == "server_error" else "smtp"],
+            "user": smtp.USER,
+            "password_env": WRONG_PW if fault == "auth" else MAIL_PW,
+            "ca_file": str(world.samba_ca if fault == "tls" else world.web.ca_file),
+            "from": "scanner@contoso.test",
+            "to": ["admin@contoso.test"],
+            "send": "always",
+        }
+        if fault in ("refused", "silent", "garbage"):
+            section["port"] = port
     elif source == "logs":
         if fault not in world.log_faults:
             return None
@@ -280,6 +341,12 @@ CAUSES = {
     ("adfs", "tls"): "not trusted",
     ("adfs", "server_error"): "HTTP 500",
     ("adfs", "garbage"): "TLS handshake failed",
+    ("smtp", "refused"): "refused",
+    ("smtp", "silent"): "no answer",
+    ("smtp", "tls"): "certificate",
+    ("smtp", "auth"): "login refused",
+    ("smtp", "server_error"): "recipients refused",
+    ("smtp", "garbage"): "does not speak SMTP",
     ("logs", "refused"): "no such file or folder",
     ("logs", "garbage"): "binary file, not a ConfigMgr log",
 }
@@ -341,7 +408,7 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
 ) -> None:
     cfg = patched(world, source, fault)
     assert cfg is not None
-    code, took, _, out = scan(world, cfg, f"{source}-{fault}")
+    code, took, stderr, out = scan(world, cfg, f"{source}-{fault}")
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     results = {r["check"]["id"]: r for r in data["results"]}
     special = ADFS_VERDICT.get(fault, {}) if source == "adfs" else {}
@@ -362,7 +429,12 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
         else:
             assert verdict(r) == verdict(healthy[check_id]), check_id
     assert took < 1.3 * TIMEOUT, f"{source}/{fault} took {took:.2f} s"
-    assert code == (1 if source == "adfs" else 3)
+    if source == "smtp":  # the scan is whole; only the mail failed, and says why on one line
+        [line] = stderr.strip().splitlines()
+        assert line.startswith("mdm-preflight: email not sent:") and cause in line, line
+        assert code == 4
+    else:
+        assert code == (1 if source == "adfs" else 3)
     assert_reports_complete(out)
     MATRIX[source, fault] = f"{took:.1f} s, exit {code}"
 
@@ -372,5 +444,90 @@ def test_zz_print_the_matrix() -> None:
     faults = ("refused", "silent", "tls", "auth", "server_error", "garbage")
     print("\n| source | " + " | ".join(faults) + " |")
     print("|---" * (len(faults) + 1) + "|")
-    for src in ("sql", "directory", "dns", "adfs", "logs"):
+    for src in ("sql", "directory", "dns", "adfs", "logs", "smtp"):
         print(f"| {src} | " + " | ".join(MATRIX.get((src, f), "n/a") for f in faults) + " |")
+
+
+WRITES = (
+    "insert",
+    "update",
+    "delete",
+    "merge",
+    "create",
+    "alter",
+    "drop",
+    "grant",
+    "revoke",
+    "truncate",
+    "copy",
+)
+
+
+def test_a_full_scan_only_reads_as_every_server_records_it(world: World) -> None:
+    """PostgreSQL logs every statement, Samba counts every change, dnsmasq logs every query, and the
+    HTTPS servers keep an access log: after a full scan, none shows anything but reads."""
+    pg, samba, dns = world.labs["pg"], world.labs["samba"], world.labs["dns"]
+    with pg.admin_connect() as cn:
+        cn.autocommit = True
+        cn.execute("ALTER SYSTEM SET log_statement = 'all'")
+        cn.execute("ALTER SYSTEM SET log_line_prefix = '<%u> '")
+        cn.execute("SELECT pg_reload_conf()")
+    time.sleep(0.3)  # the reload reaches the backends
+    pg_log, dns_log = pg.root / "server.log", dns.log
+    pg_mark, dns_mark = pg_log.stat().st_size, dns_log.stat().st_size
+    seen = {name: len(world.labs[name].log) for name in ("adfs", "probe")}
+    usn = _highest_usn(samba)
+    code, _, _, _ = scan(world, world.base, "read-only")
+    assert code == 0
+    # PostgreSQL: what the scanner's login sent, statement by statement.
+    statements = [
+        line.split("statement: ", 1)[1].strip()
+        for line in pg_log.read_text(encoding="utf-8", errors="replace")[pg_mark:].splitlines()
+        if line.startswith(f"<{pg.reader_user}>") and "statement: " in line
+    ]
+    assert statements and any(s.upper().startswith("SELECT") for s in statements)
+    assert not [s for s in statements if s.split()[0].lower() in WRITES], statements
+    # Samba: no object changed but the logon bookkeeping the DC itself keeps for the reader.
+    assert _changes_since(samba, usn) <= {"lastLogon", "lastLogonTimestamp", "logonCount", "badPwdCount"}
+    # dnsmasq: every line the scan caused is a query.
+    lines = [
+        ln for ln in dns_log.read_text(encoding="utf-8")[dns_mark:].splitlines() if "from 127.0.0.1" in ln
+    ]
+    assert lines and all("query[" in ln or "auth[" in ln for ln in lines), lines[:5]  # auth: its own zones
+    # AD FS: GET only.
+    methods = {m for name in ("adfs", "probe") for m, _ in world.labs[name].log[seen[name] :]}
+    assert methods == {"GET"}
+
+
+def _highest_usn(samba: SambaLab) -> int:
+    conn = samba.admin_connection()
+    try:
+        conn.search("", "(objectClass=*)", search_scope="BASE", attributes=["highestCommittedUSN"])
+        return int(conn.entries[0]["highestCommittedUSN"].value)
+    finally:
+        conn.unbind()
+
+
+def _changes_since(samba: SambaLab, usn: int) -> set[str]:
+    """The attributes of every object whose uSNChanged moved past `usn` (metadata says which)."""
+    conn = samba.admin_connection()
+    try:
+        conn.search(
+            samba.base_dn,
+            f"(uSNChanged>={usn + 1})",
+            attributes=["msDS-ReplAttributeMetaData"],
+            paged_size=500,
+        )
+        changed: set[str] = set()
+        for entry in conn.entries:
+            for raw in entry["msDS-ReplAttributeMetaData"].values:
+                text = raw.decode() if isinstance(raw, bytes) else str(raw)
+                if (local := _between(text, "<usnLocalChange>", "</usnLocalChange>")) and int(local) > usn:
+                    changed.add(_between(text, "<pszAttributeName>", "</pszAttributeName>"))
+        return changed
+    finally:
+        conn.unbind()
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0] if start in text else ""
