@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from scanner import __version__, config, store, unattended
+from scanner import __version__, config, credentials, store, unattended
 from scanner.cmlog import LogReadError
 from scanner.codec import to_jsonable
 from scanner.console import ScanProgress, summary
@@ -63,7 +63,7 @@ def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except (UsageError, config.ConfigError, store.StoreError, CatalogError, LogReadError) as exc:
             unattended.log.error("%s", exc)
-            err.print(f"mdm-preflight: error: {exc}", markup=False, soft_wrap=True)
+            err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper
@@ -162,7 +162,11 @@ def _scan(
             job.prepare()
         except LockBusy as exc:
             unattended.log.error("%s", exc)
-            err.print(f"mdm-preflight: error: {exc}; nothing scanned", markup=False, soft_wrap=True)
+            err.print(
+                f"mdm-preflight: error: {credentials.scrub(str(exc))}; nothing scanned",
+                markup=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(EXIT_LOCKED) from None
         with ScanProgress(err, total=len(prepared)) as progress:
             result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
@@ -213,6 +217,10 @@ def scan(
         Path | None, typer.Option(help="Write the email to this .eml file instead of sending it.")
     ] = None,
     log_file: Annotated[Path | None, typer.Option(help="Append to this rotating log file.")] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="With --log-file: the libraries' debug log too (passwords masked)."),
+    ] = False,
 ) -> None:
     """Collect evidence, run the checks, write reports, print a summary (and email it)."""
     scheduled = {
@@ -222,7 +230,7 @@ def scan(
         "email": email,
         "dry_run_email": dry_run_email,
     }
-    with unattended.log_file(log_file):  # opened first, so configuration errors are logged too
+    with unattended.log_file(log_file, debug):  # opened first, so configuration errors are logged too
         unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(sys.argv[2:]))
         _boundary(_scan_command)(
             config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import base64
 import email.policy
-import os
 import smtplib
 import ssl
 import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from getpass import getpass
 from pathlib import Path
 
+from scanner import credentials
 from scanner.config import EmailConfig
 from scanner.model import ScanResult, Severity, Status
 
@@ -48,13 +47,11 @@ def password(cfg: EmailConfig) -> str | None:
     """From the environment variable the config names; a prompt only when a person is there."""
     if not cfg.user:
         return None
-    if cfg.password_env and (value := os.environ.get(cfg.password_env)):
-        return value
-    if sys.stdin.isatty():
-        return getpass(f"Password for {cfg.user} on {cfg.smtp_host}: ")
-    if not cfg.password_env:
+    if not cfg.password_env and not sys.stdin.isatty():
         raise MailError("[email] user is set but password_env names no environment variable")
-    raise MailError(f"environment variable {cfg.password_env} (named by [email] password_env) is not set")
+    return credentials.password(
+        cfg.password_env, "email", f"Password for {cfg.user} on {cfg.smtp_host}: ", MailError
+    )
 
 
 def should_send(policy: str, code: int, result: ScanResult) -> tuple[bool, str]:

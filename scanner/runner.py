@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any, Protocol
 
-from scanner import __version__
+from scanner import __version__, credentials
 from scanner.accept import apply_exceptions
 from scanner.config import Config, ConfigError, SiteConfig
 from scanner.context import Context, Skip, Unverifiable
@@ -151,8 +151,8 @@ class _Upstream(Mapping[str, Any]):
 def _reason(exc: BaseException) -> str:
     """A source's own errors are already plain words; anything else keeps its type to be recognisable."""
     if type(exc).__module__.startswith("scanner.") and str(exc):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return credentials.scrub(str(exc))
+    return credentials.scrub(f"{type(exc).__name__}: {exc}")  # drivers may echo a connection string
 
 
 def _start(work: Callable[[], Any]) -> _Job:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scanner import history, mail
+from scanner import credentials, history, mail
 from scanner.config import Config, ConfigError, EmailConfig, HistoryConfig
 from scanner.diff import compare
 from scanner.files import write_atomic
@@ -70,8 +70,11 @@ def plan(
 
 
 @contextmanager
-def log_file(path: Path | None) -> Iterator[None]:
-    """A rotating log (five files of 1 MB); messages only, never a secret or a traceback."""
+def log_file(path: Path | None, debug: bool = False) -> Iterator[None]:
+    """A rotating log (five files of 1 MB); messages only, never a secret or a traceback.
+
+    With `debug` the libraries' own debug logging (LDAP, HTTP, SMTP, ODBC) goes there too, every
+    message through the same filter that masks any password the run has read."""
     if path is None:
         yield
         return
@@ -80,13 +83,18 @@ def log_file(path: Path | None) -> Iterator[None]:
         handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"--log-file {path}: cannot open ({exc.strerror or exc})") from None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
+    handler.addFilter(credentials.ScrubFilter())
+    owner = logging.getLogger() if debug else log
+    before = owner.level
+    owner.addHandler(handler)
+    owner.setLevel(logging.DEBUG if debug else logging.INFO)
+    log.setLevel(logging.DEBUG if debug else logging.INFO)
     try:
         yield
     finally:
-        log.removeHandler(handler)
+        owner.removeHandler(handler)
+        owner.setLevel(before)
         handler.close()
 
 

@@ -10,6 +10,7 @@ exit with the documented code.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from scanner import credentials
 from scanner.cli import app
 from scanner.registry import discover
 from tests.conftest import SAMPLES
@@ -42,6 +44,7 @@ PATHS = ("/FederationMetadata/2007-06/FederationMetadata.xml", "/adfs/ls/IdpInit
 TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what is measured
 SQL_PW, LDAP_PW, WRONG_PW = "MDMP_FAULT_SQL_PW", "MDMP_FAULT_LDAP_PW", "MDMP_FAULT_WRONG_PW"
 MAIL_PW = "MDMP_FAULT_SMTP_PW"
+CANARY = "Wr0ng Canary+Pw/7"  # the wrong password: a space, a plus and a slash so every encoding differs
 REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml")
 CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
 
@@ -190,12 +193,13 @@ def world(
         "servfail": servfail,
         "noise": noise,
     }
-    mail_ok, mail_refusing = smtp_server(web, Inbox()), smtp_server(web, _Refusing())
+    inbox = Inbox()
+    mail_ok, mail_refusing = smtp_server(web, inbox), smtp_server(web, _Refusing())
     ports |= {"smtp": mail_ok.port, "smtp_error": mail_refusing.port}
     secrets = {
         SQL_PW: postgres_lab.reader_password,
         LDAP_PW: samba_lab.reader_password,
-        WRONG_PW: "Wr0ng-Fault-Pw",
+        WRONG_PW: CANARY,
         MAIL_PW: smtp.PASSWORD,
     }
     with pytest.MonkeyPatch.context() as mp:
@@ -211,7 +215,14 @@ def world(
             adfs_faults={"tls": untrusted.port, "server_error": failing.port},
             log_faults={"refused": tmp / "gone" / "Logs", "silent": fifo, "garbage": junk.parent},
             samba_ca=samba_lab.ca_file,
-            labs={"pg": postgres_lab, "samba": samba_lab, "dns": dns_public, "adfs": adfs, "probe": probe},
+            labs={
+                "pg": postgres_lab,
+                "samba": samba_lab,
+                "dns": dns_public,
+                "adfs": adfs,
+                "probe": probe,
+                "inbox": inbox,
+            },
         )
     stop1()
     stop2()
@@ -531,3 +542,81 @@ def _changes_since(samba: SambaLab, usn: int) -> set[str]:
 
 def _between(text: str, start: str, end: str) -> str:
     return text.split(start, 1)[1].split(end, 1)[0] if start in text else ""
+
+
+def _forms(secret: str, user: str) -> set[str]:
+    """Every shape a password could leak in: raw, URL-encoded, base64 alone and in AUTH PLAIN / Basic."""
+    b64 = lambda text: base64.b64encode(text.encode()).decode().rstrip("=")  # noqa: E731
+    return credentials.forms(secret) | {b64(f"\0{user}\0{secret}"), b64(f"{user}:{secret}"), b64(secret)}
+
+
+def test_no_password_reaches_any_output_file_log_or_traceback(world: World, tmp_path: Path) -> None:
+    """Every command, with the real passwords and a wrong canary, successful and failing logins alike."""
+    pg, samba = world.labs["pg"], world.labs["samba"]
+    leaks = {
+        **{f: "sql" for f in _forms(pg.reader_password, pg.reader_user)},
+        **{f: "ldap" for f in _forms(samba.reader_password, READER_UPN)},
+        **{f: "smtp" for f in _forms(smtp.PASSWORD, smtp.USER)},
+        **{f: "canary" for f in _forms(CANARY, "x")},
+    }
+    good = json.loads(json.dumps(world.base))
+    good["email"] = dict(patched(world, "smtp", "none") or {}).get("email", {}) | {"attach": ["html", "json"]}
+    bad = json.loads(json.dumps(good))
+    for section in ("sql", "directory", "email"):
+        bad[section]["password_env"] = WRONG_PW
+    bad["sql"]["connection_string"] += f";PWD={{{CANARY}}}"  # a password pasted into the string by mistake
+    (tmp_path / "good.toml").write_text(toml(good), encoding="utf-8")
+    (tmp_path / "bad.toml").write_text(toml(bad), encoding="utf-8")
+    log = [
+        "--log-file",
+        str(tmp_path / "logs" / "scan.log"),
+        "--debug",
+        "--history",
+        str(tmp_path / "history"),
+    ]
+    runner = CliRunner()
+    runs = [
+        runner.invoke(
+            app, ["scan", "-c", str(tmp_path / "good.toml"), "-o", str(tmp_path / "good"), "--email", *log]
+        ),
+        runner.invoke(
+            app, ["scan", "-c", str(tmp_path / "bad.toml"), "-o", str(tmp_path / "bad"), "--email", *log]
+        ),
+        runner.invoke(
+            app, ["collect", "-c", str(tmp_path / "bad.toml"), "-o", str(tmp_path / "evidence.json")]
+        ),
+        runner.invoke(app, ["report", str(tmp_path / "bad" / "result.json"), "-o", str(tmp_path / "again")]),
+        runner.invoke(
+            app,
+            [
+                "diff",
+                str(tmp_path / "good" / "result.json"),
+                str(tmp_path / "bad" / "result.json"),
+                "-o",
+                str(tmp_path / "diff"),
+            ],
+        ),
+        runner.invoke(app, ["explain", "upn.non_routable_suffix"]),
+        runner.invoke(app, ["demo", "-o", str(tmp_path / "demo")]),
+    ]
+    assert [r.exit_code for r in runs] == [0, 4, 3, 0, 0, 0, 1], [r.output for r in runs]
+    sent = "".join(m.message.as_string() for m in world.labs["inbox"].messages)
+    assert "Content-Type: multipart" in sent  # the good run's mail arrived, attachments and all
+    assert (
+        "login refused" in runs[1].stderr and "login failed" in (tmp_path / "bad" / "result.json").read_text()
+    )
+    texts = {f"command {i} output": r.stdout + r.stderr + _traceback(r) for i, r in enumerate(runs)}
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".toml"]  # not the inputs
+    texts |= {str(p): p.read_text(encoding="utf-8", errors="replace") for p in written}
+    texts["mail received"] = sent
+    hits = [(where, leaks[form]) for where, text in texts.items() for form in leaks if form in text]
+    assert hits == []
+    assert (
+        len(texts) > 20 and (tmp_path / "logs" / "scan.log").stat().st_size > 1000
+    )  # there was much to search
+
+
+def _traceback(r: Any) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(*r.exc_info)) if r.exc_info else ""

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import ssl
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from getpass import getpass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from scanner import upn
+from scanner import credentials, upn
 from scanner.config import DirectoryConfig
 
 PAGED_OID = "1.2.840.113556.1.4.319"
@@ -180,12 +177,8 @@ def _explain(exc: Exception, where: str, cfg: DirectoryConfig) -> str:
 
 
 def _password(env: str) -> str:
-    if env and (value := os.environ.get(env)) is not None:
-        return value
-    if sys.stdin.isatty():
-        return getpass("Password for the directory account: ")
-    raise DirectorySourceError(
-        f"environment variable {env or '(none)'} (named by [directory] password_env) is not set"
+    return credentials.password(
+        env, "directory", "Password for the directory account: ", DirectorySourceError
     )
 
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from getpass import getpass
 from pathlib import Path
 from typing import Any
 
-from scanner import upn
+from scanner import credentials, upn
 from scanner.config import SqlConfig
 
 # The query from Microsoft's hybrid MDM walkthrough, character for character. Only the database
@@ -171,12 +168,8 @@ def _split(text: str) -> list[tuple[str, str]]:
 
 
 def _password(env: str) -> str:
-    value = os.environ.get(env)
-    if value is not None:
-        return value
-    if sys.stdin.isatty():
-        return getpass(f"Password for the site database (environment variable {env} is not set): ")
-    raise SqlSourceError(f"environment variable {env} (named by [sql] password_env) is not set")
+    prompt = f"Password for the site database (environment variable {env} is not set): "
+    return credentials.password(env, "sql", prompt, SqlSourceError)
 
 
 def guard(statement: str) -> str:
