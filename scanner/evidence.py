@@ -8,6 +8,7 @@ from datetime import datetime
 from scanner.model import SourceStatus
 from scanner.sources.directory import DirectoryEvidence
 from scanner.sources.dns import DnsEvidence
+from scanner.sources.endpoints import EndpointsEvidence
 from scanner.sources.logs import LogsEvidence
 from scanner.sources.sql import SqlEvidence
 
@@ -25,6 +26,7 @@ class Evidence:
     sql: SqlEvidence | None = None
     directory: DirectoryEvidence | None = None
     dns: DnsEvidence | None = None
+    endpoints: EndpointsEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

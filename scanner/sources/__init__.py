@@ -9,6 +9,7 @@ from typing import Any
 from scanner.config import Config
 from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
+from scanner.sources.endpoints import collect_endpoints
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
 
@@ -40,6 +41,16 @@ def _sql_target(cfg: Config) -> str:
     return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
 
 
+def _endpoints_target(cfg: Config) -> str:
+    ep = cfg.endpoints
+    if ep is None:
+        return ""
+    if ep.evidence:
+        return ep.evidence
+    what = f"{len(ep.endpoints)} endpoints" if ep.endpoints else "the Intune endpoints"
+    return f"{what} via {ep.proxy}" if ep.proxy else what
+
+
 SOURCES: dict[str, SourceDef] = {
     "dns": SourceDef(
         name="dns",
@@ -64,6 +75,15 @@ SOURCES: dict[str, SourceDef] = {
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
+    ),
+    # Per endpoint: DNS, TCP + TLS (twice when validation fails, to read the chain), one GET; all
+    # endpoints at once.
+    "endpoints": SourceDef(
+        name="endpoints",
+        section="endpoints",
+        collect=lambda cfg, _: collect_endpoints(cfg),
+        target=_endpoints_target,
+        deadline=lambda cfg: 6 * cfg.scan.timeout + 10,
     ),
     "sql": SourceDef(
         name="sql",
