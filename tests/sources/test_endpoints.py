@@ -146,3 +146,30 @@ def test_the_bundled_list_and_bad_addresses() -> None:
             collect_endpoints(config.from_dict({"endpoints": {"endpoints": [bad]}}))
     with pytest.raises(EndpointsError, match=r"\[endpoints\] proxy: 'proxy.test' is not"):
         collect_endpoints(config.from_dict({"endpoints": {"endpoints": ["x.test"], "proxy": "proxy.test"}}))
+
+
+def test_the_check_on_real_probes_through_a_proxy(web_lab: WebLab, proxy_lab: ProxyLab) -> None:
+    from datetime import UTC, datetime
+
+    from scanner.evidence import Evidence
+    from scanner.model import SourceStatus
+    from tests.conftest import run_check
+
+    inspection = __import__("trustme").CA(organization_name="Contoso TLS Inspection")
+    good = web_lab.serve(ROUTES, web_lab.cert("localhost"))
+    intercepted = web_lab.serve(ROUTES, web_lab.cert("localhost", ca=inspection))
+    proxy = proxy_lab.start(connect_ports=(good.port, intercepted.port))
+    section = collect(
+        web_lab, f"localhost:{good.port}", f"localhost:{intercepted.port}", "localhost:443", proxy=proxy.url
+    )
+    ev = Evidence(
+        tool_version="t",
+        collected_at=datetime.now(UTC),
+        sources=(SourceStatus(name="endpoints", status="ok"),),
+        endpoints=section,
+    )
+    found = {f.target: f for f in run_check("scp.internet_endpoints", ev).findings}
+    assert set(found) == {f"localhost:{intercepted.port}", "localhost:443"}
+    assert "a TLS-inspecting proxy whose CA is not trusted" in found[f"localhost:{intercepted.port}"].message
+    assert "O=Contoso TLS Inspection" in found[f"localhost:{intercepted.port}"].message
+    assert found["localhost:443"].message.startswith("localhost:443 is blocked by the proxy")
