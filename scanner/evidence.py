@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scanner.model import SourceStatus
+from scanner.sources.apns import ApnsEvidence
 from scanner.sources.directory import DirectoryEvidence
 from scanner.sources.dns import DnsEvidence
 from scanner.sources.endpoints import EndpointsEvidence
@@ -27,6 +28,7 @@ class Evidence:
     directory: DirectoryEvidence | None = None
     dns: DnsEvidence | None = None
     endpoints: EndpointsEvidence | None = None
+    apns: ApnsEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.config import Config
+from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
 from scanner.sources.endpoints import collect_endpoints
@@ -84,6 +85,14 @@ SOURCES: dict[str, SourceDef] = {
         collect=lambda cfg, _: collect_endpoints(cfg),
         target=_endpoints_target,
         deadline=lambda cfg: 6 * cfg.scan.timeout + 10,
+    ),
+    # One small file, perhaps on a share.
+    "apns": SourceDef(
+        name="apns",
+        section="apns",
+        collect=lambda cfg, _: collect_apns(cfg),
+        target=lambda cfg: (cfg.apns.evidence or cfg.apns.certificate) if cfg.apns else "",
+        deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
     "sql": SourceDef(
         name="sql",
