@@ -1,11 +1,12 @@
 """A real HTTP CONNECT proxy on 127.0.0.1 for the endpoints source: Debian's tinyproxy.
 
-tinyproxy (Debian package tinyproxy, tested with 1.11.1) runs in the foreground (``-d``) from a generated
-config in a temp folder, on a free port, listening on and allowing only 127.0.0.1. Started as root it
-runs as ``nobody`` (it never needs a privilege). Options make it behave like the proxies customers have:
+tinyproxy (Debian package tinyproxy-bin: the binary without the system service; tested with 1.11.1)
+runs in the foreground (``-d``) from a generated config in a temp folder, on a free port, listening
+on and allowing only 127.0.0.1. Started as root it runs as ``nobody`` (it never needs a privilege).
+Options make it behave like the proxies customers have:
 
 * ``user`` / ``password``: Basic authentication (letters, digits, ``-._`` only: tinyproxy's grammar);
-  without credentials every request gets 407;
+  without credentials every request gets 407, with wrong ones 401 (tinyproxy's quirk);
 * ``connect_ports``: the only ports CONNECT may reach; another port gets 403 "Access violation";
 * ``allow_hosts``: an allow-list of host names (regular expressions); any other host gets 403 "Filtered".
 
@@ -42,7 +43,7 @@ def find_tinyproxy() -> str:
         (p for p in ("/usr/bin/tinyproxy", "/usr/sbin/tinyproxy") if os.access(p, os.X_OK)), None
     )
     if not found:
-        raise LabUnavailable("tinyproxy missing: install the Debian package tinyproxy")
+        raise LabUnavailable("tinyproxy missing: install the Debian package tinyproxy-bin")
     return found
 
 

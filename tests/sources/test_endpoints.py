@@ -173,3 +173,18 @@ def test_the_check_on_real_probes_through_a_proxy(web_lab: WebLab, proxy_lab: Pr
     assert "a TLS-inspecting proxy whose CA is not trusted" in found[f"localhost:{intercepted.port}"].message
     assert "O=Contoso TLS Inspection" in found[f"localhost:{intercepted.port}"].message
     assert found["localhost:443"].message.startswith("localhost:443 is blocked by the proxy")
+
+
+def test_the_example_sections_load_when_uncommented() -> None:
+    import re
+    from pathlib import Path
+
+    text = Path(config.__file__).with_name("example.toml").read_text(encoding="utf-8")
+    heads = ("# [endpoints]", "# [apns]", '# [checks."scp.', '# [checks."ios.')
+    blocks = [b for b in text.split("\n\n") if b.startswith(heads)]
+    assert len(blocks) == 4
+    mine = "\n".join(re.sub(r"^# (\[|[a-z_]+ = )", r"\1", b, flags=re.M) for b in blocks)
+    cfg = config.from_dict(__import__("tomllib").loads(mine))
+    assert cfg.endpoints is not None and cfg.endpoints.proxy == "http://proxy.contoso.com:8080"
+    assert cfg.apns is not None and cfg.apns.password_env == "MDMP_APNS_PASSWORD"
+    assert cfg.checks["ios.apns_certificate"]["critical_days"] == 7
