@@ -60,6 +60,14 @@ def test_direct_endpoint_is_resolved_validated_and_fetched_read_only(web_lab: We
     assert again == ev
 
 
+def test_without_a_pin_the_system_resolver_is_asked_and_timed(web_lab: WebLab) -> None:
+    served = web_lab.serve(ROUTES, web_lab.cert("localhost"))
+    probe = one(collect(web_lab, f"localhost:{served.port}"))
+    assert probe.dns is not None and "127.0.0.1" in probe.dns.addresses and probe.dns.seconds > 0
+    assert probe.pinned == "" and probe.tls is not None and probe.tls.verified
+    assert probe.http is not None and probe.http.status == 200
+
+
 def test_via_proxy_the_proxy_resolves_and_tunnels(web_lab: WebLab, proxy_lab: ProxyLab) -> None:
     served = web_lab.serve(ROUTES, web_lab.cert("localhost"))
     proxy = proxy_lab.start(connect_ports=(served.port,))
