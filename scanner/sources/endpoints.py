@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scanner.config import Config, EndpointsConfig
-from scanner.web import HttpInfo, Lookup, Proxy, TlsInfo, fetch, http_client, lookup, probe_tls
+from scanner.resolver import Lookup, lookup
+from scanner.web import HttpInfo, Proxy, TlsInfo, fetch, http_client, probe_tls
 
 DEFAULTS = "intune_endpoints.toml"  # package data in scanner/: the one list to update
 MAX_BODY = 65_536  # bytes read of each answer: reachability needs the status, not the page

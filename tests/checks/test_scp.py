@@ -9,9 +9,10 @@ import pytest
 
 from scanner.evidence import Evidence
 from scanner.model import Finding, Severity, SourceStatus, Status
+from scanner.resolver import Lookup
 from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence
 from scanner.store import saved_section
-from scanner.web import HttpInfo, Lookup
+from scanner.web import HttpInfo
 from tests.conftest import SAMPLES, run_check
 
 CHECK = "scp.internet_endpoints"
@@ -127,3 +128,18 @@ def test_all_reachable_passes_and_an_empty_list_is_skipped(demo: Evidence) -> No
     assert run_check(CHECK, with_probes(demo, healthy(demo))).status is Status.PASS
     skipped = run_check(CHECK, with_probes(demo))
     assert skipped.status is Status.SKIPPED and "no endpoint" in skipped.reason
+
+
+def test_the_untrusted_issuer_is_the_root_sent_or_the_issuer_of_the_last_certificate(demo: Evidence) -> None:
+    tls = healthy(demo).tls
+    assert tls is not None and tls.untrusted_issuer() == ""  # validated: nothing is missing
+    leaf, intermediate, root = tls.verified_chain
+    sent_root = replace(tls, verified=False, chain=(leaf, intermediate, root))
+    sent_root = replace(sent_root, verify_error="self-signed certificate in certificate chain")
+    assert sent_root.untrusted_issuer() == root.subject
+    leaf_only = replace(
+        tls, verified=False, chain=(leaf,), verify_error="unable to get local issuer certificate"
+    )
+    assert leaf_only.untrusted_issuer() == leaf.issuer
+    expired = replace(tls, verified=False, verify_error="certificate has expired")
+    assert expired.untrusted_issuer() == ""  # trusted, but not valid: no root is missing
