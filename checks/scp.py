@@ -78,12 +78,9 @@ def _problem(
     if tls is None:
         return None
     if tls.proxy_status not in (0, 200):
+        message = f"{p.endpoint} {_refusal(ev, tls.proxy_status, tls.error)}."
         return ctx.finding(
-            p.endpoint,
-            f"{p.endpoint} is blocked by the proxy: {tls.error}.",
-            stage="proxy",
-            proxy_status=tls.proxy_status,
-            **where,
+            p.endpoint, message, stage="proxy", proxy_status=tls.proxy_status, proxy_error=tls.error, **where
         )
     if tls.error:
         return ctx.finding(p.endpoint, f"{p.endpoint} is unreachable: {tls.error}.", stage="connect", **where)
@@ -94,6 +91,23 @@ def _problem(
             p.endpoint, f"{p.endpoint} gave no HTTP answer: {p.http.error}.", stage="http", **where
         )
     return None
+
+
+def _refusal(ev: EndpointsEvidence, status: int, error: str) -> str:
+    """What the proxy's answer to CONNECT means, in the words of the finding."""
+    answer = error.rpartition(": ")[2]  # the proxy's status line, e.g. "403 Filtered"
+    if status in (401, 407) and ev.proxy_user:
+        return (
+            f"is blocked by the proxy {ev.proxy}: it rejected the credentials of {ev.proxy_user} ({status})"
+        )
+    if status == 407:
+        return (
+            f"is blocked by the proxy {ev.proxy}: it requires authentication (407); set [endpoints] user "
+            "and password_env, or exempt the endpoint from authentication"
+        )
+    if status == 403:
+        return f"is blocked by the proxy {ev.proxy} ({answer}): it is not on the proxy's allow-list"
+    return f"is not reachable through the proxy {ev.proxy}: the proxy answered {answer}"
 
 
 def _untrusted(

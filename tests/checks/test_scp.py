@@ -68,7 +68,10 @@ def test_demo_names_the_blocked_endpoint_and_the_slow_one(demo: Evidence) -> Non
     assert set(found) == {"https://bspmts.mp.microsoft.com/V", "graph.microsoft.com"}
     blocked = found["https://bspmts.mp.microsoft.com/V"]
     assert blocked.severity is Severity.HIGH and blocked.evidence["proxy_status"] == 403
-    assert blocked.message.startswith("https://bspmts.mp.microsoft.com/V is blocked by the proxy")
+    assert blocked.message == (
+        "https://bspmts.mp.microsoft.com/V is blocked by the proxy proxy.contoso.com:8080 (403 Filtered): "
+        "it is not on the proxy's allow-list."
+    )
     slow = found["graph.microsoft.com"]
     assert slow.severity is Severity.MEDIUM and slow.evidence["total_ms"] == 4430
     assert "the threshold is 3,000 ms" in slow.message
@@ -143,3 +146,21 @@ def test_the_untrusted_issuer_is_the_root_sent_or_the_issuer_of_the_last_certifi
     assert leaf_only.untrusted_issuer() == leaf.issuer
     expired = replace(tls, verified=False, verify_error="certificate has expired")
     assert expired.untrusted_issuer() == ""  # trusted, but not valid: no root is missing
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "user", "says"),
+    [
+        (407, "the proxy p:8080 requires authentication (407); set user and password_env", "", "requires"),
+        (401, "the proxy p:8080 rejected the credentials of 'scp' (401)", "scp", "rejected the credentials"),
+        (500, "the proxy p:8080 refused x.test:443: 500 Unable to connect", "", "answered 500 Unable"),
+    ],
+    ids=["auth-required", "wrong-credentials", "proxy-cannot-connect"],
+)
+def test_each_proxy_answer_is_named(demo: Evidence, status: int, error: str, user: str, says: str) -> None:
+    p = healthy(demo)
+    assert p.tls is not None and demo.endpoints is not None
+    refused = replace(p, http=None, tls=replace(p.tls, error=error, proxy_status=status, verified=False))
+    ev = evidence(replace(demo.endpoints, probes=(refused,), proxy_user=user))
+    [f] = by(ev).values()
+    assert says in f.message and f.evidence["proxy_status"] == status and f.severity is Severity.HIGH
