@@ -17,6 +17,8 @@ AREA_TITLES = {
     "dns": "Public DNS",
     "adfs": "AD FS",
     "sync": "Directory synchronization",
+    "scp": "Service connection point",
+    "ios": "iOS (Apple push)",
 }
 # Display order and labels. "accepted" is a failed check whose every finding is accepted: it must
 # not read as a failure, but it is not a pass either.

@@ -79,6 +79,24 @@ class AdfsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointsConfig:
+    endpoints: tuple[str, ...] = ()  # host, host:port or https:// URL; empty: scanner/intune_endpoints.toml
+    proxy: str = ""  # an HTTP CONNECT proxy, e.g. "http://proxy.contoso.com:8080"
+    user: str = ""  # for the proxy's Basic authentication
+    password_env: str = ""  # the name of an environment variable, never the password
+    ca_file: str = ""  # extra trust anchors; default: the system store
+    resolve: dict[str, str] = field(default_factory=dict)  # host -> address pins, like curl --resolve
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApnsConfig:
+    certificate: str = ""  # the MDM push certificate: PEM, DER, or PKCS#12 (.p12 / .pfx)
+    password_env: str = ""  # for a PKCS#12 file: the name of an environment variable
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LogsConfig:
     paths: tuple[str, ...] = ()  # files, folders or globs; relative to the config file
     time_convention: str = "bias"  # bias: UTC = local + n (ConfigMgr); offset: UTC = local - n
@@ -180,6 +198,8 @@ class Config:
     logs: LogsConfig | None = None
     email: EmailConfig | None = None  # scan --email sends with it
     history: HistoryConfig | None = None  # scan keeps results here and compares with the last one
+    endpoints: EndpointsConfig | None = None
+    apns: ApnsConfig | None = None
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # validated by the registry
     exceptions: tuple[ExceptionRule, ...] = ()
     base_dir: Path | None = None  # where relative paths in the file start

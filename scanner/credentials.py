@@ -28,9 +28,15 @@ def password(env: str, section: str, prompt: str, error: Callable[[str], Excepti
 
 
 def remember(value: str) -> None:
-    if len(value) >= 4:  # shorter would mask ordinary words; such a password has bigger problems
+    if len(value) >= 6:  # shorter would mask ordinary words; such a password has bigger problems
         with _lock:
             _known.add(value)
+
+
+def forget() -> None:
+    """Drop every remembered password (one process runs one scan; tests run many)."""
+    with _lock:
+        _known.clear()
 
 
 def forms(value: str) -> set[str]:

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from scanner.model import SourceStatus
 from scanner.sources.adfs import AdfsEvidence
+from scanner.sources.apns import ApnsEvidence
 from scanner.sources.directory import DirectoryEvidence
 from scanner.sources.dns import DnsEvidence
+from scanner.sources.endpoints import EndpointsEvidence
 from scanner.sources.logs import LogsEvidence
 from scanner.sources.sql import SqlEvidence
 
@@ -27,6 +29,8 @@ class Evidence:
     directory: DirectoryEvidence | None = None
     dns: DnsEvidence | None = None
     adfs: AdfsEvidence | None = None
+    endpoints: EndpointsEvidence | None = None
+    apns: ApnsEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import ssl
 import time
@@ -16,6 +17,14 @@ MAX_HEADER = 16_384  # bytes of a proxy's CONNECT answer we read before calling 
 
 class NetError(Exception):
     """A network step failed; the message is plain words without secrets."""
+
+
+class ProxyRefused(NetError):
+    """The proxy answered CONNECT with something other than 200 (407: it wants credentials)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +55,10 @@ class TlsInfo:
     verified_chain: tuple[CertInfo, ...] = ()  # as validated, leaf to trust anchor
     seconds: float = 0.0
     proxy: str = ""  # host:port of the HTTP proxy it tunnelled through
+    proxy_status: int = 0  # the proxy's answer to CONNECT (200, 403, 407, ...); 0: no proxy or no answer
+    connect_seconds: float = 0.0  # TCP connect (to the proxy when there is one)
+    tunnel_seconds: float = 0.0  # the proxy's answer to CONNECT
+    handshake_seconds: float = 0.0  # TLS handshake
 
     @property
     def leaf(self) -> CertInfo | None:
@@ -59,6 +72,18 @@ class TlsInfo:
         if self.verified_chain:
             return any(c.subject not in sent for c in self.verified_chain[1:-1])
         return self.chain[0].issuer not in sent and "local issuer" in self.verify_error
+
+    def untrusted_issuer(self) -> str:
+        """When validation failed for want of a trust anchor: the name the chain ends at, which this
+        computer does not trust (a self-signed root the server sent, or the issuer of its last
+        certificate: usually a root missing from the store, or a TLS-inspecting proxy's CA)."""
+        if self.verified or not self.chain or not _NO_ANCHOR.search(self.verify_error):
+            return ""
+        last = self.chain[-1]
+        return last.subject if last.self_signed else last.issuer
+
+
+_NO_ANCHOR = re.compile(r"local issuer|issuer certificate|self[- ]signed", re.I)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,27 +111,30 @@ def probe_tls(
     t0 = time.monotonic()
     base = TlsInfo(host=host, port=port, address=address, proxy=f"{proxy.host}:{proxy.port}" if proxy else "")
     strict = ssl.create_default_context(cafile=ca_file or None)
+    times: dict[str, Any] = {}
+    t1 = t0
     try:
-        with (
-            _connect(host, port, address, timeout, proxy) as raw,
-            strict.wrap_socket(raw, server_hostname=host) as s,
-        ):
-            return _seen(base, s, t0, verified=True)
+        with _connect(host, port, address, timeout, proxy, times) as raw:
+            t1 = time.monotonic()
+            with strict.wrap_socket(raw, server_hostname=host) as s:
+                times["handshake_seconds"] = time.monotonic() - t1
+                return replace(_seen(base, s, t0, verified=True), **times)
     except ssl.SSLCertVerificationError as exc:
         why = str(exc.verify_message or exc.reason or exc)
+        times["handshake_seconds"] = time.monotonic() - t1
     except (OSError, NetError) as exc:
-        return _failed(base, exc, timeout, t0)
+        return replace(_failed(base, exc, timeout, t0), **times)
     lax = ssl.create_default_context()
     lax.check_hostname, lax.verify_mode = False, ssl.CERT_NONE  # only to read what it sends; nothing is sent
     try:
         with (
-            _connect(host, port, address, timeout, proxy) as raw,
+            _connect(host, port, address, timeout, proxy, {}) as raw,
             lax.wrap_socket(raw, server_hostname=host) as s,
         ):
             seen = _seen(base, s, t0, verified=False)
     except (OSError, NetError) as exc:
         seen = _failed(base, exc, timeout, t0)
-    return replace(seen, verify_error=why)
+    return replace(seen, verify_error=why, **times)
 
 
 def _seen(base: TlsInfo, s: ssl.SSLSocket, t0: float, *, verified: bool) -> TlsInfo:
@@ -133,18 +161,29 @@ def _chain(s: ssl.SSLSocket, which: str) -> list[bytes]:
 
 
 def _failed(base: TlsInfo, exc: BaseException, timeout: float, t0: float) -> TlsInfo:
-    return replace(base, error=describe(exc, timeout), seconds=time.monotonic() - t0)
+    status = exc.status if isinstance(exc, ProxyRefused) else 0
+    return replace(base, error=describe(exc, timeout), seconds=time.monotonic() - t0, proxy_status=status)
 
 
-def _connect(host: str, port: int, address: str, timeout: float, proxy: Proxy | None) -> socket.socket:
+def _connect(
+    host: str, port: int, address: str, timeout: float, proxy: Proxy | None, times: dict[str, Any]
+) -> socket.socket:
+    """TCP to the server (or through the proxy's tunnel); `times` receives how long each step took."""
+    t0 = time.monotonic()
     if proxy is None:
-        return socket.create_connection((address or host, port), timeout=timeout)
+        sock = socket.create_connection((address or host, port), timeout=timeout)
+        times["connect_seconds"] = time.monotonic() - t0
+        return sock
     sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
+    times["connect_seconds"] = time.monotonic() - t0
     try:
         _tunnel(sock, host, port, proxy)
     except BaseException:
+        times["tunnel_seconds"] = time.monotonic() - t0 - times["connect_seconds"]
         sock.close()
         raise
+    times["tunnel_seconds"] = time.monotonic() - t0 - times["connect_seconds"]
+    times["proxy_status"] = 200
     return sock
 
 
@@ -169,10 +208,12 @@ def _tunnel(sock: socket.socket, host: str, port: int, proxy: Proxy) -> None:
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
         raise NetError(f"the proxy {where} sent no HTTP answer")
     code = int(parts[1])
+    if code in (401, 407) and proxy.user:  # tinyproxy, for one, answers wrong credentials with 401
+        raise ProxyRefused(f"the proxy {where} rejected the credentials of {proxy.user!r} ({code})", code)
     if code == 407:
-        raise NetError(f"the proxy {where} requires authentication (407); set user and password_env")
+        raise ProxyRefused(f"the proxy {where} requires authentication (407); set user and password_env", 407)
     if code != 200:
-        raise NetError(f"the proxy {where} refused {host}:{port}: {status_line[9:].strip()}")
+        raise ProxyRefused(f"the proxy {where} refused {host}:{port}: {status_line[9:].strip()}", code)
 
 
 def describe(exc: BaseException, timeout: float) -> str:

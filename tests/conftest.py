@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner import config
+from scanner import config, credentials
 from scanner.evidence import Evidence
 from scanner.model import CheckResult, SourceStatus
 from scanner.registry import discover
@@ -16,6 +17,7 @@ from scanner.runner import evaluate, prepare
 from scanner.sources.logs import TimeRule, collect_logs
 from tests.lab.dnsmasq import dns_internal, dns_public, dns_refusing, dns_silent  # noqa: F401  (real DNS)
 from tests.lab.postgres import postgres_lab  # noqa: F401  (a real PostgreSQL, see tests/lab)
+from tests.lab.proxy import proxy_lab  # noqa: F401  (a real HTTP CONNECT proxy)
 from tests.lab.samba import samba_lab  # noqa: F401  (a real Samba AD domain controller)
 from tests.lab.smtp import (  # noqa: F401  (real SMTP servers)
     closed_port,
@@ -45,6 +47,13 @@ def run_check(check_id: str, ev: Evidence, site: dict[str, Any] | None = None, *
     cfg = config.from_dict(data)
     [result] = evaluate(ev, prepare(discover(plugins=False), cfg, only=[check_id]), site=cfg.site)
     return result
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_passwords() -> Iterator[None]:
+    """Each test starts without the passwords earlier tests read (they would be masked in its output)."""
+    yield
+    credentials.forget()
 
 
 @pytest.fixture(scope="session")

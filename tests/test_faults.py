@@ -32,6 +32,7 @@ from scanner.cli import app
 from scanner.registry import discover
 from tests.conftest import SAMPLES
 from tests.lab import smtp
+from tests.lab.apple import push_certificate, write
 from tests.lab.dnsmasq import DnsServer
 from tests.lab.postgres import PostgresLab
 from tests.lab.samba import READER_UPN, SambaLab
@@ -39,6 +40,8 @@ from tests.lab.smtp import Inbox
 from tests.lab.web import Route, WebLab, federation_metadata, signing_cert
 
 STS = "sts.contoso.com"  # the AD FS name the public DNS lab has an A record for
+INTUNE = "manage.contoso.test"  # an Intune endpoint, pinned to 127.0.0.1
+APNS_PW = "MDMP_FAULT_APNS_PW"
 PATHS = ("/FederationMetadata/2007-06/FederationMetadata.xml", "/adfs/ls/IdpInitiatedSignon.aspx")
 
 TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what is measured
@@ -67,6 +70,8 @@ class World:
     sql_port: int
     dns_silent: str
     adfs_faults: dict[str, int]  # an AD FS with an untrusted certificate, one that answers 500 to all
+    endpoint_faults: dict[str, int]  # an Intune endpoint with an untrusted certificate
+    apns_faults: dict[str, Path]  # a missing certificate file, one that is not a certificate
     log_faults: dict[str, Path]
     samba_ca: Path  # a CA the mail server's certificate does not come from
     labs: dict[str, Any]  # the real servers, for their own records of what the scan did
@@ -152,6 +157,9 @@ def world(
     probe = web.serve({"/adfs/probe": Route()})
     untrusted = web.serve({}, web.cert(STS, ca=__import__("trustme").CA()))
     failing = web.serve(dict.fromkeys(PATHS, Route(status=500, body=b"Internal Server Error")), web.cert(STS))
+    intune = web.serve({"/": Route(body=b"ok")}, web.cert(INTUNE))
+    intune_untrusted = web.serve({}, web.cert(INTUNE, ca=__import__("trustme").CA()))
+    apns = write(push_certificate(days=300), tmp / "apns.p12", password="Apns-Pw.1")
     fifo = tmp / "hung-share" / "Cloudusersync.log"  # opening a pipe nobody writes blocks, like a dead share
     fifo.parent.mkdir()
     os.mkfifo(fifo)
@@ -183,6 +191,12 @@ def world(
             "probe_url": f"http://{STS}:{probe.port}/adfs/probe",
         },
         "logs": {"paths": [str(tmp / "logs")], "timeout": TIMEOUT},
+        "endpoints": {
+            "endpoints": [f"{INTUNE}:{intune.port}"],
+            "ca_file": str(web.ca_file),
+            "resolve": {INTUNE: "127.0.0.1"},
+        },
+        "apns": {"certificate": str(apns), "password_env": APNS_PW},
         "checks": {"logs.cloudusersync_stale": {"relative_to": "newest"}},
         "exceptions": KNOWN,
     }
@@ -201,6 +215,7 @@ def world(
         LDAP_PW: samba_lab.reader_password,
         WRONG_PW: CANARY,
         MAIL_PW: smtp.PASSWORD,
+        APNS_PW: "Apns-Pw.1",
     }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in secrets.items():
@@ -213,6 +228,8 @@ def world(
             sql_port=postgres_lab.port,
             dns_silent=f"{dns_silent.host}:{dns_silent.port}",
             adfs_faults={"tls": untrusted.port, "server_error": failing.port},
+            endpoint_faults={"tls": intune_untrusted.port},
+            apns_faults={"refused": tmp / "no-such.p12", "garbage": junk},
             log_faults={"refused": tmp / "gone" / "Logs", "silent": fifo, "garbage": junk.parent},
             samba_ca=samba_lab.ca_file,
             labs={
@@ -326,6 +343,17 @@ def patched(world: World, source: str, fault: str) -> dict[str, Any] | None:
         if fault not in world.log_faults:
             return None
         section["paths"] = [str(world.log_faults[fault])]
+    elif source == "endpoints":
+        if fault in ("auth", "server_error"):  # proxy authentication: tests/sources/test_endpoints.py
+            return None
+        section["endpoints"] = [f"{INTUNE}:{world.endpoint_faults.get(fault, port)}"]
+    elif source == "apns":
+        if fault == "auth":
+            section["password_env"] = WRONG_PW
+        elif fault in world.apns_faults:
+            section["certificate"] = str(world.apns_faults[fault])
+        else:
+            return None
     return cfg
 
 
@@ -360,6 +388,13 @@ CAUSES = {
     ("smtp", "garbage"): "does not speak SMTP",
     ("logs", "refused"): "no such file or folder",
     ("logs", "garbage"): "binary file, not a ConfigMgr log",
+    ("endpoints", "refused"): "connection refused",
+    ("endpoints", "silent"): "no answer within",
+    ("endpoints", "tls"): "fails TLS validation",
+    ("endpoints", "garbage"): "TLS handshake failed",
+    ("apns", "refused"): "cannot read",
+    ("apns", "auth"): f"cannot open the PKCS#12 file with the password in {WRONG_PW}",
+    ("apns", "garbage"): "not a certificate file",
 }
 # Not applicable: DNS has no TLS or login; AD FS is anonymous; a log share that hangs cannot be made
 # on loopback without a kernel mount (the runner's deadline for it is tested in tests/test_runner.py).
@@ -378,7 +413,9 @@ ADFS_VERDICT = {
         "adfs.probe": "pass",
     },
 }
-SOURCES = ("adfs", "directory", "dns", "logs", "sql")
+# An Intune endpoint that cannot be reached is what scp.internet_endpoints reports: a high finding.
+ENDPOINTS_VERDICT = {f: {"scp.internet_endpoints": "fail"} for f in ("refused", "silent", "tls", "garbage")}
+SOURCES = ("adfs", "apns", "directory", "dns", "endpoints", "logs", "sql")
 DOWNSTREAM = {"sql": "dns.", "directory": "dns."}  # DNS asks about the UPN suffixes these report
 CATALOG = discover(plugins=False)
 MATRIX: dict[tuple[str, str], str] = {}
@@ -422,7 +459,7 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
     code, took, stderr, out = scan(world, cfg, f"{source}-{fault}")
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     results = {r["check"]["id"]: r for r in data["results"]}
-    special = ADFS_VERDICT.get(fault, {}) if source == "adfs" else {}
+    special = {"adfs": ADFS_VERDICT, "endpoints": ENDPOINTS_VERDICT}.get(source, {}).get(fault, {})
     cause = CAUSES[source, fault]
     for check_id, r in results.items():
         if check_id in special:
@@ -445,7 +482,7 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
         assert line.startswith("mdm-preflight: email not sent:") and cause in line, line
         assert code == 4
     else:
-        assert code == (1 if source == "adfs" else 3)
+        assert code == (1 if source in ("adfs", "endpoints") else 3)
     assert_reports_complete(out)
     MATRIX[source, fault] = f"{took:.1f} s, exit {code}"
 
@@ -455,7 +492,7 @@ def test_zz_print_the_matrix() -> None:
     faults = ("refused", "silent", "tls", "auth", "server_error", "garbage")
     print("\n| source | " + " | ".join(faults) + " |")
     print("|---" * (len(faults) + 1) + "|")
-    for src in ("sql", "directory", "dns", "adfs", "logs", "smtp"):
+    for src in ("sql", "directory", "dns", "adfs", "logs", "endpoints", "apns", "smtp"):
         print(f"| {src} | " + " | ".join(MATRIX.get((src, f), "n/a") for f in faults) + " |")
 
 
@@ -558,6 +595,7 @@ def test_no_password_reaches_any_output_file_log_or_traceback(world: World, tmp_
         **{f: "ldap" for f in _forms(samba.reader_password, READER_UPN)},
         **{f: "smtp" for f in _forms(smtp.PASSWORD, smtp.USER)},
         **{f: "canary" for f in _forms(CANARY, "x")},
+        **{f: "apns" for f in _forms("Apns-Pw.1", "x")},
     }
     good = json.loads(json.dumps(world.base))
     good["email"] = dict(patched(world, "smtp", "none") or {}).get("email", {}) | {"attach": ["html", "json"]}

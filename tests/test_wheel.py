@@ -39,5 +39,8 @@ def test_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     demo = sh(sys.executable, "-m", "scanner", "demo", "-o", "out", cwd=tmp_path, env=env)
     assert demo.returncode == 1, demo.stdout + demo.stderr
     assert {p.name for p in (tmp_path / "out").iterdir()} >= {"report.html", "result.json", "junit.xml"}
+    assert "scp.internet_endpoints" in demo.stdout and "ios.apns_certificate" in demo.stdout
+    listed = "from scanner.sources.endpoints import default_endpoints as d; print(len(d()))"
+    assert int(sh(sys.executable, "-c", listed, cwd=tmp_path, env=env).stdout) >= 5  # the list ships too
     init = sh(sys.executable, "-m", "scanner", "init", "-o", "c.toml", cwd=tmp_path, env=env)
     assert init.returncode == 0 and "[logs]" in (tmp_path / "c.toml").read_text(encoding="utf-8")

@@ -8,8 +8,10 @@ from typing import Any
 
 from scanner.config import Config
 from scanner.sources.adfs import collect_adfs
+from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
+from scanner.sources.endpoints import collect_endpoints
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
 
@@ -39,6 +41,16 @@ def _sql_target(cfg: Config) -> str:
     if cfg.sql is None:
         return ""
     return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
+
+
+def _endpoints_target(cfg: Config) -> str:
+    ep = cfg.endpoints
+    if ep is None:
+        return ""
+    if ep.evidence:
+        return ep.evidence
+    what = f"{len(ep.endpoints)} endpoints" if ep.endpoints else "the Intune endpoints"
+    return f"{what} via {ep.proxy}" if ep.proxy else what
 
 
 SOURCES: dict[str, SourceDef] = {
@@ -73,6 +85,23 @@ SOURCES: dict[str, SourceDef] = {
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
+    ),
+    # Per endpoint: DNS, TCP + TLS (twice when validation fails, to read the chain), one GET; all
+    # endpoints at once.
+    "endpoints": SourceDef(
+        name="endpoints",
+        section="endpoints",
+        collect=lambda cfg, _: collect_endpoints(cfg),
+        target=_endpoints_target,
+        deadline=lambda cfg: 6 * cfg.scan.timeout + 10,
+    ),
+    # One small file, perhaps on a share.
+    "apns": SourceDef(
+        name="apns",
+        section="apns",
+        collect=lambda cfg, _: collect_apns(cfg),
+        target=lambda cfg: (cfg.apns.evidence or cfg.apns.certificate) if cfg.apns else "",
+        deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
     "sql": SourceDef(
         name="sql",
