@@ -7,15 +7,15 @@ import re
 from datetime import datetime
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: \x9b is a CSI to some terminals
 # Bidirectional overrides and marks reorder what a reader sees (a name can be made to look like
 # another): they are shown as visible code points instead of acting.
-_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
     """Control characters (except tab and line breaks) mean nothing to a reader and upset viewers."""
-    return _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", _CONTROL.sub("", text))
+    return BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", _CONTROL.sub("", text))
 
 
 def value(data: Any, sep: str = ", ") -> str:

@@ -6,11 +6,12 @@ import json
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from reports.text import BIDI
 from scanner.cmlog import LogReadError
 from scanner.codec import to_jsonable
+from scanner.console import escape
 from scanner.sources.logs import LogsEvidence, TimeRule, collect_logs
 from scanner.timespec import fmt, window_start
 
@@ -29,7 +30,8 @@ def show_logs(
         except ValueError as exc:
             raise LogReadError(f"--since: {exc}") from None
     if as_json:
-        console.print_json(json.dumps(to_jsonable(ev), ensure_ascii=False))
+        text = json.dumps(to_jsonable(ev), ensure_ascii=False)  # control characters come out as \\u escapes
+        console.print_json(BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text))  # and so do bidi overrides
         return
     _table(console, ev)
     for problem in ev.unreadable():
