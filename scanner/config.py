@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
 import types
 import typing
@@ -83,6 +84,14 @@ class LogsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportConfig:
+    logo: str = ""  # PNG, JPEG or SVG file, embedded in the HTML report; relative to the config file
+    accent: str = ""  # "#rgb" or "#rrggbb": the report's accent colour
+    author: str = ""  # the consultant or team that prepared the report
+    engagement: str = ""  # the engagement or project name shown under the title
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExceptionRule:
     check: str  # id or glob
     target: str = "*"  # exact or glob
@@ -100,6 +109,7 @@ class Config:
     dns: DnsConfig | None = None
     adfs: AdfsConfig | None = None
     logs: LogsConfig | None = None
+    report: ReportConfig = ReportConfig()
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # validated by the registry
     exceptions: tuple[ExceptionRule, ...] = ()
     base_dir: Path | None = None  # where relative paths in the file start
@@ -110,6 +120,14 @@ _CHOICES = {
     ("scan", "fail_on"): [*(s.value for s in Severity), "never"],
     ("logs", "time_convention"): ["bias", "offset"],
     ("directory", "auth"): ["simple", "ntlm"],
+}
+
+# Values that reach a style sheet: only what the pattern allows, so a value cannot inject CSS.
+_PATTERNS = {
+    ("report", "accent"): (
+        re.compile(r"(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}))?"),
+        'use a colour like "#0b5394"',
+    ),
 }
 
 
@@ -171,6 +189,8 @@ def _section(cls: type, value: Any, where: str, source: str) -> Any:
         if key not in fields:
             raise ConfigError(f"{source}: unknown key '{where}.{key}'{_hint(key, fields)}")
         kwargs[key] = coerce(hints[key], raw, f"{where}.{key}", source)
+        if (where, key) in _PATTERNS and not _PATTERNS[where, key][0].fullmatch(kwargs[key]):
+            raise ConfigError(f"{source}: '{where}.{key}' = {raw!r}: {_PATTERNS[where, key][1]}")
         if (where, key) in _CHOICES:
             kwargs[key] = _choice((where, key), kwargs[key], f"{source}: {where}.{key}")
     missing = [
