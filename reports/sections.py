@@ -62,6 +62,7 @@ class EvidenceItem:
     text: str  # a list: one line per item, at most EVIDENCE_CAP of them
     items: int  # how many items the whole list has (1 for a plain value)
     hidden: int  # items left out of `text`
+    values: tuple[str, ...] = ()  # a list's shown items, one per line in the HTML report
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,7 +243,8 @@ def _item(key: str, data: object) -> EvidenceItem:
     text = value(shown, sep="\n")  # a list: a line each
     if hidden:
         text += f"\n… and {hidden:,} more in findings.csv"
-    return EvidenceItem(key=key, text=text, items=len(data), hidden=hidden)
+    lines = tuple(v if isinstance(v, str) else value(v) for v in shown)
+    return EvidenceItem(key=key, text=text, items=len(data), hidden=hidden, values=lines)
 
 
 def _link(ref: str) -> Link:

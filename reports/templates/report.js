@@ -20,12 +20,11 @@
   function makeSortable(table) {
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(heads, function (th, col) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "sort";
-      while (th.firstChild) button.appendChild(th.firstChild);
-      th.appendChild(button);
-      button.addEventListener("click", function () {
+      // The header itself is the control (a <button> inside would print as a form field, not text).
+      th.tabIndex = 0;
+      th.classList.add("sort");
+      th.title = "Sort by this column";
+      function sort() {
         var descending = th.getAttribute("aria-sort") === "ascending";
         Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", descending ? "descending" : "ascending");
@@ -37,6 +36,13 @@
           return descending ? -order : order;
         });
         rows.concat(more).forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          sort();
+        }
       });
     });
   }
