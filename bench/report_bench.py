@@ -93,7 +93,8 @@ def paint(html: Path, repeat: int = 3) -> tuple[float, float]:
         try:
             d.get(html.as_uri())  # returns after the load event
             fcp = d.execute_script(
-                "const e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : null"
+                "const e = performance.getEntriesByName('first-contentful-paint')[0];"
+                "return e ? e.startTime : null"
             )
             load = d.execute_script("return performance.getEntriesByType('navigation')[0].loadEventEnd")
         finally:
@@ -116,7 +117,8 @@ def main() -> int:
         bad = make_users(users, args.users, args.problems)
         result, took = scan(Path(tmp), users)
     findings = [f for r in result.results for f in r.findings]  # type: ignore[attr-defined]
-    print(f"scan: {args.users:,} users, {len(bad):,} with UPN problems -> {len(findings):,} findings in {took:.2f} s")
+    print(f"scan: {args.users:,} users, {len(bad):,} with UPN problems", end="")
+    print(f" -> {len(findings):,} findings in {took:.2f} s")
     print("\n| format | file | seconds | size |\n|---|---|---:|---:|")
     sizes = {}
     for name, fmt in FORMATS.items():
@@ -130,7 +132,8 @@ def main() -> int:
     rows = list(csv.DictReader(io.StringIO((args.out / "findings.csv").read_text(encoding="utf-8-sig"))))
     named = "\n".join(r["evidence"] + r["message"] for r in rows)
     missing = sum(1 for b in bad if b.replace("\\", "\\\\") not in named and b not in named)
-    print(f"\nfindings.csv: {len(rows):,} rows for {len(findings):,} findings; problem users not named: {missing}")
+    print(f"\nfindings.csv: {len(rows):,} rows for {len(findings):,} findings;", end="")
+    print(f" problem users not named: {missing}")
     if len(rows) != len(findings) or missing:
         failures.append("findings.csv is not complete")
     if sizes["html"] > HTML_LIMIT:
@@ -139,7 +142,8 @@ def main() -> int:
         failures.append(f"Markdown {sizes['md']:,} B > {MD_LIMIT:,}")
     if not args.no_browser:
         fcp, load = paint(args.out / "report.html")
-        print(f"headless Chromium: first-contentful-paint {fcp:.3f} s, load event end {load:.3f} s (best of 3)")
+        print(f"headless Chromium: first-contentful-paint {fcp:.3f} s,", end="")
+        print(f" load event end {load:.3f} s (best of 3)")
         if fcp >= FCP_LIMIT:
             failures.append(f"first paint {fcp:.2f} s >= {FCP_LIMIT} s")
     for f in failures:
