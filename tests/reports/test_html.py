@@ -8,7 +8,7 @@ from markupsafe import escape
 
 from reports.html import CSP, SCRIPT, render_html
 from scanner.model import ScanResult
-from tests.reports.conftest import HOSTILE_SHOWN, errored, failed, many, scan, skipped
+from tests.reports.conftest import HOSTILE_SHOWN, errored, failed, finding, many, scan, skipped
 
 
 def test_hostile_values_are_shown_as_text_never_run(hostile: ScanResult) -> None:
@@ -97,3 +97,22 @@ def test_bidi_overrides_are_shown_not_obeyed() -> None:
 
     assert printable("admin\u202egpj.exe") == "admin[U+202E]gpj.exe"
     assert printable("a\u2066b\u200fc") == "a[U+2066]b[U+200F]c"
+
+
+def test_a_huge_environment_stays_under_5_mb_and_points_to_the_csv() -> None:
+    # 20 checks x 2,000 findings, each naming 500 users: far beyond what a page can show.
+    users = [f"CONTOSO\\user{i:05d} <user{i:05d}@corp.contoso.local>" for i in range(500)]
+    big = [
+        failed(
+            f"upn.check{c:02d}",
+            *(
+                finding(f"upn.check{c:02d}", f"site{i:04d}.corp.local", evidence={"examples": users})
+                for i in range(2000)
+            ),
+        )
+        for c in range(20)
+    ]
+    page = render_html(scan(*big))
+    assert len(page.encode("utf-8")) < 5_000_000
+    assert page.count("1,900 more findings in findings.csv / result.json") == 20
+    assert "… and 475 more in findings.csv" in page
