@@ -84,7 +84,13 @@ def paint(html: Path, repeat: int = 3) -> tuple[float, float]:
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+    ):
         opts.add_argument(arg)
     driver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     best_fcp, best_load = float("inf"), float("inf")

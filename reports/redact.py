@@ -18,7 +18,8 @@ from typing import Any
 from scanner.model import CheckResult, ExceptionUse, Finding, ScanResult
 
 # Local part of a UPN: anything a reader would take for one, but not globs (*@contoso.local).
-_UPN = re.compile(r"(?P<local>[^\s@<>'\"(),;:\\/*?\[\]|=]+)@(?P<domain>[A-Za-z0-9.-]*)")
+# Bounded (113 is the longest UPN sync accepts), so a long value without an @ costs linear time.
+_UPN = re.compile(r"(?P<local>[^\s@<>'\"(),;:\\/*?\[\]|=]{1,113})@(?P<domain>[A-Za-z0-9.-]*)")
 # DOMAIN\user standing alone: not part of a path (\\server\share\x, C:\Logs\x).
 _SAM = re.compile(r"(?<![\\\w])(?P<domain>[A-Za-z][A-Za-z0-9-]{0,14})\\(?P<user>[\w.$-]+)(?![\\\w])")
 # The object's own name in a DN (CN=Ann Lee,OU=…), not the containers after it (CN=Users).
@@ -34,9 +35,13 @@ class Pseudonyms:
         return f"{kind}-{digest[:8]}"
 
     def text(self, text: str) -> str:
-        text = _CN.sub(lambda m: m["key"] + self.name(m["name"], "object"), text)
-        text = _SAM.sub(lambda m: f"{m['domain']}\\{self.name(m['user'])}", text)
-        return _UPN.sub(lambda m: f"{self.name(m['local'])}@{m['domain']}", text)
+        if "=" in text:
+            text = _CN.sub(lambda m: m["key"] + self.name(m["name"], "object"), text)
+        if "\\" in text:
+            text = _SAM.sub(lambda m: f"{m['domain']}\\{self.name(m['user'])}", text)
+        if "@" in text:
+            text = _UPN.sub(lambda m: f"{self.name(m['local'])}@{m['domain']}", text)
+        return text
 
     def value(self, data: Any) -> Any:
         if isinstance(data, str):

@@ -54,6 +54,7 @@ def _driver(width: int = 1280, javascript: bool = True) -> Any:
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
+        "--disable-dev-shm-usage",
         "--hide-scrollbars",
         f"--window-size={width},900",
     ):
