@@ -51,36 +51,43 @@ def checklist(checks: Iterable[CheckView]) -> tuple[Prerequisite, ...]:
 
 
 def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
-    """Not ready on a failing check (low-severity advice aside); never ready on what did not run."""
+    """Not ready on a failing check (low-severity advice aside). Ready only when some check verified
+    it (passed, or failed only on accepted findings): facts and advice alone never make it ready."""
     failing = sorted((c for c in checks if c.state == "fail" and _blocks(c)), key=_worst_first)
     errored = [c for c in checks if c.state == "error"]
     skipped = [c for c in checks if c.state == "skipped"]
-    judged = [c for c in checks if c.state not in ("error", "skipped")]
+    verified = [c for c in checks if c.state in ("pass", "accepted")]
+    advice = sum(c.open for c in checks if c.state == "fail" and not _blocks(c))
     reasons = tuple(dict.fromkeys(f"{c.id}: {c.reason}" for c in errored + skipped))[:_MAX_REASONS]
+    refs = tuple(CheckRef(id=c.id, title=c.title, anchor=c.anchor, severity=c.worst) for c in failing)
     if failing:
-        refs = tuple(CheckRef(id=c.id, title=c.title, anchor=c.anchor, severity=c.worst) for c in failing)
-        summary = f"{_n(len(failing), 'check')} failed"
-        state = "not_ready"
+        state, summary = "not_ready", f"{_n(len(failing), 'check')} failed"
     elif errored:
-        refs, state = (), "not_checked"
+        state = "not_checked"
         summary = f"{_n(len(errored), 'check')} could not run" + (
-            f"; {_n(len(judged), 'other check')} passed" if judged else ""
+            f"; {_n(len(verified), 'other check')} passed" if verified else ""
         )
-    elif not judged:
-        refs, state = (), "not_checked"
-        summary = _skipped_summary(len(skipped))
+    elif not verified:
+        state = "not_checked"
+        summary = _unverified_summary(checks, advice, len(skipped))
     else:
-        refs, state = (), "ready"
-        summary = _ready_summary(judged, len(skipped))
+        state = "ready"
+        summary = _ready_summary(verified, advice, len(skipped))
     return Prerequisite(
         key=key, title=title, state=state, label=LABELS[state], summary=summary, failing=refs, reasons=reasons
     )
 
 
-def _skipped_summary(n: int) -> str:
-    if not n:
-        return "no check for it ran"
-    return "its check was skipped" if n == 1 else f"all {n} of its checks were skipped"
+def _unverified_summary(checks: list[CheckView], advice: int, skipped: int) -> str:
+    facts = sum(1 for c in checks if c.state == "info")
+    if not advice and not facts:
+        if not skipped:
+            return "no check for it ran"
+        return "its check was skipped" if skipped == 1 else f"all {skipped} of its checks were skipped"
+    parts = [f"{_n(advice, 'low-severity finding')} to read"] if advice else []
+    parts += [f"{_n(facts, 'check')} reported facts"] if facts else []
+    parts += [f"{skipped} skipped"] if skipped else []
+    return "nothing verified: " + ", ".join(parts)
 
 
 def _worst_first(c: CheckView) -> tuple[int, str]:
@@ -93,11 +100,9 @@ def _blocks(c: CheckView) -> bool:
     return c.worst not in ("", "low", "info")
 
 
-def _ready_summary(judged: list[CheckView], skipped: int) -> str:
-    advice = sum(c.open for c in judged if c.state == "fail")
-    accepted = sum(c.accepted for c in judged)
-    passed = sum(1 for c in judged if c.state in ("pass", "info", "accepted"))
-    parts = [f"{_n(passed, 'check')} passed"]
+def _ready_summary(verified: list[CheckView], advice: int, skipped: int) -> str:
+    accepted = sum(c.accepted for c in verified)
+    parts = [f"{_n(len(verified), 'check')} passed"]
     if advice:
         parts.append(f"{_n(advice, 'low-severity finding')} to read")
     if accepted:

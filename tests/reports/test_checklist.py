@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reports.checklist import PREREQUISITES
 from reports.view import build
-from scanner.model import Severity
+from scanner.model import Severity, Status
 from tests.reports.conftest import errored, failed, finding, passed, scan, skipped
 
 
@@ -64,6 +66,23 @@ def test_low_severity_advice_does_not_block_but_is_mentioned() -> None:
     got = _states(failed("adfs.not_configured", low, severity=Severity.LOW), passed("adfs.probe"))
     assert got["adfs"].state == "ready"
     assert got["adfs"].summary == "1 check passed, 1 low-severity finding to read"
+
+
+def test_advice_or_facts_alone_never_make_a_prerequisite_ready() -> None:
+    low = finding("adfs.not_configured", "adfs", severity=Severity.LOW)
+    got = _states(
+        failed("adfs.not_configured", low, severity=Severity.LOW),
+        skipped("adfs.reachable", "no [adfs] url"),
+        replace(
+            failed("upn.suffix_inventory", finding("upn.suffix_inventory", "s", severity=Severity.INFO)),
+            status=Status.PASS,  # a check with only info findings passes: it reports facts
+        ),
+    )
+    assert got["adfs"].state == "not_checked"
+    assert got["adfs"].summary == "nothing verified: 1 low-severity finding to read, 1 skipped"
+    assert (
+        got["upn"].state == "not_checked" and got["upn"].summary == "nothing verified: 1 check reported facts"
+    )
 
 
 def test_failing_checks_are_listed_worst_first() -> None:
