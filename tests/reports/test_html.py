@@ -116,3 +116,12 @@ def test_a_huge_environment_stays_under_5_mb_and_points_to_the_csv() -> None:
     assert len(page.encode("utf-8")) < 5_000_000
     assert page.count("1,900 more findings in findings.csv / result.json") == 20
     assert "… and 475 more in findings.csv" in page
+
+
+def test_a_page_over_budget_shows_fewer_rows_per_check() -> None:
+    result = scan(*(many(f"upn.check{c}", 300) for c in range(5)))
+    full = render_html(result)
+    assert full.count('<tr class="finding">') == 500
+    small = render_html(result, budget=len(full.encode()) // 2)
+    assert len(small.encode()) <= len(full.encode()) // 2
+    assert 50 <= small.count('<tr class="finding">') < 300
