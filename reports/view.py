@@ -7,7 +7,7 @@ from typing import Any
 
 from reports.brand import safe_accent, safe_logo
 from reports.chart import Chart, severity_chart
-from reports.checklist import Prerequisite, checklist
+from reports.checklist import LABELS, Prerequisite, checklist
 from reports.provenance import scrub
 from reports.sections import STATES, Count, Section, check_view, count, sections
 from reports.text import seconds, value, when
@@ -67,6 +67,7 @@ class Report:
     sources: tuple[SourceRow, ...]
     shortened: bool  # some check shows fewer findings than it has
     checklist: tuple[Prerequisite, ...]
+    readiness: tuple[Count, ...]  # prerequisites per state, zeros left out: the score at a glance
     chart: Chart
     brand: Brand
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
@@ -108,7 +109,12 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         exceptions=tuple(_exception(e) for e in result.exceptions if e.expired or not e.matched),
         sources=tuple(_source(s) for s in result.sources),
         shortened=any(c.hidden or any(d.hidden for f in c.findings for d in f.details) for c in checks),
-        checklist=checklist(checks),
+        checklist=(prereqs := checklist(checks)),
+        readiness=tuple(
+            Count(key=state, label=label.lower(), count=n)
+            for state, label in LABELS.items()
+            if (n := sum(1 for p in prereqs if p.state == state))
+        ),
         chart=severity_chart(severities),
         brand=_brand(result.options.get("report")),
         run=_run(result),

@@ -90,3 +90,12 @@ def test_failing_checks_are_listed_worst_first() -> None:
     crit = finding("directory.a", "y", severity=Severity.CRITICAL)
     got = _states(failed("sync.b", med), failed("directory.a", crit))
     assert [f.id for f in got["sync"].failing] == ["directory.a", "sync.b"]
+
+
+def test_the_score_counts_prerequisites_per_state() -> None:
+    report = build(scan(failed("upn.x"), passed("dns.y"), skipped("adfs.z", "no [adfs] url")))
+    assert [(c.key, c.count) for c in report.readiness] == [
+        ("ready", 1),
+        ("not_ready", 1),
+        ("not_checked", 4),
+    ]
