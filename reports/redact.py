@@ -9,13 +9,14 @@ A value that looks like none of these (a UPN without an @) is left as it is.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import re
 from dataclasses import replace
 from typing import Any
 
-from scanner.model import CheckResult, ExceptionUse, Finding, ScanResult
+from scanner.model import CheckResult, ExceptionUse, Finding, ScanResult, fingerprint
 
 # Local part of a UPN: anything a reader would take for one, but not globs (*@contoso.local).
 # Bounded (113 is the longest UPN sync accepts), so a long value without an @ costs linear time.
@@ -55,11 +56,34 @@ class Pseudonyms:
 
 def redact(result: ScanResult, key: bytes) -> ScanResult:
     p = Pseudonyms(key)
+    # A comparison with an earlier run (when the result carries one) lists the same findings.
+    changes = getattr(result, "changes", None)
+    extra = {"changes": _listed(changes, p)} if changes is not None else {}
     return replace(
         result,
         results=tuple(_result(r, p) for r in result.results),
         exceptions=tuple(_exception(e, p) for e in result.exceptions),
         options={**result.options, "redacted": True},
+        **extra,
+    )
+
+
+def _listed(data: Any, p: Pseudonyms) -> Any:
+    """Findings as lists name them (check_id, target, message, a stored fingerprint), in any dataclass:
+    the stored fingerprint is recomputed, since a hash of a known UPN can be looked up."""
+    if isinstance(data, tuple):
+        return tuple(_listed(v, p) for v in data)
+    if not dataclasses.is_dataclass(data) or isinstance(data, type):
+        return data
+    names = {f.name for f in dataclasses.fields(data)}
+    if {"check_id", "target", "message"} <= names:
+        target = p.text(data.target)  # type: ignore[attr-defined]
+        changed = {"target": target, "message": p.text(data.message)}  # type: ignore[attr-defined]
+        if "fingerprint" in names:
+            changed["fingerprint"] = fingerprint(data.check_id, target)  # type: ignore[attr-defined]
+        return replace(data, **changed)
+    return replace(
+        data, **{n: _listed(getattr(data, n), p) for n in names if isinstance(getattr(data, n), tuple)}
     )
 
 

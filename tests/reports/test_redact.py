@@ -46,3 +46,27 @@ def test_every_format_is_redacted_and_marked() -> None:
         assert "faye" not in text and "finn" not in text, fmt
         assert "fabrikam.com" in text
     assert "pseudonymised" in render(result, "html")
+
+
+def test_lists_of_findings_elsewhere_are_redacted_and_their_fingerprints_recomputed() -> None:
+    from dataclasses import dataclass
+
+    from reports.redact import _listed
+    from scanner.model import fingerprint
+
+    @dataclass(frozen=True)
+    class Listed:
+        check_id: str
+        target: str
+        message: str
+        fingerprint: str
+
+    @dataclass(frozen=True)
+    class Comparison:
+        baseline: str
+        new: tuple[Listed, ...] = ()
+
+    raw = Listed("upn.x", "ann@corp.local", "ann@corp.local is wrong", fingerprint("upn.x", "ann@corp.local"))
+    [got] = _listed(Comparison(baseline="old.json", new=(raw,)), Pseudonyms(KEY)).new
+    assert "ann" not in got.target + got.message and got.target.endswith("@corp.local")
+    assert got.fingerprint == fingerprint("upn.x", got.target) != raw.fingerprint
