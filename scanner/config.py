@@ -94,7 +94,7 @@ class ReportConfig:
         # The accent reaches the style sheet: only a plain hex colour, so nothing can be injected.
         hexa = self.accent[1:]
         if self.accent and not (self.accent[0] == "#" and len(hexa) in (3, 6) and set(hexa) <= _HEX):
-            raise ValueError(f"report.accent: {self.accent!r} is not a colour like \"#0b5394\"")
+            raise ValueError(f'report.accent: {self.accent!r} is not a colour like "#0b5394"')
 
 
 _HEX = set(string.hexdigits)
@@ -130,6 +130,7 @@ _CHOICES = {
     ("logs", "time_convention"): ["bias", "offset"],
     ("directory", "auth"): ["simple", "ntlm"],
 }
+
 
 def load(path: Path) -> Config:
     try:
