@@ -167,7 +167,8 @@ def _scan(
         result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
     if redact:
         result = _redacted(result)
-    # Raw evidence would undo a redaction: a redacted scan writes none.
+        # Raw evidence would undo the redaction: none is written, and none is left from an earlier run.
+        (output / "evidence.json").unlink(missing_ok=True)
     written = _write(result, ev if saved is None and not redact else None, fmts, output)
     if not quiet:
         summary(out, result, written, cfg.scan.fail_on)

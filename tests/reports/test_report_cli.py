@@ -55,6 +55,7 @@ def test_an_unreadable_logo_is_one_line(demo: Path, tmp_path: Path) -> None:
 
 
 def test_redact_pseudonymises_every_file_and_writes_no_raw_evidence(tmp_path: Path) -> None:
+    (tmp_path / "evidence.json").write_text("{}", encoding="utf-8")  # left by an earlier, plain run
     r = cli("demo", "-q", "--redact", "-o", tmp_path, env={"MDM_PREFLIGHT_REDACT_KEY": "k"})
     assert r.exit_code == 1, r.output
     assert not (tmp_path / "evidence.json").exists()
