@@ -10,6 +10,7 @@ from reports.csvfmt import render_csv
 from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
+from reports.plan import render_plan
 from scanner.files import write_atomic
 from scanner.model import ScanResult
 from scanner.store import dump_result
@@ -27,7 +28,15 @@ FORMATS: dict[str, Format] = {
     "json": Format("result.json", dump_result),
     "csv": Format("findings.csv", render_csv),
     "junit": Format("junit.xml", render_junit),
+    "plan": Format("action-plan.csv", render_plan),
 }
+# Formats written along with another because it points to them: the HTML report and the findings
+# list both send the reader to the action plan.
+COMPANIONS: dict[str, tuple[str, ...]] = {"html": ("plan",), "csv": ("plan",)}
+
+
+def with_companions(formats: list[str]) -> list[str]:
+    return list(dict.fromkeys([*formats, *(c for f in formats for c in COMPANIONS.get(f, ()))]))
 
 
 def render(result: ScanResult, fmt: str) -> str:

@@ -55,12 +55,25 @@ class Link:
     href: str  # empty unless the reference is an https:// URL: anything else is shown as plain text
 
 
+EVIDENCE_CAP = 25  # items of one evidence list shown per finding; the whole list is in the CSV
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceItem:
+    key: str
+    text: str  # a list: one line per item, at most EVIDENCE_CAP of them
+    items: int  # how many items the whole list has (1 for a plain value)
+    hidden: int  # items left out of `text`
+    values: tuple[str, ...] = ()  # a list's shown items, one per line in the HTML report
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FindingRow:
     severity: str
     target: str
     message: str
-    evidence: tuple[tuple[str, str], ...]  # key, value as text
+    evidence: tuple[tuple[str, str], ...]  # key, value as text (long lists capped, with a pointer)
+    details: tuple[EvidenceItem, ...] = ()  # the same, with counts, for the HTML report
     accepted: bool = False
     reason: str = ""
     owner: str = ""
@@ -81,6 +94,7 @@ class FindingRow:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckView:
     id: str
+    anchor: str  # the id of its card or list entry in the HTML page
     title: str
     area: str
     severity: str  # the check's default severity
@@ -97,6 +111,7 @@ class CheckView:
     open: int
     accepted: int
     worst: str  # worst open severity, empty when none is open
+    affected: int = 0  # users behind the open findings, when every finding counts them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +136,7 @@ def check_view(r: CheckResult, cap: int | None) -> CheckView:
     worst = max((f.severity for f in opened), key=lambda s: s.rank, default=None)
     return CheckView(
         id=r.check.id,
+        anchor=anchor(r.check.id),
         title=r.check.title,
         area=r.check.area,
         severity=r.check.severity.value,
@@ -137,7 +153,15 @@ def check_view(r: CheckResult, cap: int | None) -> CheckView:
         open=len(opened),
         accepted=len(r.findings) - len(opened),
         worst=worst.value if worst else "",
+        affected=_affected(opened),
     )
+
+
+def _affected(found: tuple[Finding, ...]) -> int:
+    counts = [f.evidence.get("users") for f in found]
+    if not counts or not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
+        return 0
+    return sum(n for n in counts if isinstance(n, int))
 
 
 def _state(r: CheckResult, opened: tuple[Finding, ...]) -> str:
@@ -193,18 +217,36 @@ def _rank(severity: str) -> int:
     return Severity(severity).rank if severity else 0
 
 
+def anchor(check_id: str) -> str:
+    return "check-" + "".join(ch if ch.isalnum() else "-" for ch in check_id.lower())
+
+
 def _row(f: Finding) -> FindingRow:
     acc = f.accepted
+    details = tuple(_item(str(k), v) for k, v in f.evidence.items())
     return FindingRow(
         severity=f.severity.value,
         target=f.target,
         message=f.message,
-        evidence=tuple((str(k), value(v, sep="\n")) for k, v in f.evidence.items()),  # a list: a line each
+        evidence=tuple((d.key, d.text) for d in details),
+        details=details,
         accepted=acc is not None,
         reason=acc.reason if acc else "",
         owner=acc.owner if acc else "",
         expires=acc.expires if acc else "",
     )
+
+
+def _item(key: str, data: object) -> EvidenceItem:
+    if not isinstance(data, list | tuple):
+        return EvidenceItem(key=key, text=value(data, sep="\n"), items=1, hidden=0)
+    shown = list(data[:EVIDENCE_CAP])
+    hidden = len(data) - len(shown)
+    text = value(shown, sep="\n")  # a list: a line each
+    if hidden:
+        text += f"\n… and {hidden:,} more in findings.csv"
+    lines = tuple(v if isinstance(v, str) else value(v) for v in shown)
+    return EvidenceItem(key=key, text=text, items=len(data), hidden=hidden, values=lines)
 
 
 def _link(ref: str) -> Link:

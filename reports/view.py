@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from reports.brand import safe_accent, safe_logo
 from reports.changes import ChangesView, changes_view
+from reports.chart import Chart, severity_chart
+from reports.checklist import LABELS, Prerequisite, checklist
+from reports.provenance import scrub
 from reports.sections import STATES, Count, Section, check_view, count, sections
 from reports.text import seconds, value, when
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
 CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
+# Options shown elsewhere in the report (provenance, branding) rather than as plain options.
+_OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Brand:
+    author: str = ""
+    engagement: str = ""
+    accent: str = ""  # a validated #rgb / #rrggbb colour, or empty for the default
+    logo: str = ""  # a validated data: URI, or empty
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +68,13 @@ class Report:
     sources: tuple[SourceRow, ...]
     shortened: bool  # some check shows fewer findings than it has
     changes: ChangesView | None = None  # compared with an earlier run, shown first
+    checklist: tuple[Prerequisite, ...]
+    readiness: tuple[Count, ...]  # prerequisites per state, zeros left out: the score at a glance
+    chart: Chart
+    brand: Brand
+    run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
+    redacted: bool
+    actions: int  # rows in action-plan.csv
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:
@@ -77,7 +99,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         started=when(result.started),
         finished=when(result.finished),
         duration=seconds((result.finished - result.started).total_seconds()),
-        options=tuple((str(k), value(v)) for k, v in result.options.items()),
+        options=tuple((str(k), value(v)) for k, v in result.options.items() if k not in _OWN_KEYS),
         verdict=verdict,
         tone=tone,
         statuses=statuses,
@@ -88,9 +110,50 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         warnings=warnings,
         exceptions=tuple(_exception(e) for e in result.exceptions if e.expired or not e.matched),
         sources=tuple(_source(s) for s in result.sources),
-        shortened=any(c.hidden for c in checks),
         changes=changes_view(result.changes) if result.changes else None,
+        shortened=any(c.hidden or any(d.hidden for f in c.findings for d in f.details) for c in checks),
+        checklist=(prereqs := checklist(checks)),
+        readiness=tuple(
+            Count(key=state, label=label.lower(), count=n)
+            for state, label in LABELS.items()
+            if (n := sum(1 for p in prereqs if p.state == state))
+        ),
+        chart=severity_chart(severities),
+        brand=_brand(result.options.get("report")),
+        run=_run(result),
+        redacted=bool(result.options.get("redacted")),
+        actions=sum(1 for f in found if f.severity is not Severity.INFO),
     )
+
+
+def _brand(data: Any) -> Brand:
+    if not isinstance(data, dict):
+        return Brand()
+    text = {k: v if isinstance(v, str) else "" for k, v in data.items()}
+    return Brand(
+        author=text.get("author", ""),
+        engagement=text.get("engagement", ""),
+        accent=safe_accent(text.get("accent", "")),
+        logo=safe_logo(text.get("logo", "")),
+    )
+
+
+def _run(result: ScanResult) -> tuple[tuple[str, str], ...]:
+    """Provenance rows; facts a result does not hold (older versions, tests) are left out."""
+    opts = result.options
+    command = opts.get("command")
+    rows = [
+        ("Tool", f"mdm-preflight {result.tool_version}"),
+        ("Command", "mdm-preflight " + " ".join(scrub([str(a) for a in command])) if command else ""),
+        ("Configuration", str(opts.get("config") or "")),
+        ("Run by", str(opts.get("user") or "")),
+        ("Host", str(opts.get("host") or "")),
+        ("Platform", " · ".join(str(opts[k]) for k in ("platform", "python") if opts.get(k))),
+        ("Started", when(result.started)),
+        ("Finished", when(result.finished)),
+        ("Duration", seconds((result.finished - result.started).total_seconds())),
+    ]
+    return tuple((label, text) for label, text in rows if text)
 
 
 def _verdict(severities: tuple[Count, ...], statuses: tuple[Count, ...], warnings: int) -> tuple[str, str]:

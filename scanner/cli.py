@@ -80,6 +80,13 @@ FailOpt = Annotated[
         "--fail-on", help="Exit 1 at this severity or worse (critical, high, medium, low, info, never)."
     ),
 ]
+RedactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help="Replace user names and UPNs with stable pseudonyms (reports that leave the customer).",
+    ),
+]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Log error window: 7d, 12h or a date.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
 
@@ -97,7 +104,7 @@ def _load_config(path: Path | None) -> config.Config:
 
 
 def _formats(text: str) -> list[str]:
-    from reports import FORMATS
+    from reports import FORMATS, with_companions
 
     chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
@@ -105,7 +112,7 @@ def _formats(text: str) -> list[str]:
         raise UsageError(
             f"unknown report format {unknown[0] if unknown else text!r}; use some of {', '.join(FORMATS)}"
         )
-    return chosen
+    return with_companions(chosen)
 
 
 def _with_overrides(cfg: config.Config, fail_on: str | None, since: str | None) -> config.Config:
@@ -143,7 +150,10 @@ def _scan(
     quiet: bool,
     argv: list[str],
     plan: unattended.Plan | None = None,
+    redact: bool = False,
 ) -> None:
+    from reports.provenance import run_facts, scrub
+
     catalog = discover()
     fmts = _formats(formats)
     prepared = prepare(catalog, cfg, only or (), skip or ())
@@ -151,11 +161,13 @@ def _scan(
     for problem in catalog.load_errors:
         err.print(f"mdm-preflight: warning: {problem}", markup=False)
     options = {
-        "command": argv,
+        "command": scrub(argv),
+        **run_facts(),
         "config": cfg.source,
         "evidence": str(evidence or ""),
         "fail_on": cfg.scan.fail_on,
         "checks": [p.spec.info.id for p in prepared],
+        **_branding(cfg),
     }
     with unattended.Run(cfg, plan or unattended.Plan(), err) as job:
         try:
@@ -171,17 +183,50 @@ def _scan(
         with ScanProgress(err, total=len(prepared)) as progress:
             result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
         result = job.compared(result)
-        written = _write(result, ev if saved is None else None, fmts, output)
+        # What leaves the machine is redacted; the history keeps real names, so later runs compare.
+        shown = _redacted(result) if redact else result
+        if redact:  # raw evidence would undo the redaction: none written, none left from before
+            (output / "evidence.json").unlink(missing_ok=True)
+        written = _write(shown, ev if saved is None and not redact else None, fmts, output)
         job.keep(result)
         code = exit_code(result, cfg.scan.fail_on)
         if not quiet:
-            if result.changes is not None:
-                print_changes(out, result.changes)
+            if shown.changes is not None:
+                print_changes(out, shown.changes)
                 out.print()
-            summary(out, result, written, cfg.scan.fail_on)
+            summary(out, shown, written, cfg.scan.fail_on)
         unattended.log_outcome(result, code)
-        code = job.deliver(result, written, code)
+        code = job.deliver(shown, written, code)
     raise typer.Exit(code)
+
+
+def _branding(cfg: config.Config) -> dict[str, Any]:
+    """[report] as result options, the logo read now: a saved result re-renders with the same look."""
+    from reports.brand import BrandError, logo_uri
+
+    rep = cfg.report
+    if rep == config.ReportConfig():
+        return {}
+    logo = ""
+    if rep.logo:
+        path = Path(rep.logo)
+        try:
+            logo = logo_uri(path if path.is_absolute() or cfg.base_dir is None else cfg.base_dir / path)
+        except BrandError as exc:
+            raise UsageError(f"{cfg.source}: report.logo: {exc}") from None
+    return {
+        "report": {"author": rep.author, "engagement": rep.engagement, "accent": rep.accent, "logo": logo}
+    }
+
+
+def _redacted(result: ScanResult) -> ScanResult:
+    """Pseudonyms keyed per run, or by MDM_PREFLIGHT_REDACT_KEY so they stay the same across runs."""
+    import secrets
+
+    from reports.redact import redact
+
+    key = os.environ.get("MDM_PREFLIGHT_REDACT_KEY", "").encode("utf-8") or secrets.token_bytes(32)
+    return redact(result, key)
 
 
 def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path) -> list[Path]:
@@ -221,6 +266,7 @@ def scan(
         bool,
         typer.Option("--debug", help="With --log-file: the libraries' debug log too (passwords masked)."),
     ] = False,
+    redact: RedactOpt = False,
 ) -> None:
     """Collect evidence, run the checks, write reports, print a summary (and email it)."""
     scheduled = {
@@ -233,7 +279,7 @@ def scan(
     with unattended.log_file(log_file, debug):  # opened first, so configuration errors are logged too
         unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(sys.argv[2:]))
         _boundary(_scan_command)(
-            config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled
+            config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled, redact
         )
 
 
@@ -248,6 +294,7 @@ def _scan_command(
     since: str | None,
     quiet: bool,
     unattended_args: dict[str, Any],
+    redact: bool = False,
 ) -> None:
     if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
         cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
@@ -264,6 +311,7 @@ def _scan_command(
         quiet=quiet,
         argv=sys.argv[1:],
         plan=unattended.plan(cfg, **unattended_args),
+        redact=redact,
     )
 
 
@@ -274,11 +322,20 @@ def demo(
     output: OutOpt = DEFAULT_OUT,
     fail_on: FailOpt = None,
     quiet: QuietOpt = False,
+    redact: RedactOpt = False,
 ) -> None:
     """Scan the bundled sample environment (planted problems included)."""
     cfg = _with_overrides(config.load(demo_config()), fail_on, None)
     _scan(
-        cfg, only=None, skip=None, formats=formats, output=output, evidence=None, quiet=quiet, argv=["demo"]
+        cfg,
+        only=None,
+        skip=None,
+        formats=formats,
+        output=output,
+        evidence=None,
+        quiet=quiet,
+        argv=["demo", *(["--redact"] if redact else [])],
+        redact=redact,
     )
 
 
@@ -313,12 +370,36 @@ def report(
     result_file: Annotated[Path, typer.Argument(help="A saved result.json.")],
     formats: FormatOpt = "html",
     output: OutOpt = DEFAULT_OUT,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Take the [report] branding from this config.")
+    ] = None,
+    redact: RedactOpt = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print report.pdf with a local Chromium, Chrome or Edge.")
+    ] = False,
 ) -> None:
     """Re-render a saved result in any format, without scanning."""
     from reports import write_reports
+    from reports.pdf import PdfError, print_pdf
 
-    for path in write_reports(store.load_result(result_file), _formats(formats), output):
+    result = store.load_result(result_file)
+    if config_file is not None:
+        branding = _branding(config.load(config_file))
+        result = dataclasses.replace(result, options={**result.options, "report": branding.get("report", {})})
+    if redact:
+        result = _redacted(result)
+    fmts = _formats(formats)
+    if pdf and "html" not in fmts:
+        fmts = _formats(",".join(["html", *fmts]))
+    written = write_reports(result, fmts, output)
+    for path in written:
         out.print(f"wrote {path}", markup=False)
+    if pdf:
+        try:
+            made = print_pdf(output / "report.html", output / "report.pdf")
+        except PdfError as exc:
+            raise UsageError(str(exc)) from None
+        out.print(f"wrote {made}", markup=False)
 
 
 @app.command("diff")

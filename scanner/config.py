@@ -144,7 +144,7 @@ class EmailConfig:
 
 
 _TEXT_FIELDS = ("company", "site", "status", "date")
-ATTACHABLE = ("html", "md", "json", "csv", "junit")  # the report formats (reports.FORMATS)
+ATTACHABLE = ("html", "md", "json", "csv", "junit", "plan")  # the report formats (reports.FORMATS)
 
 
 def _subject_fields(template: str) -> None:
@@ -179,6 +179,23 @@ class HistoryConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportConfig:
+    logo: str = ""  # PNG, JPEG or SVG file, embedded in the HTML report; relative to the config file
+    accent: str = ""  # "#rgb" or "#rrggbb": the report's accent colour
+    author: str = ""  # the consultant or team that prepared the report
+    engagement: str = ""  # the engagement or project name shown under the title
+
+    def __post_init__(self) -> None:
+        # The accent reaches the style sheet: only a plain hex colour, so nothing can be injected.
+        hexa = self.accent[1:]
+        if self.accent and not (self.accent[0] == "#" and len(hexa) in (3, 6) and set(hexa) <= _HEX):
+            raise ValueError(f'report.accent: {self.accent!r} is not a colour like "#0b5394"')
+
+
+_HEX = set(string.hexdigits)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExceptionRule:
     check: str  # id or glob
     target: str = "*"  # exact or glob
@@ -191,6 +208,7 @@ class ExceptionRule:
 class Config:
     site: SiteConfig = SiteConfig()
     scan: ScanConfig = ScanConfig()
+    report: ReportConfig = ReportConfig()  # branding of the HTML report
     sql: SqlConfig | None = None  # an absent section: that source is not configured
     directory: DirectoryConfig | None = None
     dns: DnsConfig | None = None

@@ -14,7 +14,15 @@ from scanner import config
 from scanner.cli import app
 from tests.conftest import SAMPLES
 
-REPORT_FILES = {"report.html", "report.md", "result.json", "evidence.json", "findings.csv", "junit.xml"}
+REPORT_FILES = {
+    "report.html",
+    "report.md",
+    "result.json",
+    "evidence.json",
+    "findings.csv",
+    "action-plan.csv",
+    "junit.xml",
+}
 
 
 def cli(*args: str | Path, env: dict[str, str] | None = None) -> Result:

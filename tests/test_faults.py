@@ -48,7 +48,7 @@ TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what 
 SQL_PW, LDAP_PW, WRONG_PW = "MDMP_FAULT_SQL_PW", "MDMP_FAULT_LDAP_PW", "MDMP_FAULT_WRONG_PW"
 MAIL_PW = "MDMP_FAULT_SMTP_PW"
 CANARY = "Wr0ng Canary+Pw/7"  # the wrong password: a space, a plus and a slash so every encoding differs
-REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml")
+REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
 CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
 
 

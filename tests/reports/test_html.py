@@ -6,14 +6,14 @@ import re
 
 from markupsafe import escape
 
-from reports.html import render_html
+from reports.html import CSP, SCRIPT, render_html
 from scanner.model import ScanResult
-from tests.reports.conftest import HOSTILE_SHOWN, errored, failed, many, scan, skipped
+from tests.reports.conftest import HOSTILE_SHOWN, errored, failed, finding, many, scan, skipped
 
 
 def test_hostile_values_are_shown_as_text_never_run(hostile: ScanResult) -> None:
     page = render_html(hostile)
-    assert "<script" not in page.lower()
+    assert page.lower().count("<script") == 1 and f"<script>{SCRIPT}</script>" in page  # only ours
     shown = str(escape(HOSTILE_SHOWN))  # the reader sees exactly the data, minus control characters
     assert f"<h1>{shown}</h1>" in page  # company
     assert f"<h3>{shown}</h3>" in page  # check title
@@ -26,7 +26,11 @@ def test_hostile_values_are_shown_as_text_never_run(hostile: ScanResult) -> None
 def test_the_file_loads_nothing_from_anywhere(mixed: ScanResult) -> None:
     refs = ("https://learn.microsoft.com/intune", "http://insecure.example.com/doc")
     page = render_html(scan(*mixed.results, failed("dns.x", references=refs)))
-    assert re.search(r"<link\b|<script\b|<img\b|<iframe\b|\bsrc\s*=|@import|url\(", page, re.I) is None
+    assert re.search(r"<link\b|<img\b|<iframe\b|\bsrc\s*=|@import|url\(", page, re.I) is None
+    assert re.findall(r"<script\b[^>]*>", page, re.I) == ["<script>"] and SCRIPT in page
+    # Even if escaping failed, the browser would load nothing and run no other script.
+    assert f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">' in page
+    assert CSP.startswith("default-src 'none';") and "unsafe-inline" not in CSP.split("script-src")[1]
     hrefs = re.findall(r'href="([^"]*)"', page)
     assert all(h.startswith(("#", "https://")) for h in hrefs), hrefs
     assert 'href="https://learn.microsoft.com/intune"' in page
@@ -57,7 +61,8 @@ def test_accepted_findings_stay_visible_and_marked(mixed: ScanResult) -> None:
 def test_errors_and_skipped_checks_show_their_reasons(mixed: ScanResult) -> None:
     page = render_html(mixed)
     assert "LDAP bind to dc01.corp.contoso.com failed: invalid credentials" in page
-    assert page.count("the [directory] section is not configured") == 2
+    listed = "".join(re.findall(r'<ul class="list unresolved">.*?</ul>', page, re.S))
+    assert listed.count("the [directory] section is not configured") == 2
     assert "no verified domains configured" in page
 
 
@@ -92,3 +97,31 @@ def test_bidi_overrides_are_shown_not_obeyed() -> None:
 
     assert printable("admin\u202egpj.exe") == "admin[U+202E]gpj.exe"
     assert printable("a\u2066b\u200fc") == "a[U+2066]b[U+200F]c"
+
+
+def test_a_huge_environment_stays_under_5_mb_and_points_to_the_csv() -> None:
+    # 20 checks x 2,000 findings, each naming 500 users: far beyond what a page can show.
+    users = [f"CONTOSO\\user{i:05d} <user{i:05d}@corp.contoso.local>" for i in range(500)]
+    big = [
+        failed(
+            f"upn.check{c:02d}",
+            *(
+                finding(f"upn.check{c:02d}", f"site{i:04d}.corp.local", evidence={"examples": users})
+                for i in range(2000)
+            ),
+        )
+        for c in range(20)
+    ]
+    page = render_html(scan(*big))
+    assert len(page.encode("utf-8")) < 5_000_000
+    assert page.count("1,900 more findings in findings.csv / result.json") == 20
+    assert "… and 475 more in findings.csv" in page
+
+
+def test_a_page_over_budget_shows_fewer_rows_per_check() -> None:
+    result = scan(*(many(f"upn.check{c}", 300) for c in range(5)))
+    full = render_html(result)
+    assert full.count('<tr class="finding">') == 500
+    small = render_html(result, budget=len(full.encode()) // 2)
+    assert len(small.encode()) <= len(full.encode()) // 2
+    assert 50 <= small.count('<tr class="finding">') < 300

@@ -16,6 +16,7 @@ def test_formats_and_their_file_names() -> None:
         "md": "report.md",
         "csv": "findings.csv",
         "junit": "junit.xml",
+        "plan": "action-plan.csv",
     }
 
 
