@@ -61,7 +61,8 @@ def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     user a sign-in name Intune cannot accept."""
     d = _dir(ctx)
     names = sorted({s.lower() for s in (*d.upn_suffixes, *d.domains)})
-    ctx.examined = f"{len(names)} suffixes on {d.server}: {', '.join(names)}"
+    listed = ", ".join(names[:SHOW]) + (f" and {len(names) - SHOW:,} more" if len(names) > SHOW else "")
+    ctx.examined = f"{len(names):,} suffixes on {d.server}: {listed}"  # bounded: a forest may offer 100,000
     yield from suffix_findings(ctx, names, ctx.site.verified_domains)
 
 
