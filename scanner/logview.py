@@ -32,7 +32,7 @@ def show_logs(
         console.print_json(json.dumps(to_jsonable(ev), ensure_ascii=False))
         return
     _table(console, ev)
-    for problem in ev.unreadable():
+    for problem in (*ev.unreadable(), *ev.truncated()):
         console.print(f"[yellow]![/] {escape(problem)}")
     for log in ev.logs:
         start = window_start(since, log.last) if since and log.last else None
