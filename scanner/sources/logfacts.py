@@ -60,7 +60,10 @@ _RECEIVED = re.compile(
 _TO_REMOVE = re.compile(r"Total received users from SCCM to be removed from cloud = (\d+)", re.I)
 _REMOVED = re.compile(r"Successfully removed users from cloud (\d+)", re.I)
 _DONE = re.compile(r"UserDeltaSync:-\s*Users Added = (\d+), Users Removed = (\d+)", re.I)
-_FAILED_USER = re.compile(r"Failed to (add|remove) user (.+?); reason (.*)", re.I | re.S)
+# "Failed to add user <user>; reason <reason>": the head, then the first "; reason " after it. One
+# expression with a lazy user part rescanned the message from every "Failed to add user" (quadratic).
+_FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
+_REASON = re.compile(r"; reason ", re.I)
 
 
 @dataclass(slots=True)
@@ -86,8 +89,8 @@ class UserSyncReader:
             self._close()
             self._open = SyncCycle(file=file, line=e.line, started=clock())
             return
-        if "ailed to" in msg and (m := _FAILED_USER.search(msg)):
-            user, reason = m[2].strip(), m[3].strip().rstrip(".")
+        if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
+            user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
             self.failures.append(
                 UserFailure(
                     user=user, action=m[1].lower(), reason=reason, time=clock(), file=file, line=e.line
