@@ -81,9 +81,10 @@ class SqlEvidence:
         """What was counted but not kept, so memory stays bounded: the report says so."""
         out = []
         if self.inventory_left_out:
+            least = "at least " if self.inventory_left_out >= COUNT_GROUPS else ""
             out.append(
-                f"{self.origin}: {len(self.inventory) + self.inventory_left_out:,} UPN suffix groups; "
-                f"{self.inventory_left_out:,} of them ({self.inventory_left_out_users:,} users) are "
+                f"{self.origin}: {least}{len(self.inventory) + self.inventory_left_out:,} UPN suffix groups; "
+                f"{least}{self.inventory_left_out:,} of them ({self.inventory_left_out_users:,} users) are "
                 f"counted but not listed (at most {MAX_GROUPS:,} are kept)"
             )
         if self.domains_left_out_users:
