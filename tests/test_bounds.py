@@ -167,3 +167,26 @@ def test_a_64_kb_txt_record_arrives_whole_over_tcp(tmp_path: Path) -> None:
         assert len(answer.records[0]) == 64_005
     finally:
         server.stop()
+
+
+def test_the_upn_checks_say_what_they_did_not_judge(tmp_path: Path) -> None:
+    from scanner.evidence import Evidence
+    from scanner.model import SourceStatus
+    from scanner.sources.sql import from_csv
+    from tests.conftest import COLLECTED, run_check
+
+    path = tmp_path / "v_R_User.csv"
+    rows = [f"u{i},CORP\\u{i},u{i}@d{i}.example.com" for i in range(MAX_GROUPS + 500)]
+    path.write_text("User_Name0,Unique_User_Name0,User_Principal_Name0\r\n" + "\r\n".join(rows) + "\r\n")
+    section = from_csv(path, "CM_EC1", 1)
+    ev = Evidence(
+        tool_version="t",
+        collected_at=COLLECTED,
+        sources=(SourceStatus(name="sql", status="ok"),),
+        sql=section,
+    )
+    inventory = run_check("upn.suffix_inventory", ev)
+    assert len(inventory.findings) == MAX_GROUPS
+    assert "500 more (500 users) counted but not listed" in inventory.examined
+    routable = run_check("upn.non_routable_suffix", ev)
+    assert "500 users in domains beyond the 10,000 kept were not judged" in routable.examined
