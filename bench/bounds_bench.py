@@ -107,7 +107,8 @@ def bench_sql(n: int, extras: list[str]) -> None:
     from tests.lab.postgres import INSERT_USERS, pg_text_array, start_postgres
 
     tmp = Path(tempfile.mkdtemp(prefix="mdm-bounds-sql-", dir="/tmp"))
-    lab = start_postgres(tmp / "pg")
+    pg = Path(tempfile.mkdtemp(prefix="mdm-bounds-pg-"))  # handed to the user postgres as it is
+    lab = start_postgres(pg)
     try:
         began = time.perf_counter()
         with lab.admin_connect() as cn:
@@ -154,6 +155,7 @@ def bench_sql(n: int, extras: list[str]) -> None:
     finally:
         lab.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(pg, ignore_errors=True)
 
 
 def size_arg(text: str) -> int:

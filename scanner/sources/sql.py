@@ -75,13 +75,14 @@ class SqlEvidence:
     upns_complete: bool = True  # False when more users than MAP_USERS were discovered
     inventory_left_out: int = 0  # suffix groups beyond MAX_GROUPS: counted (CSV: up to COUNT_GROUPS)
     inventory_left_out_users: int = 0  # the users in them
+    inventory_left_out_exact: bool = True  # False: a CSV named more than COUNT_GROUPS of them
     domains_left_out_users: int = 0  # users whose domain group was beyond MAX_GROUPS
 
     def truncated(self) -> list[str]:
         """What was counted but not kept, so memory stays bounded: the report says so."""
         out = []
         if self.inventory_left_out:
-            least = "at least " if self.inventory_left_out >= COUNT_GROUPS else ""
+            least = "" if self.inventory_left_out_exact else "at least "
             out.append(
                 f"{self.origin}: {least}{len(self.inventory) + self.inventory_left_out:,} UPN suffix groups; "
                 f"{least}{self.inventory_left_out:,} of them ({self.inventory_left_out_users:,} users) are "
@@ -321,7 +322,12 @@ def from_csv(path: Path, db: str, limit: int) -> SqlEvidence:
     ev = tally.evidence(
         origin=str(path), database=db, query=DOC_QUERY.replace("CM_EC1", db), inventory=inventory
     )
-    return replace(ev, inventory_left_out=len(out_groups), inventory_left_out_users=out_users)
+    return replace(
+        ev,
+        inventory_left_out=len(out_groups),
+        inventory_left_out_users=out_users,
+        inventory_left_out_exact=len(out_groups) < COUNT_GROUPS,
+    )
 
 
 def _csv_rows(reader: Iterable[list[str]], path: Path) -> Iterator[tuple[str, str, str | None]]:
