@@ -290,14 +290,24 @@ TARGETS = {
         Target(
             "log",
             log_seeds,
-            (b"<![LOG[", b"]LOG]!><time=", b"]LOG]!><", b'" date="', b"$$<", b"><thread=", b"~", b'type="3"'),
+            (
+                b"<![LOG[",
+                b"]LOG]!><time=",
+                b"]LOG]!><",
+                b'" date="',
+                b"$$<",
+                b"><thread=",
+                b"~",
+                b'type="3"',
+                b"9" * 5000,
+            ),
             check_log,
             text=True,
         ),
         Target(
             "config",
             config_seeds,
-            (b"[", b"]", b"[[", b"=", b'"""', b"'''", b"\\u", b"[sql]\n"),
+            (b"[", b"]", b"[[", b"=", b'"""', b"'''", b"\\u", b"[sql]\n", b"9" * 5000),
             check_config,
         ),
         Target(

@@ -223,3 +223,28 @@ def test_csv_exports_that_break_the_csv_reader_are_source_errors(
     path.write_bytes(body)
     with pytest.raises(SqlSourceError, match=why):
         from_csv(path, "CM_EC1", 25)
+
+
+def test_config_with_an_integer_of_thousands_of_digits_is_a_config_error(tmp_path: Path) -> None:
+    from scanner.config import ConfigError, load
+
+    path = tmp_path / "mdm-preflight.toml"
+    path.write_text("[scan]\ntimeout = " + "9" * 5000 + "\n")  # tomllib's ValueError escaped (the long run)
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load(path)
+
+
+def test_log_counts_of_thousands_of_digits_are_not_read_as_numbers(tmp_path: Path) -> None:
+    stamp = "><11-24-2026 09:00:00.000+000><thread=1 (0x1)>"
+    lines = [
+        f"Starting user delta sync  $$<SMS_CLOUD_USERSYNC{stamp}",
+        "Total received users from SCCM to be removed from cloud = "
+        f"{'9' * 5000}  $$<SMS_CLOUD_USERSYNC{stamp}",
+        f'STATMSG: ID={"7" * 5000} SEV=E ISTR0="SMS_X"  $$<SMS_SITE_COMPONENT_MANAGER{stamp}',
+    ]
+    for name in ("Cloudusersync.log", "Sitecomp.log"):
+        path = tmp_path / name
+        path.write_text("\r\n".join(lines) + "\r\n")
+        ev = collect_logs([str(path)], TimeRule())  # int() of 5,000 digits raised ValueError
+        assert ev.logs[0].entries == 3
+    assert ev.sync_cycles == () or ev.sync_cycles[0].to_remove is None
