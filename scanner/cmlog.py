@@ -255,7 +255,11 @@ class _Stream:
     cut_lines: int = 0  # newlines among them
 
     def drop(self, buf: str, start: int, head_end: int, tail_start: int) -> str:
-        """buf[start:], less the part between head_end and tail_start when that is not empty."""
+        """buf[start:], less the part between head_end and tail_start when that is not empty.
+
+        The kept tail is what may begin the marker that ends the record. Text made up across the
+        join could, in a record already over the cap, form a spurious "]LOG]!><": accepted, as
+        such a record is garbage either way."""
         if tail_start <= head_end:
             return buf[start:]
         self.cut_chars += tail_start - head_end
