@@ -52,6 +52,13 @@ def _users(group: UserGroup) -> list[str]:
     return [f"{u.name} <{u.upn}>" if u.name else repr(u.upn) for u in group.users]
 
 
+def _not_judged(sql: SqlEvidence) -> str:
+    n = sql.domains_left_out_users
+    return (
+        f"; {_plural(n, 'user')} in domains beyond the {len(sql.domains):,} kept were not judged" if n else ""
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'s' * (n != 1)}"
 
@@ -78,6 +85,11 @@ def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     sql = _sql(ctx)
     verified = ctx.site.verified_domains
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}; {len(sql.inventory)} suffix groups"
+    if sql.inventory_left_out:  # memory stays bounded: the rest are counted, not listed
+        ctx.examined += (
+            f" listed; {sql.inventory_left_out:,} more ({_plural(sql.inventory_left_out_users, 'user')}) "
+            "counted but not listed"
+        )
     for row in sorted(sql.inventory, key=lambda r: (-r.count, str(r.suffix))):
         shown = _shown(row.suffix)
         key = upn.group_key(row.suffix) or ""
@@ -107,6 +119,7 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     name is synchronized to the onmicrosoft.com domain and cannot enroll with the UPN they know."""
     sql = _sql(ctx)
     ctx.examined = f"{_plural(len(sql.domains), 'domain')} of {_plural(sql.users, 'user')} in {sql.origin}"
+    ctx.examined += _not_judged(sql)
     for group in sql.domains:
         if (why := judge(group.key, ()))[0] == "non_routable":
             yield ctx.finding(
@@ -136,6 +149,7 @@ def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     if not verified:
         raise Skip("no [site] verified_domains in the configuration: list the tenant's verified domains")
     ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {', '.join(verified)}"
+    ctx.examined += _not_judged(sql)
     for group in sql.domains:
         if judge(group.key, verified)[0] == "unverified":
             yield ctx.finding(

@@ -58,7 +58,7 @@ def cert_info(der: bytes) -> CertInfo:
         cert = x509.load_der_x509_certificate(der)
         subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
         not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, x509.InvalidVersion) as exc:  # InvalidVersion is no ValueError
         epoch = datetime.fromtimestamp(0).astimezone()
         return CertInfo(
             subject="", issuer="", not_before=epoch, not_after=epoch, error=f"{UNREADABLE}: {exc}"
@@ -96,7 +96,12 @@ def _extension(cert: Any, kind: type, read: Callable[[Any], Any], default: Any) 
         value = cert.extensions.get_extension_for_class(kind).value
     except (x509.ExtensionNotFound, ValueError):  # absent, or present but malformed
         return default
-    return read(value)
+    except x509.DuplicateExtension:  # twice: no client can know which one counts
+        return default
+    try:
+        return read(value)
+    except x509.UnsupportedGeneralNameType:
+        return default
 
 
 def pem_or_der_certificates(data: bytes) -> list[bytes]:

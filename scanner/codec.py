@@ -76,7 +76,10 @@ def _decode(tp: Any, data: Any, where: str) -> Any:
     if tp is date:
         return _parse_time(date.fromisoformat, data, where)
     if tp is float and isinstance(data, int):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            raise DecodeError(f"{where}: a number too large") from None
     if isinstance(tp, type) and not isinstance(data, tp):
         raise DecodeError(f"{where}: expected {tp.__name__}, found {type(data).__name__}")
     return data

@@ -246,6 +246,10 @@ def load(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text; save the config as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except ValueError as exc:  # tomllib's own: an integer of more than 4,300 digits
+        raise ConfigError(f"{path}: invalid TOML: {' '.join(str(exc).split())[:200]}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
     return from_dict(data, source=str(path), base_dir=path.resolve().parent)
 
 

@@ -36,7 +36,7 @@ def parse_metadata(body: bytes) -> FederationMetadata:
         return FederationMetadata(
             error=f"refused: the document declares a DTD or entities ({type(exc).__name__})"
         )
-    except ParseError as exc:
+    except (ParseError, LookupError, ValueError) as exc:  # also an unknown or multi-byte declared encoding
         return FederationMetadata(error=f"not XML: {exc}")
     if root.tag != f"{{{MD}}}EntityDescriptor":
         return FederationMetadata(error=f"not federation metadata: the root element is <{_local(root.tag)}>")

@@ -34,7 +34,7 @@ def show_logs(
         console.print_json(BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text))  # and so do bidi overrides
         return
     _table(console, ev)
-    for problem in ev.unreadable():
+    for problem in (*ev.unreadable(), *ev.truncated()):
         console.print(f"[yellow]![/] {escape(problem)}")
     for log in ev.logs:
         start = window_start(since, log.last) if since and log.last else None

@@ -172,11 +172,15 @@ def _start(work: Callable[[], Any]) -> _Job:
 
 def _assess(status: SourceStatus, section: Any) -> SourceStatus:
     problems = tuple(section.unreadable()) if hasattr(section, "unreadable") else ()
+    # Input read only in part to keep memory bounded: said in the report, the source still counts as read.
+    cut = tuple(section.truncated()) if hasattr(section, "truncated") else ()
+    if cut:
+        status = replace(status, warnings=(*status.warnings, *cut))
     if not problems:
         return status
     if hasattr(section, "usable") and not section.usable():
         return replace(status, status="error", reason="; ".join(problems))
-    return replace(status, status="partial", warnings=problems)
+    return replace(status, status="partial", warnings=(*problems, *status.warnings))
 
 
 def evaluate(

@@ -37,6 +37,8 @@ def dump_evidence(ev: Evidence) -> str:
 def load_result(path: Path) -> ScanResult:
     data = _read(path, "result")
     prov = data.pop("provenance", {}) or {}
+    if not isinstance(prov, dict):
+        raise StoreError(f"{path}: damaged or foreign file: $.provenance: expected dict")
     data["sources"] = prov.get("sources", [])
     data["options"] = prov.get("options", {})
     data.pop("schema_version", None)
@@ -63,7 +65,9 @@ def saved_section(path: Path, name: str, cls: type[T]) -> T:
     except OSError as exc:
         raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except (ValueError, DecodeError) as exc:  # broken JSON, or not the shape this version writes
-        raise StoreError(f"{path}: cannot use as {name} evidence ({exc})") from None
+        raise StoreError(f"{path}: cannot use as {name} evidence ({_line(exc)})") from None
+    except RecursionError:
+        raise StoreError(f"{path}: cannot use as {name} evidence (nested too deeply)") from None
 
 
 def _read(path: Path, kind: str) -> dict[str, Any]:
@@ -73,8 +77,10 @@ def _read(path: Path, kind: str) -> dict[str, Any]:
         raise StoreError(f"{path}: no such {kind} file") from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"{path}: not a JSON {kind} file ({exc})") from None
+    except ValueError as exc:  # not UTF-8, not JSON, or a number of more than 4,300 digits
+        raise StoreError(f"{path}: not a JSON {kind} file ({_line(exc)})") from None
+    except RecursionError:  # the json module recurses per nested array or object
+        raise StoreError(f"{path}: not a JSON {kind} file (nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("schema_version"), int):
         raise StoreError(f"{path}: not an mdm-preflight {kind} file (no schema_version)")
     if data["schema_version"] > SCHEMA_VERSION:
@@ -89,4 +95,9 @@ def _decode(cls: type, data: dict[str, Any], path: Path) -> Any:
     try:
         return from_jsonable(cls, data)
     except DecodeError as exc:
-        raise StoreError(f"{path}: damaged or foreign file: {exc}") from None
+        raise StoreError(f"{path}: damaged or foreign file: {_line(exc)}") from None
+
+
+def _line(exc: Exception) -> str:
+    """An error message fit for one line: values from the file may hold newlines."""
+    return " ".join(str(exc).split())[:300]

@@ -265,3 +265,99 @@ def test_a_log_being_written_while_read(tmp_path: Path) -> None:
     assert len(entries) >= 2000
     assert all(e.date == "11-24-2026" and "$$" not in e.message for e in entries)
     assert [e.message for e in entries[:2000]] == [f"line {i}" for i in range(2000)]
+
+
+# Regressions found by fuzzing (tests/test_fuzz.py): hostile input must cost time linear in its size.
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        (ccm("x") + "<![LOG[" * 20_000, "ccm"),  # took 73 s: every start rescanned the tail
+        (ccm("x") + "<![LOG[a]LOG]!><" * 20_000, "ccm"),  # terminators without the closing ">"
+        (sms("x") + "\n" + "$$<" * 50_000, "sms"),  # took 12 s at 20,000
+        (sms("x") + "\n" + "$$<a><b><thread=1" * 20_000, "sms"),
+    ],
+)
+def test_markers_without_records_cost_linear_time(tmp_path: Path, text: str, fmt: str) -> None:
+    began = time.perf_counter()
+    entries, stats = parse(write(tmp_path, text))
+    assert time.perf_counter() - began < 5  # milliseconds now; minutes before the fix
+    assert stats.format == fmt and entries[0].message == "x"
+
+
+@pytest.mark.parametrize(
+    ("date", "time_"),
+    [
+        ("1-1-99999999999999999999", "01:00:00"),
+        ("1-1-2026", "01:00:00+" + "9" * 30),
+        ("1-1-2026", "1:00:00+" + "9" * 5000),
+    ],
+)
+def test_times_out_of_any_calendar_are_none(date: str, time_: str) -> None:
+    assert entry_time(cmlog.Entry("m", "", date, time_, INFO, "", "", 1)) is None
+
+
+@pytest.mark.parametrize("fmt", ["ccm", "sms", "plain"])
+def test_an_over_long_record_is_cut_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(cmlog, "MAX_RECORD_CHARS", 100)
+    monkeypatch.setattr(cmlog, "CHUNK_CHARS", 64)
+    long = "a" * 150 + "\r\n" + "b" * 350  # 502 characters over four chunks
+    rec = {"ccm": ccm, "sms": sms, "plain": lambda m: m}[fmt]
+    first = {"ccm": ccm("first"), "sms": sms("first"), "plain": "first"}[fmt]
+    entries, stats = parse(write(tmp_path, "\r\n".join([first, rec(long), rec("after")])))
+    messages = [e.message for e in entries]
+    if fmt == "plain":  # a plain line ends at the newline: the long text is two lines, one cut
+        assert messages == ["first", "a" * 100, "b" * 100, "after"]
+        assert [e.line for e in entries] == [1, 2, 3, 4]
+        assert (stats.truncated_records, stats.truncated_chars, stats.truncated_line) == (2, 50 + 250, 2)
+        return
+    # The cap counts the raw text: an sms message also holds the CRLF that ends the header before it.
+    assert messages == ["first", "a" * (100 if fmt == "ccm" else 98), "after"]
+    assert [e.line for e in entries] == [1, 2, 4]
+    assert stats.truncated_records == 1 and stats.truncated_line == 2
+    # sms: the CRLF before and the two spaces before "$$<" count too
+    assert stats.truncated_chars == len(long) - 100 + (4 if fmt == "sms" else 0)
+
+
+def test_a_record_cut_at_the_end_of_the_file_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cmlog, "MAX_RECORD_CHARS", 100)
+    monkeypatch.setattr(cmlog, "CHUNK_CHARS", 64)
+    entries, stats = parse(write(tmp_path, ccm("one") + "\r\n<![LOG[" + "x" * 1000))
+    assert [e.message for e in entries] == ["one"]
+    assert stats.truncated_tail and stats.truncated_records == 1 and stats.truncated_line == 2
+
+
+long_records = st.lists(
+    st.tuples(
+        st.text(alphabet=st.sampled_from("ab \r\n~$<>[]"), max_size=120),
+        st.sampled_from(["1", "2", "3"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(long_records, st.integers(min_value=3, max_value=70), st.sampled_from(["ccm", "sms", "plain"]))
+def test_cutting_over_long_records_does_not_depend_on_chunk_boundaries(
+    tmp_path_factory: pytest.TempPathFactory, recs: list[tuple[str, str]], chunk: int, fmt: str
+) -> None:
+    build = {"ccm": lambda m, t: ccm(m, typ=t), "sms": lambda m, t: sms(m), "plain": lambda m, t: m}[fmt]
+    path = tmp_path_factory.mktemp("cut") / "x.log"
+    path.write_text("\r\n".join(build(m, t) for m, t in recs), encoding="utf-8", newline="")
+    old = cmlog.MAX_RECORD_CHARS, cmlog.CHUNK_CHARS
+    cmlog.MAX_RECORD_CHARS = 40
+    try:
+        whole = parse(path)
+        cmlog.CHUNK_CHARS = chunk
+        pieces = parse(path)
+    finally:
+        cmlog.MAX_RECORD_CHARS, cmlog.CHUNK_CHARS = old
+    assert pieces[0] == whole[0]
+    assert all(len(e.message) <= 40 for e in whole[0])
+    assert pieces[1].truncated_records == whole[1].truncated_records

@@ -54,13 +54,18 @@ class ComponentEvent:
 
 
 _START = re.compile(r"Starting user (?:delta |full )?sync", re.I)
+# A count is at most 18 digits: int() of thousands (a damaged log) raises, and none is a real count.
+_N = r"(\d{1,18})(?!\d)"
 _RECEIVED = re.compile(
-    r"Total received users to add from SCCM = (\d+), Total Successfully added users to Cloud = (\d+)", re.I
+    rf"Total received users to add from SCCM = {_N}, Total Successfully added users to Cloud = {_N}", re.I
 )
-_TO_REMOVE = re.compile(r"Total received users from SCCM to be removed from cloud = (\d+)", re.I)
-_REMOVED = re.compile(r"Successfully removed users from cloud (\d+)", re.I)
-_DONE = re.compile(r"UserDeltaSync:-\s*Users Added = (\d+), Users Removed = (\d+)", re.I)
-_FAILED_USER = re.compile(r"Failed to (add|remove) user (.+?); reason (.*)", re.I | re.S)
+_TO_REMOVE = re.compile(rf"Total received users from SCCM to be removed from cloud = {_N}", re.I)
+_REMOVED = re.compile(rf"Successfully removed users from cloud {_N}", re.I)
+_DONE = re.compile(rf"UserDeltaSync:-\s*Users Added = {_N}, Users Removed = {_N}", re.I)
+# "Failed to add user <user>; reason <reason>": the head, then the first "; reason " after it. One
+# expression with a lazy user part rescanned the message from every "Failed to add user" (quadratic).
+_FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
+_REASON = re.compile(r"; reason ", re.I)
 
 
 @dataclass(slots=True)
@@ -86,8 +91,8 @@ class UserSyncReader:
             self._close()
             self._open = SyncCycle(file=file, line=e.line, started=clock())
             return
-        if "ailed to" in msg and (m := _FAILED_USER.search(msg)):
-            user, reason = m[2].strip(), m[3].strip().rstrip(".")
+        if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
+            user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
             self.failures.append(
                 UserFailure(
                     user=user, action=m[1].lower(), reason=reason, time=clock(), file=file, line=e.line
@@ -126,7 +131,7 @@ class UserSyncReader:
 
 _FLAGGED = re.compile(r"Component (\S+?) flagged for installation", re.I)
 _INSTALLING = re.compile(r"Installing component (\S+?)(?:\.\.\.|\.|\s|$)", re.I)
-_STATMSG = re.compile(r"STATMSG: ID=(\d+) SEV=(\w)")
+_STATMSG = re.compile(rf"STATMSG: ID={_N} SEV=(\w)")
 _ISTR0 = re.compile(r'ISTR0="([^"]*)"')
 _FAILED_INSTALL = re.compile(r"Failed to install component (\S+?)[:.,\s]", re.I)
 _RETRY = re.compile(r"Installation failed and will be retried", re.I)

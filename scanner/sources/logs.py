@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scanner.cmlog import (
     ERROR,
+    MAX_RECORD_CHARS,
     SEVERITY_NAMES,
     WARNING,
     Entry,
@@ -39,6 +40,9 @@ class LogFile:
     skipped_chars: int = 0
     truncated_tail: bool = False
     problem: str = ""  # why it could not be read; empty when it was
+    truncated_records: int = 0  # records longer than cmlog.MAX_RECORD_CHARS, read cut to that length
+    truncated_chars: int = 0  # characters cut from them
+    truncated_line: int = 0  # where the first of them starts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +90,17 @@ class LogsEvidence:
     def unreadable(self) -> list[str]:
         """Configured inputs that could not be read: the scan did not see everything."""
         return [*self.missing, *(f.problem for s in self.logs for f in s.files if f.problem)]
+
+    def truncated(self) -> list[str]:
+        """What was read only in part: the report says so (memory stays bounded whatever a line's size)."""
+        return [
+            f"{f.path}: {f.truncated_records:,} record{'s' * (f.truncated_records != 1)} longer than "
+            f"{MAX_RECORD_CHARS:,} characters read cut to that length ({f.truncated_chars:,} characters "
+            f"left out), the first at line {f.truncated_line:,}"
+            for s in self.logs
+            for f in s.files
+            if f.truncated_records
+        ]
 
     def usable(self) -> bool:
         return any(not f.problem for s in self.logs for f in s.files)
@@ -214,4 +229,7 @@ def _file(path: Path, stats: FileStats, problem: str = "") -> LogFile:
         skipped_chars=stats.skipped_chars,
         truncated_tail=stats.truncated_tail,
         problem=problem,
+        truncated_records=stats.truncated_records,
+        truncated_chars=stats.truncated_chars,
+        truncated_line=stats.truncated_line,
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import heapq
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ AS sub GROUP BY UserPrincipalName"""
 DETAIL_QUERY = "SELECT User_Name0, Unique_User_Name0, User_Principal_Name0 FROM CM_EC1.dbo.v_R_User"
 FETCH_ROWS = 20_000
 MAP_USERS = 300_000  # DOMAIN\user -> UPN kept for comparing with Active Directory; beyond, a sample
+MAX_GROUPS = 10_000  # suffix groups kept (the largest from SQL, the first from a CSV); beyond, only counted
+COUNT_GROUPS = 100_000  # a CSV export's suffix groups beyond MAX_GROUPS are counted up to this many
 _DB_NAME = re.compile(r"^[A-Za-z0-9_]{1,123}$")
 _WRITES = re.compile(
     r"\b(insert|update|delete|merge|drop|alter|create|grant|revoke|exec|execute|into|"
@@ -67,6 +70,27 @@ class SqlEvidence:
     sample_users: int = 25
     upns: dict[str, str | None] = field(default_factory=dict)  # Unique_User_Name0 (lower) -> UPN
     upns_complete: bool = True  # False when more users than MAP_USERS were discovered
+    inventory_left_out: int = 0  # suffix groups beyond MAX_GROUPS: counted (CSV: up to COUNT_GROUPS)
+    inventory_left_out_users: int = 0  # the users in them
+    inventory_left_out_exact: bool = True  # False: a CSV named more than COUNT_GROUPS of them
+    domains_left_out_users: int = 0  # users whose domain group was beyond MAX_GROUPS
+
+    def truncated(self) -> list[str]:
+        """What was counted but not kept, so memory stays bounded: the report says so."""
+        out = []
+        if self.inventory_left_out:
+            least = "" if self.inventory_left_out_exact else "at least "
+            out.append(
+                f"{self.origin}: {least}{len(self.inventory) + self.inventory_left_out:,} UPN suffix groups; "
+                f"{least}{self.inventory_left_out:,} of them ({self.inventory_left_out_users:,} users) are "
+                f"counted but not listed (at most {MAX_GROUPS:,} are kept)"
+            )
+        if self.domains_left_out_users:
+            out.append(
+                f"{self.origin}: {self.domains_left_out_users:,} users have UPN domains beyond the "
+                f"{MAX_GROUPS:,} kept; the upn checks did not judge those domains"
+            )
+        return out
 
 
 @dataclass(slots=True)
@@ -77,6 +101,8 @@ class _Tally:
     users: int = 0
     groups: dict[str, dict[str, list[Any]]] = field(default_factory=lambda: {"domains": {}, "issues": {}})
     upns: dict[str, str | None] = field(default_factory=dict)
+    keep: set[str] | None = None  # the domains worth a group when there are too many (SQL: the largest)
+    left_out: int = 0  # users whose domain got no group
 
     def add(self, name: str, unique: str, value: str | None) -> None:
         self.users += 1
@@ -95,7 +121,15 @@ class _Tally:
             self._put("domains", dom, who, value)
 
     def _put(self, kind: str, key: str, who: str, value: str | None) -> None:
-        slot = self.groups[kind].setdefault(key, [0, []])
+        groups = self.groups[kind]
+        slot = groups.get(key)
+        if slot is None:
+            if kind == "domains" and (
+                len(groups) >= MAX_GROUPS or (self.keep is not None and key not in self.keep)
+            ):
+                self.left_out += 1
+                return
+            slot = groups[key] = [0, []]
         slot[0] += 1
         if self.limit <= 0 or len(slot[1]) < self.limit:  # 0: name everyone; else only those shown
             slot[1].append(UserRef(name=who, upn=value))
@@ -103,7 +137,7 @@ class _Tally:
     def evidence(
         self, *, origin: str, database: str, query: str, inventory: tuple[SuffixCount, ...]
     ) -> SqlEvidence:
-        return SqlEvidence(
+        return SqlEvidence(  # the inventory's own counts of what was left out are set by the caller
             origin=origin,
             database=database,
             query=query,
@@ -114,6 +148,7 @@ class _Tally:
             sample_users=self.limit,
             upns=self.upns,
             upns_complete=self.users <= MAP_USERS,
+            domains_left_out_users=self.left_out,
         )
 
     def section(self, kind: str) -> tuple[UserGroup, ...]:
@@ -187,16 +222,32 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
     try:
         with pyodbc.connect(conn_str, timeout=max(1, int(timeout)), autocommit=True, readonly=True) as cn:
             _query_timeout(cn, timeout)
-            rows = cn.execute(guard(doc)).fetchall()
-            inventory = tuple(SuffixCount(suffix=r[0], count=int(r[1])) for r in rows)
-            tally = _Tally(limit=limit)
+            inventory, out_groups, out_users = _largest(cn.execute(guard(doc)))
+            keep = {upn.group_key(s.suffix) or "" for s in inventory} if out_groups else None
+            tally = _Tally(limit=limit, keep=keep)
             cur = cn.execute(guard(DETAIL_QUERY.replace("CM_EC1", db)))
             while batch := cur.fetchmany(FETCH_ROWS):
                 for r in batch:  # by position: drivers differ in the case of column names
                     tally.add(r[0] or "", r[1] or "", r[2])
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout)) from None
-    return tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
+    ev = tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
+    return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users)
+
+
+def _largest(cur: Any) -> tuple[tuple[SuffixCount, ...], int, int]:
+    """The documented query's rows, fetched in batches: the MAX_GROUPS largest kept, the rest counted."""
+    heap: list[tuple[int, int, SuffixCount]] = []
+    seen = users = 0
+    while batch := cur.fetchmany(FETCH_ROWS):
+        for r in batch:
+            row, seen, users = SuffixCount(suffix=r[0], count=int(r[1])), seen + 1, users + int(r[1])
+            if len(heap) < MAX_GROUPS:
+                heapq.heappush(heap, (row.count, seen, row))
+            elif row.count > heap[0][0]:
+                heapq.heapreplace(heap, (row.count, seen, row))
+    kept = tuple(row for _, _, row in sorted(heap, key=lambda t: t[1]))  # in the query's order
+    return kept, seen - len(kept), users - sum(r.count for r in kept)
 
 
 def _query_timeout(cn: Any, timeout: float) -> None:
@@ -243,22 +294,40 @@ def explain(exc: Any, target: str, timeout: float) -> str:
 
 
 def from_csv(path: Path, db: str, limit: int) -> SqlEvidence:
-    """A v_R_User export: the same evidence, computed with the query's T-SQL semantics."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(_csv_rows(csv.reader(fh), path))
-    except OSError as exc:
-        raise SqlSourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    """A v_R_User export: the same evidence, computed with the query's T-SQL semantics, streamed."""
     groups: dict[str | None, list[Any]] = {}
     tally = _Tally(limit=limit)
-    for name, unique, value in rows:
-        suffix = upn.doc_suffix(value)
-        slot = groups.setdefault(upn.group_key(suffix), [suffix, 0])
-        slot[1] += 1
-        tally.add(name, unique, value)
+    out_groups: set[str | None] = set()  # bounded by the distinct suffixes a capped CSV names
+    out_users = 0
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for name, unique, value in _csv_rows(csv.reader(fh), path):
+                suffix = upn.doc_suffix(value)
+                key = upn.group_key(suffix)
+                slot = groups.get(key)
+                if slot is None and len(groups) >= MAX_GROUPS:
+                    out_users += 1
+                    if len(out_groups) < COUNT_GROUPS:
+                        out_groups.add(key)
+                else:
+                    slot = slot or groups.setdefault(key, [suffix, 0])
+                    slot[1] += 1
+                tally.add(name, unique, value)
+    except OSError as exc:
+        raise SqlSourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise SqlSourceError(f"{path}: not UTF-8 text; export the view as UTF-8 ({exc.reason})") from None
+    except csv.Error as exc:
+        raise SqlSourceError(f"{path}: not a CSV export ({exc})") from None
     inventory = tuple(SuffixCount(suffix=s, count=n) for s, n in groups.values())
-    return tally.evidence(
+    ev = tally.evidence(
         origin=str(path), database=db, query=DOC_QUERY.replace("CM_EC1", db), inventory=inventory
+    )
+    return replace(
+        ev,
+        inventory_left_out=len(out_groups),
+        inventory_left_out_users=out_users,
+        inventory_left_out_exact=len(out_groups) < COUNT_GROUPS,
     )
 
 

@@ -193,6 +193,17 @@ def _txt_string(s: str) -> str:
     return '"' + s.replace('"', '\\"') + '"'
 
 
+def txt_record_arg(name: str, strings: tuple[str, ...]) -> str:
+    """A ``--txt-record`` option for one TXT record of many strings (each at most 255 bytes).
+
+    On the command line dnsmasq takes quotes literally: the strings go bare, so no commas or quotes.
+    """
+    for s in strings:
+        if any(c in s for c in ',"\\ ') or _txt_string(s) == "":
+            raise ValueError(f"TXT string unsupported on the command line: {s!r}")
+    return f"--txt-record={_name(name)}," + ",".join(strings)
+
+
 def dnsmasq_config(records: Records, *, port: int, root: Path) -> str:
     """The dnsmasq.conf text for ``records`` (validated: one CNAME per name and nothing else beside it)."""
     lines = [
@@ -256,8 +267,13 @@ def _answers(port: int, timeout: float = 0.05) -> bool:
         return False
 
 
-def start_dnsmasq(tmp: Path, records: Records, *, timeout: float = 10.0) -> DnsServer:
-    """Start dnsmasq for ``records`` with its files in ``tmp``; returns once it answers on UDP."""
+def start_dnsmasq(
+    tmp: Path, records: Records, *, timeout: float = 10.0, args: tuple[str, ...] = ()
+) -> DnsServer:
+    """Start dnsmasq for ``records`` with its files in ``tmp``; returns once it answers on UDP.
+
+    ``args`` go on dnsmasq's command line: a config line is cut at 1,024 characters, an argument is
+    not (``txt_record_arg`` publishes a TXT record of up to 64 KB that way)."""
     binary = check_requirements()
     began = time.perf_counter()
     root = Path(tmp).resolve()
@@ -268,7 +284,7 @@ def start_dnsmasq(tmp: Path, records: Records, *, timeout: float = 10.0) -> DnsS
         conf.write_text(dnsmasq_config(records, port=port, root=root), encoding="utf-8")
         with err.open("wb") as stderr:
             proc = subprocess.Popen(
-                [binary, "-k", f"--conf-file={conf}"],
+                [binary, "-k", f"--conf-file={conf}", *args],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
