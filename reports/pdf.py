@@ -52,7 +52,9 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 120.0) -> Path:
     browser = find_browser()
     if browser is None:
         raise PdfError(HOW_TO_GET)
-    with tempfile.TemporaryDirectory(prefix="mdmp-pdf-") as tmp:
+    # On Windows a browser helper process can still hold its profile open for a moment after the
+    # PDF is written; the PDF is what matters, so a folder left behind is no failure.
+    with tempfile.TemporaryDirectory(prefix="mdmp-pdf-", ignore_cleanup_errors=True) as tmp:
         part = Path(tmp) / "report.pdf"
         args = [
             str(browser),

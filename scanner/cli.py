@@ -277,7 +277,9 @@ def scan(
         "dry_run_email": dry_run_email,
     }
     with unattended.log_file(log_file, debug):  # opened first, so configuration errors are logged too
-        unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(sys.argv[2:]))
+        from reports.provenance import scrub
+
+        unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(scrub(sys.argv[2:])))
         _boundary(_scan_command)(
             config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled, redact
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import string
 import tomllib
@@ -231,6 +232,17 @@ _CHOICES = {
     ("email", "security"): ["starttls", "tls", "none"],
     ("email", "send"): ["always", "on_failure", "on_change"],
 }
+# Numbers with a range: (lowest, highest, what the number is); a bound of None is open. TOML also
+# allows inf and nan, which no setting means.
+_RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
+    ("scan", "timeout"): (0.1, 86400, "seconds"),
+    ("logs", "timeout"): (0.1, 86400, "seconds"),
+    ("logs", "missing_bias"): (-1440, 1440, "minutes"),
+    ("sql", "sample_users"): (0, None, "users (0: all)"),
+    ("directory", "sample_users"): (0, None, "users (0: all)"),
+    ("directory", "page_size"): (1, None, "entries per page"),
+    ("dns", "port"): (1, 65535, "a UDP/TCP port"),
+}
 # TOML keys that are Python keywords, and the field each fills.
 _ALIASES = {("email", "from"): "from_"}
 
@@ -281,9 +293,12 @@ def _with_env(cfg: Config) -> Config:
         scan = dataclasses.replace(scan, fail_on=_choice(("scan", "fail_on"), v, "MDM_PREFLIGHT_FAIL_ON"))
     if v := os.environ.get("MDM_PREFLIGHT_TIMEOUT"):
         try:
-            scan = dataclasses.replace(scan, timeout=float(v))
+            timeout = float(v)
         except ValueError:
             raise ConfigError(f"MDM_PREFLIGHT_TIMEOUT={v!r}: expected a number of seconds") from None
+        scan = dataclasses.replace(
+            scan, timeout=in_range(("scan", "timeout"), timeout, "MDM_PREFLIGHT_TIMEOUT")
+        )
     return dataclasses.replace(cfg, scan=scan)
 
 
@@ -303,6 +318,8 @@ def _section(cls: type, value: Any, where: str, source: str) -> Any:
         kwargs[name] = coerce(hints[name], raw, f"{where}.{key}", source)
         if (where, key) in _CHOICES:
             kwargs[name] = _choice((where, key), kwargs[name], f"{source}: {where}.{key}")
+        if (where, key) in _RANGES:
+            in_range((where, key), kwargs[name], f"{source}: {where}.{key}")
     missing = [
         toml_key.get(n, n)
         for n, f in fields.items()
@@ -314,6 +331,14 @@ def _section(cls: type, value: Any, where: str, source: str) -> Any:
         return cls(**kwargs)
     except ValueError as exc:  # a section's own rule (__post_init__): the message names the key
         raise ConfigError(f"{source}: {exc}") from None
+
+
+def in_range(key: tuple[str, str], value: float, where: str) -> float:
+    low, high, unit = _RANGES[key]
+    if math.isnan(value) or (low is not None and value < low) or (high is not None and value > high):
+        span = f"from {low:g} to {high:g}" if low is not None and high is not None else f"at least {low:g}"
+        raise ConfigError(f"{where}: {value:g} is out of range; give {span} ({unit})")
+    return value
 
 
 def coerce(tp: Any, raw: Any, where: str, source: str) -> Any:

@@ -19,17 +19,23 @@ def compare(old: ScanResult, new: ScanResult, baseline: str = "") -> Changes:
     }
     for fp, f in after.items():
         prev = before.get(fp)
+        if f.severity is Severity.INFO:
+            if prev is not None and prev.severity is not Severity.INFO:
+                # Still seen, now only a fact: the problem is gone.
+                buckets["resolved"].append(_item(prev, f"now informational: {f.message}"))
+            continue
+        was_info = prev is not None and prev.severity is Severity.INFO
         if f.accepted is not None:
             if prev is None or prev.accepted is None:
                 buckets["newly_accepted"].append(_item(f, f"accepted: {f.accepted.reason}"))
-        elif prev is None:
-            buckets["new"].append(_item(f))
+        elif prev is None or was_info:
+            buckets["new"].append(_item(f, "was informational" if was_info else ""))
         elif prev.accepted is not None:
             buckets["exception_expired"].append(_item(f, _no_longer(prev)))
         else:
-            buckets["still_failing"].append(_item(f))
+            buckets["still_failing"].append(_item(f, _severity_note(prev, f)))
     for fp, f in before.items():
-        if fp not in after:
+        if fp not in after and f.severity is not Severity.INFO:
             buckets["resolved" if f.check_id in looked else "unverified"].append(_item(f))
     return Changes(
         baseline=baseline,
@@ -40,8 +46,15 @@ def compare(old: ScanResult, new: ScanResult, baseline: str = "") -> Changes:
 
 
 def _findings(result: ScanResult) -> dict[str, Finding]:
-    # Info findings are facts (an inventory), not problems: a new row there is not a new finding.
-    return {f.fingerprint: f for r in result.results for f in r.findings if f.severity is not Severity.INFO}
+    # Every finding is matched, informational ones too, so a problem that became a fact (or the
+    # reverse) is told as such; facts that stay facts (an inventory row) are never a change.
+    return {f.fingerprint: f for r in result.results for f in r.findings}
+
+
+def _severity_note(prev: Finding, f: Finding) -> str:
+    if prev.severity is f.severity:
+        return ""
+    return f"severity {prev.severity.value} before"
 
 
 def _item(f: Finding, note: str = "") -> ChangedFinding:

@@ -93,6 +93,15 @@ def test_the_shipped_example_config_loads() -> None:
         ("[[exceptions]]\ncheck = 'logs.errors'\n", "[exceptions[0]] needs 'reason'"),
         ("[site\ncode='x'\n", "invalid TOML"),
         ("[logs]\npaths = [1]\n", "'logs.paths' must be a list of strings"),
+        # A timeout of 0 or less would end every network operation at once, nan/inf never.
+        ("[scan]\ntimeout = -5\n", "scan.timeout: -5 is out of range; give from 0.1 to 86400 (seconds)"),
+        ("[scan]\ntimeout = 0\n", "scan.timeout: 0 is out of range"),
+        ("[scan]\ntimeout = nan\n", "scan.timeout: nan is out of range"),
+        ("[scan]\ntimeout = inf\n", "scan.timeout: inf is out of range"),
+        ("[logs]\ntimeout = -1\n", "logs.timeout: -1 is out of range"),
+        ("[directory]\nurl = 'ldaps://dc'\npage_size = 0\n", "directory.page_size: 0 is out of range"),
+        ("[sql]\ncsv = 'x.csv'\nsample_users = -1\n", "sql.sample_users: -1 is out of range; give at least"),
+        ("[dns]\nport = 70000\n", "dns.port: 70000 is out of range"),
     ],
 )
 def test_mistakes_are_one_line_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -118,6 +127,14 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("MDM_PREFLIGHT_TIMEOUT", "3")
     cfg = config.load(write(tmp_path, "[scan]\nfail_on = 'high'\ntimeout = 20\n"))
     assert (cfg.scan.fail_on, cfg.scan.timeout) == ("medium", 3.0)
+
+
+def test_an_environment_timeout_out_of_range_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MDM_PREFLIGHT_TIMEOUT", "-1")
+    with pytest.raises(ConfigError, match="MDM_PREFLIGHT_TIMEOUT: -1 is out of range"):
+        config.load(write(tmp_path, "[scan]\ntimeout = 20\n"))
 
 
 def test_relative_log_paths_start_at_the_config_folder(tmp_path: Path) -> None:

@@ -83,6 +83,23 @@ def test_info_findings_are_facts_not_changes() -> None:
     assert not c.new and not c.resolved
 
 
+def test_a_problem_that_became_a_fact_or_the_reverse_is_told_as_such() -> None:
+    # adfs.token_signing_expiry: informational while a rollover is published, high when it is not.
+    def signing(severity: Severity) -> ScanResult:
+        return scan(failed("adfs.sign", finding("adfs.sign", "sts.contoso.test", severity=severity)))
+
+    worse = compare(signing(Severity.INFO), signing(Severity.HIGH))
+    assert targets(worse.new) == ["sts.contoso.test"] and worse.new[0].note == "was informational"
+    assert worse.any and not worse.resolved
+    better = compare(signing(Severity.HIGH), signing(Severity.INFO))
+    assert targets(better.resolved) == ["sts.contoso.test"] and not better.new and not better.unverified
+    assert better.resolved[0].severity is Severity.HIGH  # what was fixed, as it was
+    assert better.resolved[0].note.startswith("now informational")
+    escalated = compare(signing(Severity.MEDIUM), signing(Severity.CRITICAL))
+    assert targets(escalated.still_failing) == ["sts.contoso.test"] and not escalated.new
+    assert escalated.still_failing[0].note == "severity medium before"
+
+
 def test_changes_survive_the_json_round_trip_and_show_in_reports(tmp_path: Path) -> None:
     result = replace(after(), changes=compare(before(), after(), "result-1.json"))
     path = tmp_path / "result.json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,19 @@ def test_the_log_file_records_every_run_and_its_errors(tmp_path: Path) -> None:
     one_line_error(cli("scan", "-c", tmp_path / "nope.toml", "--log-file", log), "no such config file")
     assert "no such config file" in log.read_text(encoding="utf-8").splitlines()[-1]
     one_line_error(cli("scan", "-c", cfg, "--log-file", tmp_path / "cfg.toml" / "x.log"), "--log-file")
+
+
+def test_the_log_file_records_the_command_line_without_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A user pasting a connection string into an argument: the log keeps the line, not the secret.
+    log = tmp_path / "run.log"
+    cfg = write(tmp_path, "")
+    argv = ["scan", "-c", str(cfg), "--log-file", str(log), "--only", "Server=db;PWD={Canary-7f3a};x"]
+    monkeypatch.setattr(sys, "argv", ["mdm-preflight", *argv])
+    assert cli(*argv).exit_code == 2  # no such check id
+    started = log.read_text(encoding="utf-8").splitlines()[0]  # the run's command line, as logged
+    assert started.endswith("--only Server=db;PWD=***;x") and "Canary-7f3a" not in started
 
 
 def test_the_readme_documents_the_exit_codes_the_code_uses() -> None:
