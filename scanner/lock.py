@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import sys
 import time
@@ -13,6 +14,7 @@ from types import TracebackType
 
 STALE_AFTER = 2 * 3600.0  # seconds; every scan is bounded by its timeouts, so an older lock is left over
 POLL = 0.2
+BREAK_STALE_AFTER = 30.0  # seconds; a takeover takes milliseconds, so an older marker is left over
 
 
 class LockBusy(Exception):
@@ -20,12 +22,18 @@ class LockBusy(Exception):
 
 
 class RunLock:
-    """Created with O_EXCL (atomic on NTFS, SMB and POSIX file systems); removed on exit."""
+    """Created with O_EXCL (atomic on NTFS, SMB and POSIX file systems); removed on exit.
+
+    Each lock carries a random token. A run removes only a lock holding its own token, and a stale
+    lock is taken over only by the one run that creates the `.break` marker (O_EXCL again) and
+    finds the very lock it judged stale still there, so racing runs never delete a fresh lock.
+    """
 
     def __init__(self, path: Path, wait: float) -> None:
         self.path = path
         self.wait = wait
         self.took_over = ""  # the stale lock this run replaced, for the log
+        self.token = secrets.token_hex(16)
 
     def __enter__(self) -> RunLock:
         deadline = time.monotonic() + self.wait
@@ -37,7 +45,7 @@ class RunLock:
             except PermissionError as exc:  # Windows: a lock file being deleted, or a read-only folder
                 denied = exc
             holder = _read(self.path)
-            if denied is None and (why := _stale(holder, self.path)) and _remove(self.path):
+            if denied is None and (why := _stale(holder, self.path)) and _break(self.path, holder):
                 self.took_over = why
                 continue
             if time.monotonic() >= deadline:
@@ -52,7 +60,8 @@ class RunLock:
     def __exit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        _remove(self.path)  # if a waiter holds it open that long, the next run finds our PID ended
+        if _read(self.path).get("token") == self.token:  # never a lock that another run took over
+            _remove(self.path)  # if a waiter holds it open that long, the next run finds our PID ended
 
     def _create(self) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,10 +69,38 @@ class RunLock:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             return False
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": datetime.now(UTC).isoformat()}
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(UTC).isoformat(),
+            "token": self.token,
+        }
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(info, fh)
         return True
+
+
+def _break(path: Path, judged: dict[str, object]) -> bool:
+    """Remove the stale lock `judged` — only it, and only one racer at a time."""
+    marker = path.with_name(path.name + ".break")
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        try:
+            if time.time() - marker.stat().st_mtime > BREAK_STALE_AFTER:
+                _remove(marker)  # left by a run that died mid-takeover
+        except FileNotFoundError:
+            pass
+        return False
+    except PermissionError:
+        return False
+    os.close(fd)
+    try:
+        # Another racer may have broken the lock and created its own since we read it: only the
+        # lock we judged, byte for byte, is removed. A damaged one (read as {}) is judged by age.
+        return _read(path) == judged and bool(_stale(judged, path)) and _remove(path)
+    finally:
+        _remove(marker)
 
 
 def _remove(path: Path, tries: int = 10) -> bool:

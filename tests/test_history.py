@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -162,10 +163,7 @@ def test_a_second_run_waits_for_the_first_to_finish(tmp_path: Path) -> None:
 def test_a_lock_left_by_an_ended_process_is_taken_over(tmp_path: Path) -> None:
     hist = tmp_path / "hist"
     hist.mkdir()
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    lock = {"pid": int(gone.stdout), "host": socket.gethostname(), "started": "2026-11-26T01:00:00+00:00"}
+    lock = {"pid": dead_pid(), "host": socket.gethostname(), "started": "2026-11-26T01:00:00+00:00"}
     (hist / history.LOCK_NAME).write_text(json.dumps(lock), encoding="utf-8")
     r = run_scan(config(tmp_path), tmp_path / "out", "--history", hist)
     assert r.exit_code == 1, r.output
@@ -184,6 +182,51 @@ def test_an_old_lock_from_another_host_is_stale_a_fresh_one_is_not(tmp_path: Pat
         assert "h old" in lock.took_over
         assert json.loads(path.read_text(encoding="utf-8"))["pid"] == os.getpid()
     assert not path.exists()
+
+
+def dead_pid() -> int:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(gone.stdout)
+
+
+def test_runs_racing_for_a_stale_lock_never_hold_it_together(tmp_path: Path) -> None:
+    # Six runs start at the same instant and all find the lock of an ended process. Each must
+    # hold the lock alone: taking a stale lock over must not delete a lock a racer just created.
+    path = tmp_path / history.LOCK_NAME
+    stale = {"pid": dead_pid(), "host": socket.gethostname(), "started": "2026-11-26T01:00:00+00:00"}
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    start = time.time() + 1.5
+    code = (
+        "import sys, time; from pathlib import Path; from scanner.lock import RunLock\n"
+        f"time.sleep(max(0, {start} - time.time()))\n"
+        f"with RunLock(Path({str(path)!r}), 30):\n"
+        "    t0 = time.time(); time.sleep(0.15); print(t0, time.time(), flush=True)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    spans = sorted(tuple(map(float, p.communicate(timeout=60)[0].split())) for p in procs)
+    assert len(spans) == 6 and all(p.returncode == 0 for p in procs)
+    overlaps = [(a, b) for a, b in itertools.pairwise(spans) if b[0] < a[1]]
+    assert not overlaps, f"two runs held the lock at once: {overlaps}"
+    assert not path.exists()
+
+
+def test_a_run_never_removes_a_lock_that_is_not_its_own(tmp_path: Path) -> None:
+    # Taken over while this run was slow (say, suspended past STALE_AFTER): the new holder's
+    # lock stays when this run ends.
+    path = tmp_path / history.LOCK_NAME
+    with RunLock(path, wait=0):
+        other = {
+            "pid": dead_pid() + 1,
+            "host": "other-host.contoso.com",
+            "started": "2026-11-27T00:00:00+00:00",
+        }
+        path.write_text(json.dumps(other), encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == other
 
 
 def test_a_history_folder_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
