@@ -20,6 +20,7 @@ PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
 )
 LABELS = {"ready": "Ready", "not_ready": "Not ready", "not_checked": "Not checked"}
+PARTLY = "Ready, partly checked"  # what ran passed, but some of its checks were skipped
 _MAX_REASONS = 3  # distinct reasons shown per prerequisite; the sections below give every one
 
 
@@ -73,8 +74,9 @@ def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
     else:
         state = "ready"
         summary = _ready_summary(verified, advice, len(skipped))
+    label = PARTLY if state == "ready" and skipped else LABELS[state]
     return Prerequisite(
-        key=key, title=title, state=state, label=LABELS[state], summary=summary, failing=refs, reasons=reasons
+        key=key, title=title, state=state, label=label, summary=summary, failing=refs, reasons=reasons
     )
 
 

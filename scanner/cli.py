@@ -23,6 +23,7 @@ from scanner.codec import to_jsonable
 from scanner.console import ScanProgress, summary
 from scanner.diff import compare
 from scanner.diffview import print_changes
+from scanner.evidence import Evidence
 from scanner.files import write_atomic
 from scanner.lock import LockBusy
 from scanner.logview import show_logs
@@ -184,7 +185,7 @@ def _scan(
             result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
         result = job.compared(result)
         # What leaves the machine is redacted; the history keeps real names, so later runs compare.
-        shown = _redacted(result) if redact else result
+        shown = _redacted(result, ev) if redact else result
         if redact:  # raw evidence would undo the redaction: none written, none left from before
             (output / "evidence.json").unlink(missing_ok=True)
         written = _write(shown, ev if saved is None and not redact else None, fmts, output)
@@ -219,14 +220,14 @@ def _branding(cfg: config.Config) -> dict[str, Any]:
     }
 
 
-def _redacted(result: ScanResult) -> ScanResult:
+def _redacted(result: ScanResult, ev: Evidence | None = None) -> ScanResult:
     """Pseudonyms keyed per run, or by MDM_PREFLIGHT_REDACT_KEY so they stay the same across runs."""
     import secrets
 
     from reports.redact import redact
 
     key = os.environ.get("MDM_PREFLIGHT_REDACT_KEY", "").encode("utf-8") or secrets.token_bytes(32)
-    return redact(result, key)
+    return redact(result, key, ev)
 
 
 def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reports.checklist import PREREQUISITES
+from reports.html import render_html
 from reports.view import build
 from scanner.model import Severity, Status
 from tests.reports.conftest import errored, failed, finding, passed, scan, skipped
@@ -52,6 +53,23 @@ def test_all_skipped_is_not_checked_with_the_reasons() -> None:
     assert adfs.state == "not_checked" and adfs.summary == "all 2 of its checks were skipped"
     assert adfs.reasons == ("adfs.reachable: no [adfs] url", "adfs.metadata: no [adfs] url")
     assert got["usersync"].state == "not_checked" and got["usersync"].summary == "no check for it ran"
+
+
+def test_ready_with_a_check_skipped_says_it_was_partly_checked() -> None:
+    got = _states(
+        passed("upn.non_routable_suffix"),
+        skipped("upn.forest_suffixes", "needs [directory]"),
+        passed("dns.domain_resolves"),
+    )
+    upn = got["upn"]
+    assert upn.state == "ready" and upn.label == "Ready, partly checked"
+    assert upn.summary == "1 check passed, 1 skipped"
+    assert upn.reasons == ("upn.forest_suffixes: needs [directory]",)
+    assert got["dns"].label == "Ready"
+    html = render_html(
+        scan(passed("upn.non_routable_suffix"), skipped("upn.forest_suffixes", "needs [directory]"))
+    )
+    assert "Ready, partly checked" in html and "needs [directory]" in html
 
 
 def test_an_error_is_never_ready_even_beside_passes() -> None:

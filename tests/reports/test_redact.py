@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reports import render
 from reports.redact import Pseudonyms, redact
-from tests.reports.conftest import failed, finding, scan
+from scanner.evidence import Evidence
+from scanner.model import Severity
+from tests.reports.conftest import T0, failed, finding, scan
 
 KEY = b"k" * 32
 
@@ -26,6 +30,81 @@ def test_account_names_and_dns_but_not_paths_or_globs() -> None:
     assert dn.startswith("CN=object-") and dn.endswith(",OU=Staff,CN=Users,DC=contoso,DC=com")
     for kept in ("\\\\cm01\\SMS_EC1\\Logs\\Sitecomp.log:12", "D:\\Evidence\\x.log", "*@corp.contoso.local"):
         assert p.text(kept) == kept
+
+
+def test_a_sentence_ending_after_an_account_keeps_one_pseudonym() -> None:
+    p = Pseudonyms(KEY)
+    assert p.text("users: CONTOSO\\jsmith.") == p.text("users: CONTOSO\\jsmith") + "."
+    assert p.text("\\\\fs01\\share\\a.b\\c") == "\\\\fs01\\share\\a.b\\c"  # a path, not DOMAIN\\a
+
+
+def test_names_no_pattern_recognises_are_replaced_where_they_stand_whole() -> None:
+    # "jsmith" is a UPN without @ (the documented query reports it as a suffix); the other is a
+    # hostile UPN whose local part the UPN pattern stops at.
+    hostile = "<script>alert(1)</script>@fabrikam.com"
+    inventory = finding(
+        "upn.suffix_inventory",
+        "suffix:jsmith",
+        severity=Severity.INFO,
+        message="jsmith is the suffix of 1 user.",
+        evidence={"suffix": "jsmith", "users": 1},
+    )
+    malformed = finding(
+        "upn.malformed",
+        "no_at",
+        message="1 UPN with no @: CONTOSO\\jsmith.",
+        evidence={"examples": ["CONTOSO\\jsmith <jsmith>", f"CONTOSO\\xss <{hostile}>"]},
+    )
+    mismatch = finding(
+        "upn.discovery_mismatch",
+        "v_R_User",
+        message="1 user has another UPN in ConfigMgr than in Active Directory: contoso\\jsmith.",
+        evidence={"examples": ["contoso\\jsmith: AD 'john.smith@contoso.com', ConfigMgr 'jsmith'"]},
+    )
+    result = redact(
+        scan(
+            failed("upn.suffix_inventory", inventory),
+            failed("upn.malformed", malformed),
+            failed("upn.discovery_mismatch", mismatch),
+        ),
+        KEY,
+    )
+    alias = Pseudonyms(KEY).name("jsmith")
+    for fmt in ("html", "md", "json", "csv", "plan", "junit"):
+        text = render(result, fmt)
+        assert "jsmith" not in text and "alert" not in text, fmt
+        assert alias in text, fmt
+        assert "fabrikam.com" in text or fmt in ("plan", "junit"), fmt  # these carry no evidence
+    [inv] = result.results[0].findings
+    assert (inv.target, inv.message) == (f"suffix:{alias}", f"{alias} is the suffix of 1 user.")  # prose kept
+    assert inv.evidence["suffix"] == alias
+
+
+def test_every_user_the_sources_returned_is_known_even_when_no_report_lists_them() -> None:
+    from scanner.sources.sql import SqlEvidence
+
+    # Only the evidence knows that "mwhite" is a user (sample_users cut the lists short).
+    ev = Evidence(
+        tool_version="t",
+        collected_at=T0,
+        sql=SqlEvidence(
+            origin="x", database="CM_EC1", query="", inventory=(), users=1, upns={"contoso\\mwhite": "mwhite"}
+        ),
+    )
+    inv = finding("upn.suffix_inventory", "suffix:mwhite", severity=Severity.INFO, message="mwhite: 1 user.")
+    base = scan(failed("upn.suffix_inventory", inv))
+    assert "mwhite" in render(redact(base, KEY), "json")  # the result alone cannot tell
+    assert "mwhite" not in render(redact(base, KEY, ev), "json")
+
+
+def test_who_ran_it_and_where_are_pseudonyms() -> None:
+    base = scan(failed("upn.x", finding("upn.x", "a@b.com")))
+    base = replace(base, options={**base.options, "user": "CONTOSO-ADM01$", "host": "CM01.corp.contoso.com"})
+    result = redact(base, KEY)
+    assert result.options["user"].startswith("user-") and result.options["host"].startswith("host-")
+    for fmt in ("html", "md", "json"):
+        text = render(result, fmt)
+        assert "ADM01" not in text and "CM01" not in text, fmt
 
 
 def test_another_key_gives_other_pseudonyms() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -64,7 +65,11 @@ def test_redact_pseudonymises_every_file_and_writes_no_raw_evidence(tmp_path: Pa
         # Users of the sample environment, by UPN and by account name.
         for name in ("ann.lee@", "abe.cole@", "CONTOSO\\faye", "CONTOSO\\\\faye", "CORP\\abecole"):
             assert name not in text, (path.name, name)
+        # A UPN without @ (reported as a suffix) and a hostile one no UPN pattern matches.
+        assert not re.search(r"\bjsmith\b", text) and "alert(1)" not in text, path.name
         assert "corp.contoso.local" in text or path.name == "junit.xml", path.name
+    ran = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))["provenance"]["options"]
+    assert ran["user"].startswith("user-") and ran["host"].startswith("host-")
     again = tmp_path / "again"
     cli("demo", "-q", "--redact", "-o", again, env={"MDM_PREFLIGHT_REDACT_KEY": "k"})
     first = (tmp_path / "action-plan.csv").read_text(encoding="utf-8")
