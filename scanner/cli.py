@@ -88,6 +88,9 @@ RedactOpt = Annotated[
         help="Replace user names and UPNs with stable pseudonyms (reports that leave the customer).",
     ),
 ]
+PdfOpt = Annotated[
+    bool, typer.Option("--pdf", help="Also print report.pdf with a local Chromium, Chrome or Edge.")
+]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Log error window: 7d, 12h or a date.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
 
@@ -156,7 +159,8 @@ def _scan(
     from reports.provenance import run_facts, scrub
 
     catalog = discover()
-    fmts = _formats(formats)
+    plan = plan or unattended.Plan()
+    fmts = _formats(formats if not plan.pdf else f"html,{formats}")  # the PDF is printed from the HTML
     prepared = prepare(catalog, cfg, only or (), skip or ())
     saved = store.load_evidence(evidence) if evidence else None
     for problem in catalog.load_errors:
@@ -170,7 +174,7 @@ def _scan(
         "checks": [p.spec.info.id for p in prepared],
         **_branding(cfg),
     }
-    with unattended.Run(cfg, plan or unattended.Plan(), err) as job:
+    with unattended.Run(cfg, plan, err) as job:
         try:
             job.prepare()
         except LockBusy as exc:
@@ -189,6 +193,7 @@ def _scan(
         if redact:  # raw evidence would undo the redaction: none written, none left from before
             (output / "evidence.json").unlink(missing_ok=True)
         written = _write(shown, ev if saved is None and not redact else None, fmts, output)
+        written += job.print_pdf(output / "report.html")
         job.keep(result)
         code = exit_code(result, cfg.scan.fail_on)
         if not quiet:
@@ -268,6 +273,7 @@ def scan(
         typer.Option("--debug", help="With --log-file: the libraries' debug log too (passwords masked)."),
     ] = False,
     redact: RedactOpt = False,
+    pdf: PdfOpt = False,
 ) -> None:
     """Collect evidence, run the checks, write reports, print a summary (and email it)."""
     scheduled = {
@@ -276,6 +282,7 @@ def scan(
         "baseline": baseline,
         "email": email,
         "dry_run_email": dry_run_email,
+        "pdf": pdf,
     }
     with unattended.log_file(log_file, debug):  # opened first, so configuration errors are logged too
         from reports.provenance import scrub
@@ -326,6 +333,7 @@ def demo(
     fail_on: FailOpt = None,
     quiet: QuietOpt = False,
     redact: RedactOpt = False,
+    pdf: PdfOpt = False,
 ) -> None:
     """Scan the bundled sample environment (planted problems included)."""
     cfg = _with_overrides(config.load(demo_config()), fail_on, None)
@@ -337,7 +345,8 @@ def demo(
         output=output,
         evidence=None,
         quiet=quiet,
-        argv=["demo", *(["--redact"] if redact else [])],
+        argv=["demo", *(["--redact"] if redact else []), *(["--pdf"] if pdf else [])],
+        plan=unattended.Plan(pdf=pdf),
         redact=redact,
     )
 
@@ -377,9 +386,7 @@ def report(
         Path | None, typer.Option("--config", "-c", help="Take the [report] branding from this config.")
     ] = None,
     redact: RedactOpt = False,
-    pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also print report.pdf with a local Chromium, Chrome or Edge.")
-    ] = False,
+    pdf: PdfOpt = False,
 ) -> None:
     """Re-render a saved result in any format, without scanning."""
     from reports import write_reports

@@ -145,7 +145,8 @@ class EmailConfig:
 
 
 _TEXT_FIELDS = ("company", "site", "status", "date")
-ATTACHABLE = ("html", "md", "json", "csv", "junit", "plan")  # the report formats (reports.FORMATS)
+# The report formats (reports.FORMATS), and the PDF a local browser prints from the HTML.
+ATTACHABLE = ("html", "md", "json", "csv", "junit", "plan", "pdf")
 
 
 def _subject_fields(template: str) -> None:

@@ -25,6 +25,8 @@ _TYPES = {
     "json": ("application", "json"),
     "csv": ("text", "csv"),
     "junit": ("application", "xml"),
+    "plan": ("text", "csv"),
+    "pdf": ("application", "pdf"),
 }
 _STATUS = {0: "OK", 1: "FAILED", 3: "INCOMPLETE"}
 # CRLF as on the wire; headers fold at 200 so a subject starting with "<" is not folded before its first word.
@@ -98,8 +100,10 @@ def attachments(cfg: EmailConfig, result: ScanResult, written: list[Path]) -> li
     out = []
     by_name = {p.name: p for p in written}
     for fmt in cfg.attach:
-        name = FORMATS[fmt].filename
+        name = FORMATS[fmt].filename if fmt in FORMATS else "report.pdf"
         path = by_name.get(name)
+        if path is None and fmt == "pdf":
+            continue  # only a browser prints one; the message says why it is missing
         data = path.read_bytes() if path else render(result, fmt).encode("utf-8")
         out.append(Attachment(fmt=fmt, name=name, data=data, path=path))
     return out
@@ -143,9 +147,8 @@ def build(
     for a in chosen:
         maintype, subtype = _TYPES[a.fmt]
         # Base64 of the file's bytes: the attachment is the report, byte for byte.
-        msg.add_attachment(
-            a.data, maintype=maintype, subtype=subtype, filename=a.name, params={"charset": "utf-8"}
-        )
+        params = {} if maintype == "application" and subtype == "pdf" else {"charset": "utf-8"}
+        msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.name, params=params)
     return msg
 
 

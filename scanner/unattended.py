@@ -38,6 +38,7 @@ class Plan:
     baseline: Path | None = None
     email: bool = False
     dry_run_email: Path | None = None
+    pdf: bool = False  # print report.pdf: --pdf, or a PDF attachment for an email this run sends
 
 
 def plan(
@@ -48,6 +49,7 @@ def plan(
     baseline: Path | None,
     email: bool,
     dry_run_email: Path | None,
+    pdf: bool = False,
 ) -> Plan:
     """Command line over config; mistakes surface before anything runs."""
     h = cfg.history or HistoryConfig()
@@ -66,6 +68,7 @@ def plan(
         baseline=baseline,
         email=email,
         dry_run_email=dry_run_email,
+        pdf=pdf or (bool(email or dry_run_email) and cfg.email is not None and "pdf" in cfg.email.attach),
     )
 
 
@@ -108,6 +111,7 @@ class Run:
         self.previous: ScanResult | None = None
         self.previous_name = ""
         self.secret: str | None = None
+        self.pdf_problem = ""  # why report.pdf was not printed, for the email
         self._stack = ExitStack()
 
     def __enter__(self) -> Run:
@@ -169,13 +173,29 @@ class Run:
             return
         log.info("kept %s; removed %d older result(s)", saved, len(deleted))
 
+    def print_pdf(self, html: Path) -> list[Path]:
+        """report.pdf beside `html` when the plan asks for it; a failure is a warning, not an error:
+        the scan and its other reports stand, and the email says why the PDF is missing."""
+        if not self.plan.pdf:
+            return []
+        from reports.pdf import PdfError, print_pdf
+
+        try:
+            return [print_pdf(html, html.with_name("report.pdf"))]
+        except PdfError as exc:
+            self.pdf_problem = str(exc)
+            self.warn(f"report.pdf not printed: {exc}")
+            return []
+
     def deliver(self, result: ScanResult, written: list[Path], code: int) -> int:
         """Send or write the email as asked; returns the exit code (EXIT_EMAIL when sending failed)."""
         cfg = self.cfg.email
         if cfg is None or not (self.plan.email or self.plan.dry_run_email):
             return code
         wanted, why = mail.should_send(cfg.send, code, result)
-        notes = (f"The reports are in {written[0].parent.resolve()}.",) if written else ()
+        notes: tuple[str, ...] = (f"The reports are in {written[0].parent.resolve()}.",) if written else ()
+        if "pdf" in cfg.attach and not any(p.name == "report.pdf" for p in written):
+            notes += (f"report.pdf is not attached: {self.pdf_problem or 'it was not printed'}",)
         try:
             msg = mail.build(cfg, result, code, mail.attachments(cfg, result, written), notes=notes)
         except OSError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import shutil
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,8 +15,10 @@ import pytest
 import trustme
 from typer.testing import CliRunner, Result
 
+from reports.pdf import ENV as PDF_ENV
 from scanner import mail
 from scanner.cli import app
+from scanner.config import ATTACHABLE
 from tests.conftest import SAMPLES
 from tests.lab.smtp import PASSWORD, MailLab
 
@@ -253,6 +256,43 @@ def test_attachments_over_the_cap_are_left_out_with_a_note(
     html, text = parts(got)
     for body in (html, text):
         assert "report.html" in body and "is not attached" in body and str(tmp_path / "out") in body
+
+
+needs_chromium = pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="needs chromium (tests/reports/test_browser.py requires it)"
+)
+
+
+@needs_chromium
+def test_every_attachable_format_arrives_byte_for_byte(tmp_path: Path, mail_lab: MailLab) -> None:
+    # attach = every format, the PDF included: asking for it prints one, without --pdf.
+    cfg = write_config(tmp_path, users(tmp_path, "u.csv"), mail_lab, attach=list(ATTACHABLE))
+    r = scan(cfg, tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    got = mail_lab.inbox.messages[-1].message
+    attached = {
+        a.get_filename(): (a.get_content_type(), a.get_payload(decode=True)) for a in got.iter_attachments()
+    }
+    assert len(attached) == len(ATTACHABLE)
+    for name, (_, data) in attached.items():
+        assert data == (tmp_path / "out" / name).read_bytes(), name  # written, then attached as written
+    assert attached["report.pdf"][0] == "application/pdf" and attached["report.pdf"][1].startswith(b"%PDF-")
+    assert attached["action-plan.csv"][0] == "text/csv"
+
+
+def test_a_pdf_that_cannot_be_printed_is_a_warning_and_a_note_in_the_mail(
+    tmp_path: Path, mail_lab: MailLab
+) -> None:
+    cfg = write_config(tmp_path, users(tmp_path, "u.csv"), mail_lab, attach=["pdf", "json"])
+    r = scan(cfg, tmp_path / "out", env={**ENV, PDF_ENV: str(tmp_path / "no-browser")})
+    assert r.exit_code == 1, r.output  # the findings decide; the scan and the email stand
+    assert "warning: report.pdf not printed: no Chromium, Chrome or Edge found" in r.stderr
+    got = mail_lab.inbox.messages[-1].message
+    assert [a.get_filename() for a in got.iter_attachments()] == ["result.json"]
+    html, text = parts(got)
+    for body in (html, text):
+        assert "report.pdf is not attached: no Chromium, Chrome or Edge found" in body
+    assert not (tmp_path / "out" / "report.pdf").exists() and (tmp_path / "out" / "report.html").exists()
 
 
 def test_implicit_tls_is_refused_by_a_starttls_server(tmp_path: Path, mail_lab: MailLab) -> None:

@@ -85,6 +85,26 @@ def test_pdf_without_a_browser_says_how_to_get_one(demo: Path, tmp_path: Path) -
 @pytest.mark.skipif(
     shutil.which("chromium") is None, reason="needs chromium (tests/reports/test_browser.py requires it)"
 )
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="needs chromium (tests/reports/test_browser.py requires it)"
+)
+def test_scan_pdf_prints_beside_the_reports(tmp_path: Path) -> None:
+    r = cli("demo", "--pdf", "-f", "md", "-o", tmp_path)
+    assert r.exit_code == 1, r.output
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / "report.html").exists() and "report.pdf" in r.stdout
+
+
+def test_scan_pdf_without_a_browser_warns_and_keeps_the_scan(tmp_path: Path) -> None:
+    r = cli("demo", "--pdf", "-o", tmp_path, env={ENV: str(tmp_path / "none")})
+    assert r.exit_code == 1, r.output  # the findings' exit code, not a usage error
+    assert "warning: report.pdf not printed: no Chromium, Chrome or Edge found" in r.stderr
+    assert (tmp_path / "report.html").exists() and (tmp_path / "result.json").exists()
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="needs chromium (tests/reports/test_browser.py requires it)"
+)
 def test_pdf_with_chromium(demo: Path, tmp_path: Path) -> None:
     r = cli("report", demo / "result.json", "--pdf", "-f", "md", "-o", tmp_path)
     assert r.exit_code == 0, r.output
