@@ -288,9 +288,15 @@ def scan(
         from reports.provenance import scrub
 
         unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(scrub(sys.argv[2:])))
-        _boundary(_scan_command)(
-            config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled, redact
-        )
+        try:
+            _boundary(_scan_command)(
+                config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled, redact
+            )
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # a bug: into the log too, while it is open (main() says the rest)
+            unattended.log.error("internal error: %s", _bug_text(exc))
+            raise
 
 
 def _scan_command(
@@ -513,5 +519,22 @@ def _root(
     pass
 
 
+EXIT_BUG = 6  # an unexpected exception: a bug in mdm-preflight, never mistaken for findings (1)
+
+
+def _bug_text(exc: BaseException) -> str:
+    import traceback
+
+    return credentials.scrub("".join(traceback.format_exception(exc)))
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code
+        sys.stderr.write(_bug_text(exc))
+        sys.stderr.write(
+            f"mdm-preflight: internal error ({type(exc).__name__}): this is a bug in mdm-preflight, not in "
+            "your environment; please report it with the lines above (reports already written are complete)\n"
+        )
+        sys.exit(EXIT_BUG)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -122,11 +124,43 @@ def test_the_log_file_records_the_command_line_without_secrets(
     assert started.endswith("--only Server=db;PWD=***;x") and "Canary-7f3a" not in started
 
 
+def test_a_bug_is_exit_6_with_its_traceback_never_exit_1_and_never_a_password(tmp_path: Path) -> None:
+    # A scheduled task must not read a crash as "findings". The bug is planted in a child process
+    # (the mail attachments raise, with the password in the message, after the reports are written).
+    canary = "Canary-Bug-5c1e"
+    cfg = write(
+        tmp_path,
+        "[email]\nsmtp_host = '127.0.0.1'\nport = 1\nuser = 'svc'\npassword_env = 'MDMP_BUG_PW'\n"
+        "from = 'a@contoso.test'\nto = ['b@contoso.test']\nsend = 'always'\n",
+    )
+    log = tmp_path / "run.log"
+    code = (
+        "import os, sys\n"
+        "from scanner import cli, mail\n"
+        "def broken(*a, **k): raise RuntimeError('attach failed for ' + os.environ['MDMP_BUG_PW'])\n"
+        "mail.attachments = broken\n"
+        f"sys.argv = ['mdm-preflight', 'scan', '-c', {str(cfg)!r}, '-o', {str(tmp_path / 'out')!r},"
+        f" '--email', '--log-file', {str(log)!r}]\n"
+        "cli.main()\n"
+    )
+    env = {**os.environ, "MDMP_BUG_PW": canary, "PYTHONPATH": str(SAMPLES.parent)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 6, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("mdm-preflight: internal error (RuntimeError): this is a bug in mdm-preflight")
+    assert "Traceback (most recent call last)" in r.stderr and "attach failed for ***" in r.stderr
+    assert "internal error" in log.read_text(encoding="utf-8")
+    for text in (r.stdout, r.stderr, log.read_text(encoding="utf-8")):
+        assert canary not in text
+    assert (tmp_path / "out" / "report.html").exists()  # written before the bug: complete
+
+
 def test_the_readme_documents_the_exit_codes_the_code_uses() -> None:
-    from scanner.cli import EXIT_EMAIL, EXIT_LOCKED
+    from scanner.cli import EXIT_BUG, EXIT_EMAIL, EXIT_LOCKED
 
     readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
-    assert (EXIT_EMAIL, EXIT_LOCKED) == (4, 5)
+    assert (EXIT_EMAIL, EXIT_LOCKED, EXIT_BUG) == (4, 5, 6)
+    assert "| 6 | internal error" in readme and "**6** internal error" in readme
     assert "**4** the scan finished and its reports are written, but the" in readme
     assert "| 4 | the email could not be sent" in readme
     assert "| 5 | another run holds the history lock" in readme
