@@ -529,6 +529,12 @@ def _bug_text(exc: BaseException) -> str:
 
 
 def main() -> None:
+    # A console or redirected output in a code page without a character we print (an em dash, a name
+    # from the directory in cp437) gets a replacement character, never an exception.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
     try:
         app()
     except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code

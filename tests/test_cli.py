@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +192,20 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
     cfg = make_config(tmp_path, SAMPLES / "broken")
     r = cli("scan", "-o", tmp_path / "o", "-f", "json", env={"MDM_PREFLIGHT_CONFIG": str(cfg)})
     assert r.exit_code == 1, r.output
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp437"])
+def test_output_in_a_narrow_code_page_is_replaced_never_a_crash(tmp_path: Path, encoding: str) -> None:
+    # A scheduled task whose output is redirected in an old code page: the em dashes and names from
+    # the directory that code page lacks become "?", the run ends normally.
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(SAMPLES.parent)}
+    r = subprocess.run(
+        [sys.executable, "-m", "scanner", "demo", "-o", str(tmp_path)],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr.decode(encoding, "replace")
+    out = r.stdout.decode(encoding)
+    assert "Problems found" in out and "?" in out
+    assert (tmp_path / "report.html").exists()
