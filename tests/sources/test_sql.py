@@ -225,3 +225,65 @@ def test_csv_export_without_the_upn_column_is_a_clear_error(tmp_path: Path) -> N
     bad.write_text("Name,Mail\nann,ann@contoso.com\n", encoding="utf-8")
     with pytest.raises(SqlSourceError, match="no User_Principal_Name0 column"):
         from_csv(bad, "CM_EC1", 5)
+
+
+def test_a_person_at_a_terminal_is_asked_for_the_password_and_it_is_never_echoed(
+    lab: PostgresLab, tmp_path: Path
+) -> None:
+    # A real pseudo-terminal: the variable is not set, so the scan prompts (getpass turns echo
+    # off); the password typed reaches the database and is nowhere in what the terminal shows.
+    import os
+    import pty
+    import select
+    import sys
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[site]\ncode = 'EC1'\nverified_domains = ['contoso.com']\n"
+        f"[sql]\nconnection_string = '{lab.reader_connection_string()}'\nuser = '{lab.reader_user}'\n"
+        "password_env = 'MDMP_TEST_SQL_PW_UNSET'\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MDMP_TEST_SQL_PW_UNSET"}
+    env["PYTHONPATH"] = str(SAMPLES.parent)
+    args = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        "-c",
+        str(cfg),
+        "-o",
+        str(tmp_path / "out"),
+        "--only",
+        "upn.*",
+    ]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal
+        os.execve(sys.executable, args, env)
+    seen, typed, deadline = b"", False, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if not typed and b"Password for the site database" in seen:
+            os.write(fd, lab.reader_password.encode() + b"\r")
+            typed = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert typed, seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 1, seen.decode(errors="replace")  # findings, not an error
+    assert b"environment variable MDMP_TEST_SQL_PW_UNSET is not set" in seen  # the prompt says why
+    assert lab.reader_password.encode() not in seen
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    status_of = {x["check"]["id"]: x["status"] for x in data["results"]}
+    assert status_of["upn.suffix_inventory"] == "pass" and status_of["upn.unverified_suffix"] == "fail"
+    for path in (tmp_path / "out").iterdir():
+        assert lab.reader_password not in path.read_text(encoding="utf-8", errors="replace"), path
