@@ -11,7 +11,7 @@ from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
-from scanner.files import write_atomic
+from scanner.files import ReportWriteError, cannot_write, report_folder, write_atomic
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -44,9 +44,21 @@ def render(result: ScanResult, fmt: str) -> str:
 
 
 def write_reports(result: ScanResult, formats: list[str], outdir: Path) -> list[Path]:
-    """Each file is complete or absent; unknown names are refused before anything is written."""
+    """Each file is complete or absent; unknown names are refused before anything is written. A file
+    that cannot be written (a folder that is a file, no permission, a CSV open in Excel on Windows)
+    does not stop the others: ReportWriteError lists it after they are written."""
     chosen = [_format(f) for f in dict.fromkeys(formats)]
-    return [write_atomic(outdir / f.filename, f.render(result)) for f in chosen]
+    report_folder(outdir)
+    written: list[Path] = []
+    problems: list[str] = []
+    for f in chosen:
+        try:
+            written.append(write_atomic(outdir / f.filename, f.render(result)))
+        except OSError as exc:
+            problems.append(cannot_write(outdir / f.filename, exc))
+    if problems:
+        raise ReportWriteError(written, problems)
+    return written
 
 
 def _format(fmt: str) -> Format:

@@ -24,7 +24,7 @@ from scanner.console import ScanProgress, summary
 from scanner.diff import compare
 from scanner.diffview import print_changes
 from scanner.evidence import Evidence
-from scanner.files import write_atomic
+from scanner.files import ReportWriteError, cannot_write, check_report_folder, write_atomic
 from scanner.lock import LockBusy
 from scanner.logview import show_logs
 from scanner.model import ScanResult, Severity
@@ -62,7 +62,14 @@ def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (UsageError, config.ConfigError, store.StoreError, CatalogError, LogReadError) as exc:
+        except (
+            UsageError,
+            config.ConfigError,
+            store.StoreError,
+            CatalogError,
+            LogReadError,
+            ReportWriteError,
+        ) as exc:
             unattended.log.error("%s", exc)
             err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
@@ -158,6 +165,7 @@ def _scan(
 ) -> None:
     from reports.provenance import run_facts, scrub
 
+    check_report_folder(output)  # found before minutes of scanning, not after
     catalog = discover()
     plan = plan or unattended.Plan()
     fmts = _formats(formats if not plan.pdf else f"html,{formats}")  # the PDF is printed from the HTML
@@ -192,8 +200,10 @@ def _scan(
         shown = _redacted(result, ev) if redact else result
         if redact:  # raw evidence would undo the redaction: none written, none left from before
             (output / "evidence.json").unlink(missing_ok=True)
-        written = _write(shown, ev if saved is None and not redact else None, fmts, output)
-        written += job.print_pdf(output / "report.html")
+        problems: list[str] = []
+        written = _write(shown, ev if saved is None and not redact else None, fmts, output, problems)
+        if "report.html" in {p.name for p in written}:
+            written += job.print_pdf(output / "report.html")
         job.keep(result)
         code = exit_code(result, cfg.scan.fail_on)
         if not quiet:
@@ -203,6 +213,8 @@ def _scan(
             summary(out, shown, written, cfg.scan.fail_on)
         unattended.log_outcome(result, code)
         code = job.deliver(shown, written, code)
+        if problems and code != EXIT_EMAIL:  # a night without its reports must not look ordinary
+            code = EXIT_USAGE
     raise typer.Exit(code)
 
 
@@ -235,12 +247,23 @@ def _redacted(result: ScanResult, ev: Evidence | None = None) -> ScanResult:
     return redact(result, key, ev)
 
 
-def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path) -> list[Path]:
+def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path, problems: list[str]) -> list[Path]:
+    """Every file that can be written is; each one that cannot is one error line, kept in `problems`."""
     from reports import write_reports
 
-    written = write_reports(result, fmts, output)
-    if ev is not None and "json" in fmts:
-        written.append(write_atomic(output / "evidence.json", store.dump_evidence(ev)))
+    try:
+        written = write_reports(result, fmts, output)
+    except ReportWriteError as exc:
+        written = exc.written
+        problems += exc.problems
+    if ev is not None and "json" in fmts and output.is_dir():
+        try:
+            written.append(write_atomic(output / "evidence.json", store.dump_evidence(ev)))
+        except OSError as exc:
+            problems.append(cannot_write(output / "evidence.json", exc))
+    for line in problems:
+        unattended.log.error("%s", line)
+        err.print(f"mdm-preflight: error: {line}", markup=False, soft_wrap=True)
     return written
 
 

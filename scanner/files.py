@@ -22,3 +22,48 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class ReportWriteError(Exception):
+    """Some report files could not be written; the others were. One line per file that failed."""
+
+    def __init__(self, written: list[Path], problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.written = written
+        self.problems = problems
+
+
+def cannot_write(path: Path, exc: OSError) -> str:
+    """One line: which file, why, and what to do."""
+    return (
+        f"cannot write {path}: {exc.strerror or exc}; close it if another program has it open "
+        "(Excel locks CSV files), or choose another folder with -o"
+    )
+
+
+def report_folder(path: Path) -> Path:
+    """The output folder, created if needed; one line when it cannot be (a file in the way, no rights)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportWriteError(
+            [],
+            [f"cannot create the report folder {path}: {exc.strerror or exc}; choose another folder with -o"],
+        ) from None
+    return path
+
+
+def check_report_folder(path: Path) -> None:
+    """Before a scan: will `path` hold reports? Creates nothing (a run that stops early leaves no folder)."""
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    problem = ""
+    if not probe.is_dir():
+        problem = f"{probe} is not a folder"
+    elif not os.access(probe, os.W_OK):
+        problem = f"{probe} is not writable"
+    if problem:
+        raise ReportWriteError(
+            [], [f"cannot create the report folder {path}: {problem}; choose another folder with -o"]
+        )

@@ -209,3 +209,29 @@ def test_output_in_a_narrow_code_page_is_replaced_never_a_crash(tmp_path: Path, 
     out = r.stdout.decode(encoding)
     assert "Problems found" in out and "?" in out
     assert (tmp_path / "report.html").exists()
+
+
+def test_an_output_folder_that_cannot_exist_is_one_line_before_scanning(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    r = cli("demo", "-o", blocker / "out")
+    assert r.exit_code == 2, r.output
+    [line] = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert line.startswith("mdm-preflight: error: cannot create the report folder") and "-o" in line
+    assert "Problems found" not in r.stdout  # nothing was scanned
+
+
+def test_a_report_file_that_cannot_be_replaced_is_named_and_the_others_are_written(tmp_path: Path) -> None:
+    # On Windows, Excel holds findings.csv open and it cannot be replaced; a folder in its place
+    # refuses the same way everywhere.
+    (tmp_path / "findings.csv").mkdir()
+    r = cli("demo", "-o", tmp_path)
+    assert r.exit_code == 2, r.output  # a run without all its reports must not look ordinary
+    errors = [ln for ln in r.stderr.splitlines() if "error" in ln]
+    assert len(errors) == 1 and f"cannot write {tmp_path / 'findings.csv'}" in errors[0]
+    assert "Excel" in errors[0]
+    data = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert data["results"] and (tmp_path / "report.html").stat().st_size > 10_000
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+    r = cli("report", tmp_path / "result.json", "-f", "csv,md", "-o", tmp_path)
+    assert r.exit_code == 2 and "cannot write" in r.stderr and (tmp_path / "report.md").exists()
