@@ -11,7 +11,7 @@ from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
-from scanner.files import ReportWriteError, cannot_write, report_folder, write_atomic
+from scanner.files import ReportWriteError, report_folder, write_atomic
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -54,8 +54,8 @@ def write_reports(result: ScanResult, formats: list[str], outdir: Path) -> list[
     for f in chosen:
         try:
             written.append(write_atomic(outdir / f.filename, f.render(result)))
-        except OSError as exc:
-            problems.append(cannot_write(outdir / f.filename, exc))
+        except OSError as exc:  # WriteError: one line naming the file
+            problems.append(str(exc))
     if problems:
         raise ReportWriteError(written, problems)
     return written

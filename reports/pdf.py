@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from scanner.files import cannot_write, write_atomic
+from scanner.files import write_atomic
 
 ENV = "MDM_PREFLIGHT_CHROMIUM"
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge")
@@ -80,8 +80,8 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 120.0) -> Path:
             raise PdfError(f"{browser} printed no PDF (exit {done.returncode}): {last}")
         try:
             return write_atomic(pdf, part.read_bytes())
-        except OSError as exc:
-            raise PdfError(cannot_write(pdf, exc)) from None
+        except OSError as exc:  # WriteError: one line naming the file
+            raise PdfError(str(exc)) from None
 
 
 def _as_root() -> bool:

@@ -24,7 +24,7 @@ from scanner.console import ScanProgress, summary
 from scanner.diff import compare
 from scanner.diffview import print_changes
 from scanner.evidence import Evidence
-from scanner.files import ReportWriteError, cannot_write, check_report_folder, write_atomic
+from scanner.files import ReportWriteError, WriteError, check_report_folder, write_atomic
 from scanner.lock import LockBusy
 from scanner.logview import show_logs
 from scanner.model import ScanResult, Severity
@@ -69,6 +69,7 @@ def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
             CatalogError,
             LogReadError,
             ReportWriteError,
+            WriteError,
         ) as exc:
             unattended.log.error("%s", exc)
             err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
@@ -259,8 +260,8 @@ def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path, problems:
     if ev is not None and "json" in fmts and output.is_dir():
         try:
             written.append(write_atomic(output / "evidence.json", store.dump_evidence(ev)))
-        except OSError as exc:
-            problems.append(cannot_write(output / "evidence.json", exc))
+        except OSError as exc:  # WriteError: one line naming the file
+            problems.append(str(exc))
     for line in problems:
         unattended.log.error("%s", line)
         err.print(f"mdm-preflight: error: {line}", markup=False, soft_wrap=True)

@@ -7,19 +7,31 @@ import tempfile
 from pathlib import Path
 
 
+class WriteError(OSError):
+    """A file could not be written; its text is one line naming the file, why, and what to do."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary file beside `path`, then rename it over `path`. Raises WriteError."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteError(cannot_write(path, exc)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise WriteError(cannot_write(path, exc)) from None
         raise
     return path
 
@@ -35,6 +47,9 @@ class ReportWriteError(Exception):
 
 def cannot_write(path: Path, exc: OSError) -> str:
     """One line: which file, why, and what to do."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):  # mkdir or mkstemp met a file
+        where = next((p for p in path.parents if p.exists()), path.parent)  # the file in the way
+        return f"cannot write {path}: {where} is a file, not a folder; choose another folder with -o"
     return (
         f"cannot write {path}: {exc.strerror or exc}; close it if another program has it open "
         "(Excel locks CSV files), or choose another folder with -o"

@@ -235,3 +235,17 @@ def test_a_report_file_that_cannot_be_replaced_is_named_and_the_others_are_writt
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
     r = cli("report", tmp_path / "result.json", "-f", "csv,md", "-o", tmp_path)
     assert r.exit_code == 2 and "cannot write" in r.stderr and (tmp_path / "report.md").exists()
+
+
+@pytest.mark.parametrize("command", ["collect", "init"])
+def test_a_file_in_the_way_of_the_output_is_one_line_not_a_traceback(tmp_path: Path, command: str) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    args = ["-c", SAMPLES / "demo.toml"] if command == "collect" else []
+    r = cli(command, *args, "-o", blocker / "sub" / "out.json")
+    assert r.exit_code == 2, r.output
+    [line] = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert line == (
+        f"mdm-preflight: error: cannot write {blocker / 'sub' / 'out.json'}: {blocker} is a file, "
+        "not a folder; choose another folder with -o"
+    )
