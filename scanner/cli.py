@@ -33,6 +33,7 @@ from scanner.runner import prepare, run
 from scanner.timespec import window_start
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
 EXIT_EMAIL, EXIT_LOCKED = unattended.EXIT_EMAIL, unattended.EXIT_LOCKED  # 4, 5: see README "Exit codes"
 DEFAULT_OUT = Path("mdm-preflight-report")
 DEFAULT_CONFIG = Path("mdm-preflight.toml")
@@ -74,6 +75,10 @@ def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
             unattended.log.error("%s", exc)
             err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:  # Ctrl+C: the shell's convention, never 1 (findings)
+            unattended.log.error("interrupted")
+            err.print("mdm-preflight: interrupted; files already written are complete", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
 
@@ -561,6 +566,14 @@ def main() -> None:
             reconfigure(errors="replace")
     try:
         app()
+    except SystemExit as done:
+        if done.code == EXIT_INTERRUPTED:
+            # Ctrl+C: do not wait for requests still out (worker threads end only at their
+            # timeouts); every file is already whole or absent, and the log is closed.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise
     except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code
         sys.stderr.write(_bug_text(exc))
         sys.stderr.write(

@@ -249,3 +249,34 @@ def test_a_file_in_the_way_of_the_output_is_one_line_not_a_traceback(tmp_path: P
         f"mdm-preflight: error: cannot write {blocker / 'sub' / 'out.json'}: {blocker} is a file, "
         "not a folder; choose another folder with -o"
     )
+
+
+def test_ctrl_c_during_a_scan_is_exit_130_never_1(tmp_path: Path) -> None:
+    # The scan waits on an AD FS server that accepts and never answers; Ctrl+C (SIGINT) ends it
+    # with the shell's code for an interrupt, not the code for findings.
+    import signal
+    import socket
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(
+            f"[scan]\ntimeout = 30\n[adfs]\nurl = 'https://sts.contoso.test:{port}'\n"
+            "resolve = { 'sts.contoso.test' = '127.0.0.1' }\n",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
+        args = [sys.executable, "-m", "scanner", "scan", "-c", str(cfg), "-o", str(tmp_path / "out")]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+        time.sleep(3)  # well inside the 30 s the scan would wait
+        assert proc.poll() is None
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, errors = proc.communicate(timeout=20)
+    assert proc.returncode == 130, errors
+    assert time.monotonic() - t0 < 5
+    assert errors.strip().splitlines()[-1] == "mdm-preflight: interrupted; files already written are complete"
+    assert "Traceback" not in errors
