@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from scanner import error_codes
 from scanner.context import Context, Skip
 from scanner.model import Finding, Severity
 from scanner.registry import check
@@ -201,13 +202,16 @@ def sitecomp_connector(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
                 else f"flagged for installation {fmt(flagged.time if flagged else None)} "
                 "with no successful install after it"
             )
+            codes = error_codes.explain([e.message for e in reversed(st.failed)])  # the newest first
+            known: dict[str, Any] = {"codes": codes} if codes else {}
             yield ctx.finding(
                 comp,
-                f"{comp} is not installed: {detail}.",
+                f"{comp} is not installed: {detail}." + (f" {codes[0]}." if codes else ""),
                 failed_attempts=st.failures,
                 last_success=fmt(installed.time) if installed else "never in this log",
                 flagged=fmt(flagged.time) if flagged else "",
                 where=st.where,
+                **known,
             )
 
 
@@ -216,6 +220,7 @@ class _InstallState:
     flagged: ComponentEvent | None = None
     installed: ComponentEvent | None = None
     failures: int = 0  # failed attempts since the last success
+    failed: list[ComponentEvent] = field(default_factory=list)  # their lines, newest last
     where: str = ""  # file:line of the latest relevant event
     _attempt_failed: bool = False
 
@@ -227,11 +232,13 @@ def _install_state(events: list[ComponentEvent]) -> _InstallState:
         if e.action == "flagged":
             st.flagged = e
         elif e.action == "installed":
-            st.installed, st.failures = e, 0
+            st.installed, st.failures, st.failed = e, 0, []
         elif e.action == "installing":
             st._attempt_failed = False
-        elif e.action == "failed" and not st._attempt_failed:
-            st.failures, st._attempt_failed = st.failures + 1, True
+        elif e.action == "failed":
+            st.failed.append(e)
+            if not st._attempt_failed:
+                st.failures, st._attempt_failed = st.failures + 1, True
         st.where = f"{e.file}:{e.line}"
     return st
 
@@ -276,12 +283,15 @@ def errors(ctx: Context[ErrorOptions]) -> Iterator[Finding]:
         f"since {ctx.opts.since} before each log's newest entry"
     )
     for (log, comp), recs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        codes = error_codes.explain([r.message for r in reversed(recs)])  # the newest first
+        known: dict[str, Any] = {"codes": codes} if codes else {}
         yield ctx.finding(
             f"{log}:{comp}",
             f"{log} has {len(recs)} error{'s' * (len(recs) != 1)} from {comp} between "
-            f"{fmt(recs[0].time)} and {fmt(recs[-1].time)}.",
+            f"{fmt(recs[0].time)} and {fmt(recs[-1].time)}." + (f" {codes[0]}." if codes else ""),
             count=len(recs),
             first=fmt(recs[0].time),
             last=fmt(recs[-1].time),
             examples=[f"{r.file}:{r.line}: {r.message[:200]}" for r in recs[-ctx.opts.examples :]],
+            **known,
         )

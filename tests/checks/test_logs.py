@@ -77,6 +77,15 @@ def test_connector_components_pending_and_failing(broken: Evidence) -> None:
     assert by["SMS_CLOUD_USERSYNC"].evidence["failed_attempts"] == 5
     assert "flagged for installation" in by["SMS_DMP_UPLOADER"].message
     assert by["SMS_CLOUD_USERSYNC"].severity is Severity.HIGH
+    # The failed attempts' error code, in words: what to look at first.
+    assert by["SMS_CLOUD_USERSYNC"].message.endswith(
+        "0x8007041D: The service did not respond to the start or control request in a timely fashion "
+        "(Windows error 1053)."
+    )
+    assert by["SMS_CLOUD_USERSYNC"].evidence["codes"] == [
+        by["SMS_CLOUD_USERSYNC"].message.split(". ", 1)[1][:-1]
+    ]
+    assert "codes" not in by["SMS_DMP_UPLOADER"].evidence  # no code in its lines: no empty field
 
 
 def test_connector_retry_threshold(tmp_path) -> None:
