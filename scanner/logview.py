@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reports.text import BIDI
+from scanner import error_codes
 from scanner.cmlog import LogReadError
 from scanner.codec import to_jsonable
 from scanner.console import escape
@@ -56,6 +57,10 @@ def show_logs(
                 f"{escape(r.message.splitlines()[0] if r.message else '')}  "
                 f"[dim]{escape(r.file)}:{r.line}[/]"
             )
+        if codes := error_codes.explain([r.message for r in reversed(recs)]):
+            console.print("  [bold]Error codes:[/]")
+            for line in codes:
+                console.print(f"    {escape(line)}")
 
 
 def _table(console: Console, ev: LogsEvidence) -> None:

@@ -156,6 +156,8 @@ def test_logs_command_summary_and_json() -> None:
     r = cli("logs", SAMPLES / "broken", "--limit", "2")
     assert r.exit_code == 0, r.output
     assert "Cloudusersync.log" in r.stdout and "dmpdownloader.log" in r.stdout
+    # The error codes of the errors shown are put into words, even when the lines are cut to --limit.
+    assert "0x8007041D: The service did not respond to the start or control request" in r.stdout
     data = json.loads(cli("logs", SAMPLES / "broken" / "Sitecomp.log", "--json").stdout)
     assert data["logs"][0]["name"] == "Sitecomp.log" and data["components"]
 
