@@ -156,6 +156,12 @@ class Run:
             self.previous, self.previous_name = found.result, found.path.name
 
     def compared(self, result: ScanResult) -> ScanResult:
+        """The result with what changed since the previous run, and its trend over the history kept."""
+        if self.plan.history is not None:
+            found, problems = history.trend(self.plan.history, result)
+            for problem in problems:  # in the log only: an old damaged file must not make every night noisy
+                log.warning("left out of the trend: %s", problem)
+            result = dataclasses.replace(result, trend=found)
         if self.previous is None:
             return result
         changes = compare(self.previous, result, self.previous_name)
