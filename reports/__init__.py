@@ -7,10 +7,15 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from reports.csvfmt import render_csv
+from reports.fleet_csv import render_fleet_csv
+from reports.fleet_html import render_fleet_html
+from reports.fleet_json import render_fleet_json
+from reports.fleet_md import render_fleet_markdown
 from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
+from reports.view.fleet import Fleet
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -28,6 +33,20 @@ FORMATS: dict[str, Format] = {
     "csv": Format("findings.csv", render_csv),
     "junit": Format("junit.xml", render_junit),
     "plan": Format("action-plan.csv", render_plan),
+}
+
+
+class FleetFormat(NamedTuple):
+    filename: str
+    render: Callable[[Fleet], str]
+
+
+# The fleet report's formats (fleet -f): the same names, its own files.
+FLEET_FORMATS: dict[str, FleetFormat] = {
+    "html": FleetFormat("fleet.html", render_fleet_html),
+    "md": FleetFormat("fleet.md", render_fleet_markdown),
+    "csv": FleetFormat("fleet.csv", render_fleet_csv),
+    "json": FleetFormat("fleet.json", render_fleet_json),
 }
 # Formats written along with another because it points to them: the HTML report and the findings
 # list both send the reader to the action plan.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +13,9 @@ from reports.view.sections import Count
 from reports.view.shared import Shared, shared_findings
 from reports.view.trend import TrendView, trend_view
 from scanner.model import Severity, Trend
+
+MARKS = {"ready": "✓", "not_ready": "✗", "not_checked": "?"}
+SHARED_CAP = 100  # shared findings listed; the JSON has them all
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,11 +29,21 @@ class SiteInput:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Fleet:
+    """What every fleet renderer is given: the sites read, the files that could not be, and when."""
+
+    sites: tuple[SiteInput, ...]
+    problems: tuple[str, ...]  # one line per result file skipped or refused
+    generated: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Cell:
     key: str
     state: str  # ready | not_ready | not_checked
     label: str
-    summary: str  # why, in one line (the cell's tooltip and the CSV's column)
+    mark: str  # ✓ ✗ ?: the state in one character, for Markdown
+    summary: str  # why, in one line (the cell's tooltip)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +71,7 @@ class Column:
     key: str
     title: str
     counts: tuple[Count, ...]  # sites per state, zeros left out
+    by_state: dict[str, int]  # sites per state, zeros included
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,9 +90,8 @@ class FleetView:
     tone: str
 
 
-def build_fleet(
-    sites: Sequence[SiteInput], problems: Sequence[str], generated: datetime, shared_cap: int = 100
-) -> FleetView:
+def build_fleet(fleet: Fleet, shared_cap: int = SHARED_CAP) -> FleetView:
+    sites, problems = fleet.sites, fleet.problems
     rows = sorted((_row(s) for s in sites), key=_worst_first)
     by_version: dict[str, int] = {}
     for s in sites:
@@ -91,20 +103,9 @@ def build_fleet(
         for i, sev in enumerate(Severity)
     )
     return FleetView(
-        generated=when(generated),
+        generated=when(fleet.generated),
         sites=tuple(rows),
-        columns=tuple(
-            Column(
-                key=key,
-                title=title,
-                counts=tuple(
-                    Count(key=state, label=label.lower(), count=n)
-                    for state, label in LABELS.items()
-                    if (n := sum(1 for r in rows for c in r.cells if c.key == key and c.state == state))
-                ),
-            )
-            for key, title, _ in PREREQUISITES
-        ),
+        columns=tuple(_column(key, title, rows) for key, title, _ in PREREQUISITES),
         severities=severities,
         ready=ready,
         shared=shared,
@@ -119,6 +120,16 @@ def build_fleet(
     )
 
 
+def _column(key: str, title: str, rows: list[SiteRow]) -> Column:
+    by_state = dict.fromkeys(LABELS, 0)
+    for r in rows:
+        for c in r.cells:
+            if c.key == key:
+                by_state[c.state] = by_state.get(c.state, 0) + 1
+    counts = tuple(Count(key=s, label=LABELS[s].lower(), count=n) for s, n in by_state.items() if n)
+    return Column(key=key, title=title, counts=counts, by_state=by_state)
+
+
 def _row(s: SiteInput) -> SiteRow:
     run = s.run
     cells = tuple(
@@ -126,6 +137,7 @@ def _row(s: SiteInput) -> SiteRow:
             key=key,
             state=(state := run.states.get(key, "not_checked")),
             label=LABELS.get(state, state),
+            mark=MARKS.get(state, "?"),
             summary=run.summaries.get(key, ""),
         )
         for key, _, _ in PREREQUISITES
