@@ -56,6 +56,7 @@ class SiteRow:
     tool_version: str
     cells: tuple[Cell, ...]
     not_ready: int
+    blocked: tuple[str, ...]  # titles of the prerequisites not ready
     severities: tuple[Count, ...]  # open findings per severity, zeros included
     open: int  # open findings other than facts (info)
     worst: str
@@ -158,6 +159,9 @@ def _row(s: SiteInput) -> SiteRow:
         tool_version=run.tool_version,
         cells=cells,
         not_ready=sum(1 for c in cells if c.state == "not_ready"),
+        blocked=tuple(
+            title for (_, title, _), c in zip(PREREQUISITES, cells, strict=True) if c.state == "not_ready"
+        ),
         severities=severities,
         open=sum(c.count for c in severities if c.key != Severity.INFO.value),
         worst=worst,

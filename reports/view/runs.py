@@ -48,6 +48,9 @@ class RunSummary:
     summaries: dict[str, str]  # prerequisite key -> why that state, in one line
     findings: tuple[OpenFinding, ...]  # open findings, worst first
     trend: Trend | None = None  # what the run itself kept of its history (scan --history)
+    changed: bool | None = None  # since the run it was compared with; None when it was compared with none
+    new: int = 0  # findings new since then
+    resolved: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -110,6 +113,9 @@ def summarise(result: ScanResult) -> RunSummary:
             for f in found
         ),
         trend=result.trend,
+        changed=result.changes.any if result.changes else None,
+        new=len(result.changes.new) if result.changes else 0,
+        resolved=len(result.changes.resolved) if result.changes else 0,
     )
 
 

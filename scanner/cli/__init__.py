@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from scanner.cli import fleet as _fleet  # noqa: F401  (registers the fleet command on app)
 from scanner.cli.commands import (
     EXIT_BUG,
     EXIT_CLEAN,

@@ -128,7 +128,7 @@ class Run:
     def prepare(self) -> None:
         """Password, lock and the result to compare with: before the scan, so a bad setup costs nothing."""
         if self.cfg.email is not None and self.cfg.email.ca_file:
-            self.cfg = dataclasses.replace(self.cfg, email=_with_ca_file(self.cfg))
+            self.cfg = dataclasses.replace(self.cfg, email=with_ca_file(self.cfg))
         if self.plan.email and self.cfg.email is not None:
             try:
                 self.secret = mail.password(self.cfg.email)
@@ -255,7 +255,7 @@ class Run:
         log.info("%s", text)
 
 
-def _with_ca_file(cfg: Config) -> EmailConfig:
+def with_ca_file(cfg: Config) -> EmailConfig:
     """email.ca_file relative to the config file, and present: a typo is a config error, not a TLS one."""
     assert cfg.email is not None
     path = Path(cfg.email.ca_file)
