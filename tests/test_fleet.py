@@ -233,7 +233,7 @@ def test_fleet_email_with_the_scans_settings(share: Path, tmp_path: Path, mail_l
         "[scan]\ntimeout = 5\n" + mail_lab.config(attach=["html", "csv", "junit"], subject=subject)
     )
     eml = tmp_path / "fleet.eml"
-    r = cli_env("fleet", share, "-c", cfg, "-o", tmp_path / "o", "--email", "--dry-run-email", eml, env=ENV)
+    r = cli("fleet", share, "-c", cfg, "-o", tmp_path / "o", "--email", "--dry-run-email", eml, env=ENV)
     assert r.exit_code == 1, r.output
     assert "would send" in r.stderr
     got = mail_lab.inbox.messages[-1].message
@@ -256,11 +256,3 @@ def test_fleet_email_with_the_scans_settings(share: Path, tmp_path: Path, mail_l
     assert got.get_payload()[0].get_content().count("Contoso — EC1") == 1
     body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(("plain",))
     assert body is not None and "junit" in body.get_content() and "SITES NOT READY" in body.get_content()
-
-
-def cli_env(*args: str | Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    from typer.testing import CliRunner
-
-    from scanner.cli import app
-
-    return CliRunner().invoke(app, [str(a) for a in args], env=env)
