@@ -14,10 +14,9 @@ from scanner.app.fleetmail import FleetMail
 from scanner.app.results import Found, gather
 from scanner.config import Config
 from scanner.errors import PreflightError
+from scanner.exitcodes import ExitCode
 from scanner.files import check_report_folder, report_folder, write_atomic
 from scanner.model import Severity
-
-CLEAN, FINDINGS, INCOMPLETE = 0, 1, 3  # a scan's exit codes (README "Exit codes"), across the sites
 
 
 class FleetError(PreflightError):
@@ -86,7 +85,7 @@ def exit_code(fleet: Fleet, fail_on: str) -> int:
     if fail_on != "never":
         bar = Severity.parse(fail_on).rank
         if any(Severity(f.severity).rank >= bar for s in fleet.sites for f in s.run.findings):
-            return FINDINGS
+            return ExitCode.FINDINGS
     if fleet.problems or any(s.run.incomplete for s in fleet.sites):
-        return INCOMPLETE
-    return CLEAN
+        return ExitCode.INCOMPLETE
+    return ExitCode.CLEAN

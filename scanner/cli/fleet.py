@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from scanner import config, credentials
-from scanner.app.fleet import FleetError, FleetRequest, run_fleet
-from scanner.cli.commands import EXIT_USAGE, _boundary, _load_config, app, err, out
+from scanner.app.fleet import FleetRequest, run_fleet
+from scanner.app.options import UsageError, load_config
+from scanner.cli.base import ConfigOpt, FailOpt, app, boundary, err, out, say
+from scanner.exitcodes import ExitCode
 from scanner.model import Severity
 from scanner.unattended import run as unattended
 
@@ -17,7 +18,7 @@ FLEET_FORMATS = "html,md,csv,json"
 
 
 @app.command()
-@_boundary
+@boundary
 def fleet(
     paths: Annotated[
         list[Path], typer.Argument(help="result.json files, or folders searched for them (a share of sites).")
@@ -31,12 +32,8 @@ def fleet(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the fleet report.")] = Path(
         "mdm-preflight-fleet"
     ),
-    fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="Exit 1 when any site has a finding this severe.")
-    ] = None,
-    config_file: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Config with [email] (for --email).")
-    ] = None,
+    fail_on: FailOpt = None,
+    config_file: ConfigOpt = None,
     email: Annotated[bool, typer.Option("--email", help="Send the fleet summary as [email] says.")] = False,
     dry_run_email: Annotated[
         Path | None, typer.Option(help="Write the email to this .eml file instead of sending it.")
@@ -45,12 +42,12 @@ def fleet(
 ) -> None:
     """One report across many sites: newest result per site, worst first, shared findings, trends."""
     with unattended.log_file(log_file):
-        cfg = _load_config(config_file) if (config_file or email or dry_run_email) else None
+        cfg = load_config(config_file) if (config_file or email or dry_run_email) else None
         choice = fail_on or (cfg.scan.fail_on if cfg else "high")
         try:
             choice = "never" if choice.lower() == "never" else Severity.parse(choice).value
         except ValueError as exc:
-            raise config.ConfigError(f"--fail-on: {exc}") from None
+            raise UsageError(f"--fail-on: {exc}") from None
         request = FleetRequest(
             paths=tuple(paths),
             history=tuple(history or ()),
@@ -62,12 +59,7 @@ def fleet(
             email=email,
             dry_run_email=dry_run_email,
         )
-        try:
-            done = run_fleet(request, lambda line: err.print(line, markup=False, soft_wrap=True))
-        except FleetError as exc:
-            unattended.log.error("%s", exc)
-            err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
-            raise typer.Exit(EXIT_USAGE) from None
+        done = run_fleet(request, say)
         for line in (*done.found.problems, *done.found.notes):
             unattended.log.warning("%s", line)
             err.print(f"mdm-preflight: warning: {line}", markup=False, soft_wrap=True)
@@ -79,4 +71,4 @@ def fleet(
         for path in done.written:
             out.print(f"wrote {path}", markup=False)
         unattended.log.info("fleet: %d sites, %d files; exit code %d", sites, done.found.read, done.code)
-    raise typer.Exit(EXIT_USAGE if done.problems and done.code != 4 else done.code)
+    raise typer.Exit(ExitCode.USAGE if done.problems and done.code != ExitCode.EMAIL else done.code)
