@@ -33,7 +33,8 @@ def render_fleet_json(fleet: Fleet) -> str:
         "shared_findings": [to_jsonable(f) for f in shared],
         "unreadable": list(fleet.problems),
     }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    # Compact: the C encoder (indent= would use the pure-Python one, several times slower on 1,000 sites).
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _site(run: RunSummary) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from reports.text import when
@@ -35,6 +35,7 @@ class Fleet:
     sites: tuple[SiteInput, ...]
     problems: tuple[str, ...]  # one line per result file skipped or refused
     generated: datetime
+    views: dict[int, FleetView] = field(default_factory=dict, repr=False, compare=False)  # by shared cap
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +93,13 @@ class FleetView:
 
 
 def build_fleet(fleet: Fleet, shared_cap: int = SHARED_CAP) -> FleetView:
+    """Built once per cap: every format renders the same view of a thousand sites."""
+    if (view := fleet.views.get(shared_cap)) is None:
+        view = fleet.views[shared_cap] = _build(fleet, shared_cap)
+    return view
+
+
+def _build(fleet: Fleet, shared_cap: int) -> FleetView:
     sites, problems = fleet.sites, fleet.problems
     rows = sorted((_row(s) for s in sites), key=_worst_first)
     by_version: dict[str, int] = {}

@@ -47,6 +47,8 @@ class RunSummary:
     states: dict[str, str]  # prerequisite key -> ready | not_ready | not_checked
     summaries: dict[str, str]  # prerequisite key -> why that state, in one line
     findings: tuple[OpenFinding, ...]  # open findings, worst first
+    counts: dict[str, int]  # open findings per severity value
+    worst: str  # worst open severity other than info, empty when none
     trend: Trend | None = None  # what the run itself kept of its history (scan --history)
     changed: bool | None = None  # since the run it was compared with; None when it was compared with none
     new: int = 0  # findings new since then
@@ -63,13 +65,10 @@ class RunSummary:
         return " — ".join(p for p in (self.company, self.site) if p) or "(unnamed site)"
 
     def open_by_severity(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity == severity.value)
+        return self.counts.get(severity.value, 0)
 
-    @property
-    def worst(self) -> str:
-        ranks = [Severity(f.severity).rank for f in self.findings if f.severity != Severity.INFO.value]
-        top = max(ranks, default=0)
-        return next((s.value for s in Severity if s.rank == top), "")
+
+_RANK = {s.value: s.rank for s in Severity}  # plain strings: a fleet compares millions of them
 
 
 def summarise(result: ScanResult) -> RunSummary:
@@ -79,6 +78,10 @@ def summarise(result: ScanResult) -> RunSummary:
         (f for r in result.results for f in r.open_findings),
         key=lambda f: (-f.severity.rank, f.check_id, f.target),
     )
+    counts = {s.value: 0 for s in Severity}
+    for f in found:
+        counts[f.severity.value] += 1
+    worst = next((s.value for s in Severity if counts[s.value] and s is not Severity.INFO), "")
     return RunSummary(
         site=result.site_code,
         company=result.company,
@@ -112,6 +115,8 @@ def summarise(result: ScanResult) -> RunSummary:
             )
             for f in found
         ),
+        counts=counts,
+        worst=worst,
         trend=result.trend,
         changed=result.changes.any if result.changes else None,
         new=len(result.changes.new) if result.changes else 0,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from reports.view.runs import OpenFinding, RunSummary
 from scanner.model import Severity
 
+INFO = Severity.INFO.value
 NAMES = 10  # sites named per shared finding; the rest are counted
 
 
@@ -29,7 +30,7 @@ def shared_findings(runs: Sequence[RunSummary], cap: int) -> tuple[tuple[Shared,
     for run in runs:
         name = run.name
         for f in run.findings:
-            if f.severity == Severity.INFO.value:
+            if f.severity == INFO:
                 continue
             entry = seen.get(f.fingerprint)
             if entry is None:
@@ -37,7 +38,8 @@ def shared_findings(runs: Sequence[RunSummary], cap: int) -> tuple[tuple[Shared,
             elif entry[1][-1] != name:  # a site reports a finding once; guard against repeats anyway
                 entry[1].append(name)
     many = [(f, names) for f, names in seen.values() if len(names) > 1]
-    many.sort(key=lambda e: (-len(e[1]), -Severity(e[0].severity).rank, e[0].check_id, e[0].target))
+    rank = {s.value: s.rank for s in Severity}
+    many.sort(key=lambda e: (-len(e[1]), -rank[e[0].severity], e[0].check_id, e[0].target))
     out = tuple(
         Shared(
             check_id=f.check_id,
