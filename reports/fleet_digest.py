@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.digest import _TEXT  # the site email's environment: control characters removed, no markup
+from reports.templating import environment
 from reports.view.fleet import Fleet, build_fleet
 
 SITES, SHARED = 20, 10  # listed in the message; the attached report has them all
@@ -11,6 +11,8 @@ SITES, SHARED = 20, 10  # listed in the message; the attached report has them al
 def render_fleet_email_text(fleet: Fleet, notes: tuple[str, ...] = ()) -> str:
     view = build_fleet(fleet, shared_cap=SHARED)
     blocked = [s for s in view.sites if s.not_ready]
-    return _TEXT.get_template("fleet_email.txt").render(
-        fleet=view, blocked=blocked[:SITES], more=max(0, len(blocked) - SITES), notes=notes
+    return (
+        environment("text")
+        .get_template("fleet_email.txt")
+        .render(fleet=view, blocked=blocked[:SITES], more=max(0, len(blocked) - SITES), notes=notes)
     )

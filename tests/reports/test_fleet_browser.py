@@ -12,9 +12,9 @@ import pytest
 
 from reports.view.checklist import PREREQUISITES
 from scanner.unattended import history
-from tests.fleet_share import SITES, backdate, build_share, scan_site, site_config
 from tests.reports.test_browser import ARTIFACTS, _driver, _open, _problems
-from tests.test_cli import cli
+from tests.system.fleet_share import SITES, backdate, build_share, scan_site, site_config
+from tests.system.test_cli import cli
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scanner.unattended import history
 from tests.conftest import SAMPLES
-from tests.test_cli import cli
+from tests.system.test_cli import cli
 
 # site folder -> (company, code, what differs from the demo's configuration)
 SITES = {

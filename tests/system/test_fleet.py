@@ -15,9 +15,9 @@ from reports.view.report import build
 from scanner import store
 from scanner.model import Severity
 from scanner.unattended import history
-from tests.fleet_share import SITES, backdate, build_share, scan_site, site_config
 from tests.lab.smtp import PASSWORD, MailLab
-from tests.test_cli import cli
+from tests.system.fleet_share import SITES, backdate, build_share, scan_site, site_config
+from tests.system.test_cli import cli
 
 ENV = {"MDMP_TEST_SMTP_PASSWORD": PASSWORD}
 
