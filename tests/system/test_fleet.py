@@ -15,6 +15,7 @@ from reports.view.report import build
 from scanner import store
 from scanner.model import Severity
 from scanner.unattended import history
+from tests.conftest import SAMPLES
 from tests.lab.smtp import PASSWORD, MailLab
 from tests.system.fleet_share import SITES, backdate, build_share, scan_site, site_config
 from tests.system.test_cli import cli
@@ -176,7 +177,7 @@ def test_history_folders_give_the_trend_without_being_sites(share: Path, tmp_pat
 
 def test_the_site_report_shows_the_trend_and_how_long_findings_are_open(tmp_path: Path) -> None:
     samples = tmp_path / "samples"
-    shutil.copytree(Path(__file__).parent.parent / "sample_logs", samples)
+    shutil.copytree(SAMPLES, samples)
     cfg = site_config(samples, "Contoso", "EC1", {})
     hist = tmp_path / "hist"
     assert scan_site(cfg, tmp_path / "a", hist) == 1
