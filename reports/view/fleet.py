@@ -11,10 +11,9 @@ from reports.view.checklist import LABELS, PREREQUISITES
 from reports.view.runs import RunSummary
 from reports.view.sections import Count
 from reports.view.shared import Shared, shared_findings
-from reports.view.trend import TrendView, trend_view
+from reports.view.trend import MARKS, TrendView, trend_view
 from scanner.model import Severity, Trend
 
-MARKS = {"ready": "✓", "not_ready": "✗", "not_checked": "?"}
 SHARED_CAP = 100  # shared findings listed; the JSON has them all
 
 

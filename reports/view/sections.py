@@ -87,7 +87,7 @@ class FindingRow:
     @property
     def status_text(self) -> str:
         if not self.accepted:
-            return "open"
+            return self.age or "open"  # "open for 23 days (since 2026-11-02)" when the run kept a history
         extra = ", ".join(x for x in (self.owner, f"expires {self.expires}" if self.expires else "") if x)
         return f"accepted: {self.reason}" + (f" ({extra})" if extra else "")
 

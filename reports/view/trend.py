@@ -10,7 +10,13 @@ from scanner.model import Trend
 
 CELL = 14  # px per run, and the strip's height
 GAP = 2
-_STATES = (*LABELS, "absent")  # absent: that run's tool did not judge this prerequisite
+_STATES = (*LABELS, "absent")
+MARKS = {
+    "ready": "✓",
+    "not_ready": "✗",
+    "not_checked": "?",
+    "absent": "·",
+}  # a state in one character  # absent: that run's tool did not judge this prerequisite
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +35,11 @@ class Strip:
     height: int
     summary: str  # the strip in words, for screen readers and the Markdown report: "ready in 27 of 30 runs"
     now: str  # the latest run's state
+
+    @property
+    def marks(self) -> str:
+        """The strip as text, oldest first: "✗✗✗✓", for Markdown and plain text."""
+        return "".join(MARKS.get(c.state, "?") for c in self.cells)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

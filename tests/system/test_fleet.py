@@ -199,8 +199,12 @@ def test_the_site_report_shows_the_trend_and_how_long_findings_are_open(tmp_path
     fp = upn["findings"][0]["fingerprint"]
     assert result["trend"]["first_seen"][fp] < result["started"]
     # A saved result re-renders with its trend, without the history.
-    assert cli("report", tmp_path / "b" / "result.json", "-o", tmp_path / "again").exit_code == 0
-    assert "open for 23 days" in (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+    again = tmp_path / "again"
+    assert cli("report", tmp_path / "b" / "result.json", "-f", "html,md", "-o", again).exit_code == 0
+    assert "open for 23 days" in (again / "report.html").read_text(encoding="utf-8")
+    md = (again / "report.md").read_text(encoding="utf-8")
+    assert "| User sync | ✗✓ | ready in 1 of 2 runs; now ready |" in md
+    assert "| open for 23 days (since " in md
 
 
 def test_nothing_readable_is_one_line_and_exit_2(tmp_path: Path) -> None:
