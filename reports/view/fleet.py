@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import PurePath
 
 from reports.text import when
 from reports.view.checklist import LABELS, PREREQUISITES
@@ -100,7 +101,7 @@ def build_fleet(fleet: Fleet, shared_cap: int = SHARED_CAP) -> FleetView:
 
 def _build(fleet: Fleet, shared_cap: int) -> FleetView:
     sites, problems = fleet.sites, fleet.problems
-    rows = sorted((_row(s) for s in sites), key=_worst_first)
+    rows = _anchored(sorted((_row(s) for s in sites), key=_worst_first))
     by_version: dict[str, int] = {}
     for s in sites:
         by_version[s.run.tool_version] = by_version.get(s.run.tool_version, 0) + 1
@@ -126,6 +127,16 @@ def _build(fleet: Fleet, shared_cap: int) -> FleetView:
         verdict=(v := _verdict(rows, ready, len(problems)))[0],
         tone=v[1],
     )
+
+
+def _anchored(rows: list[SiteRow]) -> list[SiteRow]:
+    seen: dict[str, int] = {}
+    out = []
+    for r in rows:
+        base = "site-" + (re.sub(r"[^a-z0-9]+", "-", r.name.lower()).strip("-") or "unnamed")
+        seen[base] = seen.get(base, 0) + 1
+        out.append(replace(r, anchor=base if seen[base] == 1 else f"{base}-{seen[base]}"))
+    return out
 
 
 def _column(key: str, title: str, rows: list[SiteRow]) -> Column:
@@ -158,10 +169,10 @@ def _row(s: SiteInput) -> SiteRow:
     rank = Severity(worst).rank if worst else 0
     tone = "bad" if rank >= Severity.HIGH.rank else "warn" if rank or run.incomplete else "good"
     return SiteRow(
-        anchor="site-" + (re.sub(r"[^a-z0-9]+", "-", run.name.lower()).strip("-") or "unnamed"),
+        anchor="",  # given once every row is known: two names may make the same anchor
         company=run.company,
         site=run.site,
-        name=run.name,
+        name=run.name if run.company or run.site else f"(unnamed site in {PurePath(s.source).parent.name})",
         started=when(run.started),
         tool_version=run.tool_version,
         cells=cells,

@@ -106,7 +106,7 @@ def subject(cfg: EmailConfig, fleet: Fleet, code: int) -> str:
     companies = {r.company for r in runs}
     found = [f for r in runs for f in r.findings]
     values: dict[str, str | int] = {
-        "company": companies.pop() if len(companies) == 1 else f"{len(runs)} sites",
+        "company": (companies.pop() if len(companies) == 1 else "") or f"{len(runs)} sites",
         "site": f"{len(runs)} sites",
         "status": _STATUS.get(code, "FAILED"),
         "failed": sum(1 for r in runs if "not_ready" in r.states.values()),

@@ -69,9 +69,10 @@ def gather(paths: Iterable[Path], history: Iterable[Path], outdir: Path, runs: i
     versions: dict[str, int] = {}
     for path, run in _read(files, problems):
         versions[run.tool_version] = versions.get(run.tool_version, 0) + 1
-        site = sites.get(run.key)
+        key = _key(run, path)
+        site = sites.get(key)
         if site is None:
-            sites[run.key] = _Site(current=run, source=path)
+            sites[key] = _Site(current=run, source=path)
         elif run.started > site.current.started:
             site.earlier[site.current.started] = point(site.current)
             site.current, site.source = run, path
@@ -82,7 +83,7 @@ def gather(paths: Iterable[Path], history: Iterable[Path], outdir: Path, runs: i
         ):  # the same run kept in --history too: name the one with a report
             site.source = path
     for _, run in _read(kept, problems):
-        if (site := sites.get(run.key)) is not None and run.started < site.current.started:
+        if (site := sites.get(_key(run, path))) is not None and run.started < site.current.started:
             site.earlier.setdefault(run.started, point(run))
     notes = tuple(
         f"{n:,} result{'s' * (n != 1)} written by mdm-preflight {v} (this is {__version__}): read"
@@ -99,6 +100,11 @@ def gather(paths: Iterable[Path], history: Iterable[Path], outdir: Path, runs: i
         for s in sites.values()
     )
     return Found(sites=out, problems=tuple(problems), notes=notes, read=len(files) + len(kept))
+
+
+def _key(run: RunSummary, path: Path) -> tuple[str, str]:
+    """A site is its company and site code; a result with neither is a site of its own folder."""
+    return run.key if any(run.key) else ("", str(path.parent).casefold())
 
 
 def _read(files: list[Path], problems: list[str]) -> Iterator[tuple[Path, RunSummary]]:

@@ -261,3 +261,15 @@ def test_fleet_email_with_the_scans_settings(share: Path, tmp_path: Path, mail_l
     assert got.get_payload()[0].get_content().count("Contoso — EC1") == 1
     body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(("plain",))
     assert body is not None and "junit" in body.get_content() and "SITES NOT READY" in body.get_content()
+
+
+def test_results_without_a_site_name_are_one_site_per_folder(share: Path, tmp_path: Path) -> None:
+    data = json.loads((share / "contoso-ec2" / "result.json").read_text(encoding="utf-8"))
+    data["company"] = data["site_code"] = ""
+    for name in ("branch-a", "branch-b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "result.json").write_text(json.dumps(data), encoding="utf-8")
+    r = cli("fleet", tmp_path / "branch-a", tmp_path / "branch-b", "-o", tmp_path / "o", "-f", "html")
+    assert r.exit_code == 1 and "2 sites from 2 result files" in r.stdout
+    html = (tmp_path / "o" / "fleet.html").read_text(encoding="utf-8")
+    assert "(unnamed site in branch-a)" in html and "(unnamed site in branch-b)" in html
