@@ -16,7 +16,7 @@ from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
 from reports.view.fleet import Fleet
-from scanner.formats import RENDERED
+from scanner.formats import FLEET, RENDERED
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -43,12 +43,15 @@ class FleetFormat(NamedTuple):
     render: Callable[[Fleet], str]
 
 
-# The fleet report's formats (fleet -f): the same names, its own files.
+_FLEET_RENDERERS: dict[str, Callable[[Fleet], str]] = {
+    "html": render_fleet_html,
+    "md": render_fleet_markdown,
+    "csv": render_fleet_csv,
+    "json": render_fleet_json,
+}
+# The fleet report's formats (fleet -f, named in scanner/formats.py).
 FLEET_FORMATS: dict[str, FleetFormat] = {
-    "html": FleetFormat("fleet.html", render_fleet_html),
-    "md": FleetFormat("fleet.md", render_fleet_markdown),
-    "csv": FleetFormat("fleet.csv", render_fleet_csv),
-    "json": FleetFormat("fleet.json", render_fleet_json),
+    name: FleetFormat(out.filename, _FLEET_RENDERERS[name]) for name, out in FLEET.items()
 }
 # Formats written along with another because it points to them: the HTML report and the findings
 # list both send the reader to the action plan.
