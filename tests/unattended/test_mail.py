@@ -342,3 +342,11 @@ def test_starttls_is_never_skipped_when_not_offered(tmp_path: Path, relay_lab: M
     assert r.exit_code == 4 and "does not offer STARTTLS; nothing was sent" in r.stderr, r.output
     assert relay_lab.inbox.messages == []
     nothing_leaks(tmp_path, r)
+
+
+def test_the_default_subject_counts_findings_as_the_body_does() -> None:
+    """One vocabulary: the subject's numbers are findings, like the body's "still failing" and "new"."""
+    from scanner.config import EmailConfig
+
+    subject = EmailConfig(smtp_host="h", from_="a@b.c", to=("d@e.f",)).subject
+    assert "{open} open findings" in subject and "{failed}" not in subject
