@@ -7,13 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from scanner.sources.logfacts import (
-    ComponentEvent,
-    SiteCompReader,
-    SyncCycle,
-    UserFailure,
-    UserSyncReader,
-)
+from scanner.sources.logfacts import ComponentEvent, SiteCompReader, SyncFacts, UserSyncReader
 from scanner.sources.logfiles import LogicalLog, resolve
 from scanner.sources.parse.cmlog import (
     ERROR,
@@ -22,12 +16,12 @@ from scanner.sources.parse.cmlog import (
     WARNING,
     Entry,
     FileStats,
-    LogReadError,
     entry_time,
-    parse_file,
+    parse_log,
 )
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
+NOT_CONFIGMGR = "not a ConfigMgr log (no ConfigMgr record, no time in it): not judged"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +37,22 @@ class LogFile:
     truncated_records: int = 0  # records longer than cmlog.MAX_RECORD_CHARS, read cut to that length
     truncated_chars: int = 0  # characters cut from them
     truncated_line: int = 0  # where the first of them starts
+    skipped_fragments: int = 0  # stretches of text between records that are no record
+    skipped_line: int = 0  # where the first of them starts
+
+    def unread(self) -> list[str]:
+        """What of this file was not read as records, in words."""
+        notes = []
+        if self.skipped_chars:
+            n = self.skipped_fragments
+            notes.append(
+                f"{self.path}: {self.skipped_chars:,} characters in {n:,} stretch{'es' * (n != 1)} between "
+                f"records not read (interleaved writes or a cut head), the first at line "
+                f"{self.skipped_line:,}"
+            )
+        if self.truncated_tail:
+            notes.append(f"{self.path}: ends inside a record (still being written, or cut): not read")
+        return notes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,12 +67,20 @@ class LogSet:
     first: datetime | None
     last: datetime | None
     dropped: int = 0  # error/warning entries older than the kept ones
+    path: str = ""  # the folder and the name: same-named logs in different folders are different logs
+    configmgr: bool = True  # False: no file holds a ConfigMgr record; not judged
+    sync: SyncFacts | None = None  # what a Cloudusersync.log says
+    components: tuple[ComponentEvent, ...] = ()  # the install events a Sitecomp.log records
+
+    def unread(self) -> list[str]:
+        return [note for f in self.files for note in f.unread()]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LogRecord:
     log: str
     file: str
+    path: str = ""  # the logical log's (LogSet.path)
     line: int
     time: datetime | None
     raw_time: str  # date and time exactly as written, zone part included
@@ -78,22 +96,28 @@ class LogsEvidence:
     time_convention: str = "bias"
     logs: tuple[LogSet, ...] = ()
     problems: tuple[LogRecord, ...] = ()  # error and warning entries, most recent per log
-    sync_cycles: tuple[SyncCycle, ...] = ()
-    sync_cycles_seen: int = 0
-    sync_last_completed: datetime | None = None
-    sync_failures: tuple[UserFailure, ...] = ()
-    components: tuple[ComponentEvent, ...] = ()
 
     def find(self, name: str) -> LogSet | None:
-        return next((log for log in self.logs if log.name.lower() == name.lower()), None)
+        """The first log of that name (several folders may hold one: `named` gives them all)."""
+        return next(iter(self.named(name)), None)
+
+    def named(self, name: str) -> list[LogSet]:
+        return [log for log in self.logs if log.name.lower() == name.lower()]
+
+    def label(self, log: LogSet) -> str:
+        """The log's name, or its folder and name when another folder holds a log of that name."""
+        return log.path if log.path and len(self.named(log.name)) > 1 else log.name
+
+    def problems_of(self, log: LogSet) -> list[LogRecord]:
+        return [r for r in self.problems if r.path == log.path and r.log == log.name]
 
     def unreadable(self) -> list[str]:
         """Configured inputs that could not be read: the scan did not see everything."""
         return [*self.missing, *(f.problem for s in self.logs for f in s.files if f.problem)]
 
     def truncated(self) -> list[str]:
-        """What was read only in part: the report says so (memory stays bounded whatever a line's size)."""
-        return [
+        """What was read only in part or not at all: the report says so (memory stays bounded)."""
+        cut = [
             f"{f.path}: {f.truncated_records:,} record{'s' * (f.truncated_records != 1)} longer than "
             f"{MAX_RECORD_CHARS:,} characters read cut to that length ({f.truncated_chars:,} characters "
             f"left out), the first at line {f.truncated_line:,}"
@@ -101,6 +125,8 @@ class LogsEvidence:
             for f in s.files
             if f.truncated_records
         ]
+        others = [f"{s.path or s.name}: {NOT_CONFIGMGR}" for s in self.logs if not s.configmgr]
+        return [*cut, *(note for s in self.logs for note in s.unread()), *others]
 
     def usable(self) -> bool:
         return any(not f.problem for s in self.logs for f in s.files)
@@ -120,29 +146,17 @@ def collect_logs(
     paths: tuple[str, ...] | list[str], rule: TimeRule, base: Path | None = None
 ) -> LogsEvidence:
     found = resolve(paths, base)
-    sync, sitecomp = UserSyncReader(), SiteCompReader()
     sets, problems = [], []
     for log in found.logs:
-        readers: dict[str, UserSyncReader | SiteCompReader] = {
-            "cloudusersync.log": sync,
-            "sitecomp.log": sitecomp,
-        }
-        reader = readers.get(log.key)
-        logset, kept = _read_log(log, rule, reader)
+        logset, kept = _read_log(log, rule)
         sets.append(logset)
         problems.extend(kept)
-    sync.finish()
     return LogsEvidence(
         paths=tuple(paths),
         missing=tuple(found.missing),
         time_convention=rule.convention,
         logs=tuple(sets),
         problems=tuple(problems),
-        sync_cycles=tuple(sync.cycles),
-        sync_cycles_seen=sync.cycles_seen,
-        sync_last_completed=sync.last_completed,
-        sync_failures=tuple(sync.failures),
-        components=tuple(sitecomp.events),
     )
 
 
@@ -152,61 +166,66 @@ class _Tally:
     errors: int = 0
     warnings: int = 0
     first: datetime | None = None
-    last_entry: Entry | None = None
+    last: datetime | None = None
     kept: deque[LogRecord] = field(default_factory=lambda: deque(maxlen=KEEP_PROBLEMS))
 
 
-def _read_log(
-    log: LogicalLog, rule: TimeRule, reader: UserSyncReader | SiteCompReader | None
-) -> tuple[LogSet, list[LogRecord]]:
-    tally, files = _Tally(), []
-    for path in log.files:
-        stats = FileStats()
-        try:
-            for e in parse_file(path, stats):
-                _count(tally, e, log.name, str(path), rule, reader)
-        except LogReadError as exc:
-            files.append(_file(path, stats, problem=str(exc)))
-            continue
-        except OSError as exc:  # a share that went away mid-read
-            files.append(_file(path, stats, problem=f"{path}: read failed ({exc.strerror or exc})"))
-            continue
-        files.append(_file(path, stats))
-    last = rule.utc(tally.last_entry) if tally.last_entry else None
+def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]:
+    """One logical log, its files read as one stream, with the reader its name calls for."""
+    sync = UserSyncReader() if log.key == "cloudusersync.log" else None
+    sitecomp = SiteCompReader() if log.key == "sitecomp.log" else None
+    reader = sync or sitecomp
+    tally, stats, where = _Tally(), [FileStats() for _ in log.files], str(log.path)
+    for i, e in parse_log(log.files, stats):
+        _count(tally, e, log.name, where, str(log.files[i]), rule, reader)
+    configmgr = any(s.format != "plain" for s in stats)
+    if not configmgr:  # "error" in a package name of dpkg.log is no ConfigMgr error
+        tally.errors = tally.warnings = 0
+        tally.kept.clear()
     kept = list(tally.kept)
-    dropped = tally.errors + tally.warnings - len(kept)
     logset = LogSet(
         name=log.name,
-        files=tuple(files),
+        files=tuple(_file(path, s) for path, s in zip(log.files, stats, strict=True)),
         entries=tally.entries,
         errors=tally.errors,
         warnings=tally.warnings,
         first=tally.first,
-        last=last,
-        dropped=dropped,
+        last=tally.last,
+        dropped=tally.errors + tally.warnings - len(kept),
+        path=where,
+        configmgr=configmgr,
+        sync=sync.facts() if sync else None,
+        components=tuple(sitecomp.events) if sitecomp else (),
     )
     return logset, kept
 
 
 def _count(
-    t: _Tally, e: Entry, log: str, file: str, rule: TimeRule, reader: UserSyncReader | SiteCompReader | None
+    t: _Tally,
+    e: Entry,
+    log: str,
+    where: str,
+    file: str,
+    rule: TimeRule,
+    reader: UserSyncReader | SiteCompReader | None,
 ) -> None:
     t.entries += 1
-    if e.date:
-        if t.last_entry is None:
-            t.first = rule.utc(e)
-        t.last_entry = e
-    when = None
+    when = rule.utc(e) if e.date else None
+    if when is not None:  # the oldest and newest times, wherever they stand in the file
+        if t.first is None or when < t.first:
+            t.first = when
+        if t.last is None or when > t.last:
+            t.last = when
     if e.severity >= WARNING:
         if e.severity == ERROR:
             t.errors += 1
         else:
             t.warnings += 1
-        when = rule.utc(e)
         t.kept.append(
             LogRecord(
                 log=log,
                 file=file,
+                path=where,
                 line=e.line,
                 time=when,
                 raw_time=f"{e.date} {e.time}".strip(),
@@ -216,10 +235,10 @@ def _count(
             )
         )
     if reader is not None:
-        reader.feed(e, (lambda: when) if when else (lambda: rule.utc(e)), file)
+        reader.feed(e, lambda: when, file)
 
 
-def _file(path: Path, stats: FileStats, problem: str = "") -> LogFile:
+def _file(path: Path, stats: FileStats) -> LogFile:
     return LogFile(
         path=str(path),
         format=stats.format,
@@ -228,8 +247,10 @@ def _file(path: Path, stats: FileStats, problem: str = "") -> LogFile:
         entries=stats.entries,
         skipped_chars=stats.skipped_chars,
         truncated_tail=stats.truncated_tail,
-        problem=problem,
+        problem=stats.problem,
         truncated_records=stats.truncated_records,
         truncated_chars=stats.truncated_chars,
         truncated_line=stats.truncated_line,
+        skipped_fragments=stats.skipped_fragments,
+        skipped_line=stats.skipped_line,
     )

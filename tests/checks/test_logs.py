@@ -94,14 +94,14 @@ def test_connector_retry_threshold(tmp_path) -> None:
 
     rows = [
         line("Component SMS_DMP_UPLOADER flagged for installation.", 0),
-        line('STATMSG: ID=1015 SEV=I LEV=M ISTR0="SMS_DMP_UPLOADER"', 1),
+        line('STATMSG: ID=1015 SEV=I LEV=M COMP="SMS_DMP_UPLOADER" ISTR0="CM01.corp.contoso.com"', 1),
     ]
     for i in range(2, 6):  # later reinstall attempts that fail (several lines each, one attempt)
         rows += [
             line("Installing component SMS_DMP_UPLOADER...", i * 10),
             line("Failed to install component SMS_DMP_UPLOADER: access denied.", i * 10 + 1),
             line("Installation failed and will be retried in the next polling cycle.", i * 10 + 1),
-            line('STATMSG: ID=1016 SEV=E LEV=M ISTR0="SMS_DMP_UPLOADER"', i * 10 + 1),
+            line('STATMSG: ID=1016 SEV=E LEV=M COMP="SMS_DMP_UPLOADER" ISTR0="CM01.corp.contoso.com"', i * 10 + 1),
         ]
     (tmp_path / "Sitecomp.log").write_text("\r\n".join(rows), newline="")
     ev = logs_evidence(tmp_path)

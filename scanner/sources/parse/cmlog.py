@@ -189,7 +189,7 @@ def _head_end(first: str, fmt: str) -> int:
 
 
 def _join(before: _Carry, head: str, records: Callable[[_Stream, FileStats], Iterator[Entry]]) -> list[Entry]:
-    """The record cut at rollover, from the end of one file and the head of the next; [] if they do not fit."""
+    """The record cut at rollover, from the end of one file and the head of the next; [] if they don't fit."""
     scratch = FileStats(format=before.stats.format)
     st = _Stream(buf=before.text + head, line=before.line)
     joined = list(records(st, scratch))
