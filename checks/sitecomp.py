@@ -57,9 +57,10 @@ def sitecomp_connector(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
         notes = []
         for comp in seen:
             st = _install_state([e for e in events if e.component == comp])
-            if st.recovered:
+            if n := st.recovered:
                 notes.append(
-                    f"{comp} recovered: installed {fmt(st.installed_at)} after {st.recovered} failed"
+                    f"{comp} recovered: installed {fmt(st.installed_at)} after {n} failed "
+                    f"attempt{'s' * (n != 1)}"
                 )
             if finding := _judge(ctx, st, target(logs, log, comp), comp):
                 yield finding
@@ -71,8 +72,9 @@ def sitecomp_connector(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
     ctx.examined = " | ".join(examined)
     if not judged:
         raise Skip(
-            f"nothing to judge: {ctx.examined}. The components were installed before the log's first entry, "
-            "or never flagged for installation; the scp checks ask the site database"
+            "nothing to judge: no service connection point component was flagged, installed or failed in "
+            "the Sitecomp.log read (installed before its first entry, or never); the scp checks ask the "
+            "site database"
         )
 
 

@@ -159,7 +159,7 @@ def test_logs_command_summary_and_json() -> None:
     # The error codes of the errors shown are put into words, even when the lines are cut to --limit.
     assert "0x8007041D: The service did not respond to the start or control request" in r.stdout
     data = json.loads(cli("logs", SAMPLES / "broken" / "Sitecomp.log", "--json").stdout)
-    assert data["logs"][0]["name"] == "Sitecomp.log" and data["components"]
+    assert data["logs"][0]["name"] == "Sitecomp.log" and data["logs"][0]["components"]
 
 
 @pytest.mark.parametrize(
