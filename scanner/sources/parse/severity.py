@@ -40,13 +40,16 @@ _HTTP_STATUS = re.compile(r"\bstatus ?code\s*(?:is|[=:])?\s*[45]\d\d\b", re.I)
 
 def text_severity(text: str) -> int:
     """ERROR, WARNING or INFO for a record's message, by the rule above."""
+    low = text.lower()  # the words are rare: plain searches spare the expressions most of the time
+    if "error" not in low and "fail" not in low and "warn" not in low and "status" not in low:
+        return INFO
     if m := _TAG.match(text):
         word = m[1].lower()
         return ERROR if word == "error" else WARNING if word.startswith("warn") else INFO
-    low = text.lower()  # the words are rare: one plain search spares the expressions most of the time
     if "error" in low and (_said(_ERRORS, text, _NONE_AFTER_ERROR) or _POWERSHELL_ERROR in text):
         return ERROR
-    if "fail" in low and _said(_FAILS, text, _NONE_AFTER):
+    fails = low.count("fail") - low.count("failover") - low.count("failure status")  # the usual non-failures
+    if fails > 0 and _said(_FAILS, text, _NONE_AFTER):
         return WARNING
     if "warn" in low and _said(_WARNS, text, _NONE_AFTER):
         return WARNING
