@@ -9,10 +9,10 @@ from typing import Any
 
 from checks.logs import SITECOMP, VERIFY_DOC, before, logs_of, need, scope, target
 from scanner.context import Context, Skip
+from scanner.evidence.logs import ComponentEvent
 from scanner.facts import error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import check
-from scanner.sources.logfacts import ComponentEvent
 from scanner.timespec import fmt
 
 SCP_COMPONENTS = (
