@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from scanner.evidence import Evidence
 from scanner.model import Severity, Status
+from scanner.sources.parse.cmlog import parse_file
 from tests.conftest import FIXTURES, logs_evidence, run_check
 
 
@@ -79,6 +80,15 @@ def test_a_cp1252_sitecomp_with_continuation_records() -> None:
     assert ev.logs is not None
     [log] = ev.logs.logs
     assert log.files[0].encoding == "cp1252" and log.files[0].format == "sms"
+    messages = [e.message for e in parse_file(FIXTURES / "cp1252" / "Sitecomp.log")]
+    assert [ln.strip() for ln in messages[0].splitlines()] == [  # "~" ends each line of a long record
+        "SQL>>>>> select ItemName, ItemType, SiteCode, SiteServer",
+        "from SC_SysResUse",
+        "where SiteCode = 'EC1'",
+        "order by ItemName",
+    ]
+    role = messages[1]
+    assert "Standort Zürich, Geräteverwaltung" in role
     assert run_check("logs.sitecomp_connector", ev).status is Status.PASS
 
 
