@@ -69,7 +69,8 @@ def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]
     tally, stats, where = _Tally(), [FileStats() for _ in log.files], str(log.path)
     for i, e in parse_log(log.files, stats):
         _count(tally, e, log.name, where, str(log.files[i]), rule, reader)
-    configmgr = any(s.format != "plain" for s in stats)
+    read = [s for s in stats if not s.problem]  # a file that could not be read says nothing of its kind
+    configmgr = not read or any(s.format != "plain" for s in read)
     if not configmgr:  # "error" in a package name of dpkg.log is no ConfigMgr error
         tally.errors = tally.warnings = 0
         tally.kept.clear()
