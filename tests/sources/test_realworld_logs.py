@@ -19,7 +19,7 @@ from scanner.sources.parse.cmlog import ERROR, WARNING, FileStats, entry_time, p
 from scanner.sources.parse.severity import text_severity
 from tests.conftest import logs_evidence, run_check
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "real-world"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "real-world"
 LOGS = CORPUS / "logs"
 pytestmark = pytest.mark.skipif(
     not (CORPUS / "README.md").is_file(),
