@@ -163,10 +163,18 @@ def cloudusersync_failures(ctx: Context[FailureOptions]) -> Iterator[Finding]:
             if ok is not None and ok.time is not None and last.time is not None and ok.time > last.time:
                 resolved.append(f"{last.user} added {fmt(ok.time)}")
                 continue
+            # A failure the service keeps meeting recurs every cycle; one later cycles did not see again
+            # may be over (the user left the collection): said, so the reader can tell.
+            later = sum(1 for c in sync.cycles if c.completed and before(last.time, c.started))
+            quiet = (
+                f"; not seen again in {later:,} completed cycle{'s' * (later != 1)} since" if later else ""
+            )
             yield ctx.finding(
                 target(logs, log, last.user),
                 f"{last.user} could not be {'added to' if action == 'add' else 'removed from'} Intune: "
-                f"reason {last.reason} ({len(fails)} time{'s' * (len(fails) != 1)}, last {fmt(last.time)}).",
+                f"reason {last.reason} ({len(fails)} time{'s' * (len(fails) != 1)}, last {fmt(last.time)}"
+                f"{quiet}).",
+                cycles_since=later,
                 action=action,
                 reason=last.reason,
                 occurrences=len(fails),

@@ -107,6 +107,8 @@ def test_a_user_who_failed_then_was_added_across_the_rollover_is_not_failing() -
     assert set(users) == {"chen.wu@contoso.com"}
     assert users["chen.wu@contoso.com"].evidence["occurrences"] == 3
     assert users["chen.wu@contoso.com"].evidence["where"].endswith("Cloudusersync.log:1")
+    # Its last failure is in the last cycle but one: the message says the last cycle did not see it.
+    assert users["chen.wu@contoso.com"].message.endswith("; not seen again in 1 completed cycle since).")
     assert "resolved (failed, then added): ann.lee@contoso.com added 2026-11-24 09:32 UTC" in r.examined
     stale = run_check("logs.cloudusersync_stale", logs_evidence(FIXTURES / "rollover"), relative_to="newest")
     assert stale.status is Status.PASS and "8 sync cycles" in stale.examined
