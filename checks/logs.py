@@ -43,14 +43,15 @@ def scope(logs: LogsEvidence, log: LogSet) -> str:
 
 
 def unread_summary(logs: list[LogSet]) -> str:
-    """'not read: 81,331 characters in 151 stretches between records; 1 file ends inside a record'."""
+    """'not read: 81,331 characters in 151 stretches between records; 1 file ending inside a record'."""
     chars = sum(f.skipped_chars for s in logs for f in s.files)
     stretches = sum(f.skipped_fragments for s in logs for f in s.files)
     tails = sum(f.truncated_tail for s in logs for f in s.files)
-    parts = [f"{chars:,} characters in {stretches:,} stretch{'es' * (stretches != 1)} between records"] * (
-        chars > 0
-    )
-    parts += [f"{tails} file{'s' * (tails != 1)} ending inside a record"] * (tails > 0)
+    parts = []
+    if chars:
+        parts.append(f"{chars:,} characters in {stretches:,} stretch{'es' * (stretches != 1)} between records")
+    if tails:
+        parts.append(f"{tails} file{'s' * (tails != 1)} ending inside a record")
     return "not read: " + "; ".join(parts) if parts else ""
 
 
