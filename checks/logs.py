@@ -49,7 +49,8 @@ def unread_summary(logs: list[LogSet]) -> str:
     tails = sum(f.truncated_tail for s in logs for f in s.files)
     parts = []
     if chars:
-        parts.append(f"{chars:,} characters in {stretches:,} stretch{'es' * (stretches != 1)} between records")
+        many = "es" * (stretches != 1)
+        parts.append(f"{chars:,} characters in {stretches:,} stretch{many} between records")
     if tails:
         parts.append(f"{tails} file{'s' * (tails != 1)} ending inside a record")
     return "not read: " + "; ".join(parts) if parts else ""
