@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -54,6 +55,7 @@ class SiteRow:
     site: str
     name: str  # "Contoso — EC1", how the site is named in lists
     started: str
+    day: str  # the scan's date, what the matrix shows (the time is in its tooltip)
     tool_version: str
     cells: tuple[Cell, ...]
     not_ready: int
@@ -64,6 +66,7 @@ class SiteRow:
     tone: str  # bad | warn | good
     incomplete: bool
     source: str
+    shown: str  # the source relative to the folder all sources share: what the matrix prints under the name
     report: str
     trend: TrendView | None
 
@@ -102,6 +105,7 @@ def build_fleet(fleet: Fleet, shared_cap: int = SHARED_CAP) -> FleetView:
 def _build(fleet: Fleet, shared_cap: int) -> FleetView:
     sites, problems = fleet.sites, fleet.problems
     rows = _anchored(sorted((_row(s) for s in sites), key=_worst_first))
+    rows = _shortened(rows)
     by_version: dict[str, int] = {}
     for s in sites:
         by_version[s.run.tool_version] = by_version.get(s.run.tool_version, 0) + 1
@@ -139,6 +143,16 @@ def _anchored(rows: list[SiteRow]) -> list[SiteRow]:
     return out
 
 
+def _shortened(rows: list[SiteRow]) -> list[SiteRow]:
+    """Sources relative to their common folder: on a share, 'contoso-ec1/result.json', not the whole path."""
+    parents = [PurePath(r.source).parent for r in rows]
+    try:
+        common = PurePath(os.path.commonpath(parents)) if len(rows) > 1 else parents[0].parent
+    except (ValueError, IndexError):  # different drives on Windows, or no site
+        return rows
+    return [replace(r, shown=str(PurePath(r.source).relative_to(common))) for r in rows]
+
+
 def _column(key: str, title: str, rows: list[SiteRow]) -> Column:
     by_state = dict.fromkeys(LABELS, 0)
     for r in rows:
@@ -174,6 +188,7 @@ def _row(s: SiteInput) -> SiteRow:
         site=run.site,
         name=run.name if run.company or run.site else f"(unnamed site in {PurePath(s.source).parent.name})",
         started=when(run.started),
+        day=run.started.strftime("%Y-%m-%d"),
         tool_version=run.tool_version,
         cells=cells,
         not_ready=sum(1 for c in cells if c.state == "not_ready"),
@@ -186,6 +201,7 @@ def _row(s: SiteInput) -> SiteRow:
         tone=tone,
         incomplete=run.incomplete,
         source=s.source,
+        shown=s.source,
         report=s.report,
         trend=trend_view(s.trend),
     )
