@@ -16,13 +16,15 @@ _known: set[str] = set()
 _lock = threading.Lock()
 
 
-def password(env: str, section: str, prompt: str, error: Callable[[str], Exception]) -> str:
+def password(
+    env: str, section: str, prompt: str, error: Callable[[str], Exception], key: str = "password_env"
+) -> str:
     """The value of the variable `env` names; a prompt only when a person is at the terminal."""
     value = os.environ.get(env) if env else None
     if value is None and sys.stdin.isatty():
         value = getpass(prompt)
     if value is None:
-        raise error(f"environment variable {env or '(none)'} (named by [{section}] password_env) is not set")
+        raise error(f"environment variable {env or '(none)'} (named by [{section}] {key}) is not set")
     remember(value)
     return value
 

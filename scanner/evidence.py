@@ -13,6 +13,7 @@ from scanner.sources.dns import DnsEvidence
 from scanner.sources.endpoints import EndpointsEvidence
 from scanner.sources.logs import LogsEvidence
 from scanner.sources.sql import SqlEvidence
+from scanner.sources.tenant_types import GraphEvidence, TenantEvidence
 
 SCHEMA_VERSION = 1
 
@@ -31,6 +32,8 @@ class Evidence:
     adfs: AdfsEvidence | None = None
     endpoints: EndpointsEvidence | None = None
     apns: ApnsEvidence | None = None
+    tenant: TenantEvidence | None = None
+    graph: GraphEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -19,7 +19,7 @@ from scanner.config import ConfigError, coerce
 from scanner.model import CheckInfo, Finding, Severity
 
 ENTRY_POINT_GROUP = "mdm_preflight.checks"
-SOURCES = ("logs", "sql", "directory", "dns", "adfs", "endpoints", "apns", "config")
+SOURCES = ("logs", "sql", "directory", "dns", "adfs", "endpoints", "apns", "tenant", "graph", "config")
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")
 _MARK = "__mdm_preflight_check__"
 

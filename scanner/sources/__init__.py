@@ -12,8 +12,10 @@ from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
 from scanner.sources.endpoints import collect_endpoints
+from scanner.sources.graph import collect_graph
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
+from scanner.sources.tenant import collect_tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class SourceDef:
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
+    off: Callable[[Config], str] | None = None  # why it is not configured ("": it is); default: no section
 
 
 def _logs(cfg: Config, _: Mapping[str, Any]) -> Any:
@@ -41,6 +44,12 @@ def _sql_target(cfg: Config) -> str:
     if cfg.sql is None:
         return ""
     return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
+
+
+def _tenant_off(cfg: Config) -> str:
+    if cfg.tenant is None or (not cfg.tenant.lookup and not cfg.tenant.evidence):
+        return "[tenant] lookup = false: the tenant is not asked"
+    return ""
 
 
 def _endpoints_target(cfg: Config) -> str:
@@ -102,6 +111,24 @@ SOURCES: dict[str, SourceDef] = {
         collect=lambda cfg, _: collect_apns(cfg),
         target=lambda cfg: (cfg.apns.evidence or cfg.apns.certificate) if cfg.apns else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
+    ),
+    # Two paced requests per domain, all domains at once; 429's Retry-After is waited for within 1.5 timeouts.
+    "tenant": SourceDef(
+        name="tenant",
+        section="tenant",
+        collect=collect_tenant,
+        target=lambda cfg: (cfg.tenant.evidence or cfg.tenant.authority) if cfg.tenant else "",
+        deadline=lambda cfg: 3 * cfg.scan.timeout + 10,
+        after=("sql", "directory"),
+        off=_tenant_off,
+    ),
+    # A token, then a handful of reads (domains page by page) at once, each bounded by the timeout.
+    "graph": SourceDef(
+        name="graph",
+        section="graph",
+        collect=lambda cfg, _: collect_graph(cfg),
+        target=lambda cfg: (cfg.graph.evidence or cfg.graph.endpoint) if cfg.graph else "",
+        deadline=lambda cfg: 4 * cfg.scan.timeout + 10,
     ),
     "sql": SourceDef(
         name="sql",

@@ -1,0 +1,317 @@
+"""The graph source: what the tenant itself holds, read through Microsoft Graph with an app-only token.
+
+The token comes from msal with a certificate (no client secret); every read is a GET, and a read the
+app has no permission for is that read's error, naming the permission to grant."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from scanner import credentials
+from scanner.certs import CertInfo, cert_info
+from scanner.cloud import GraphConfig, TenantConfig
+from scanner.config import Config
+from scanner.sources.tenant_types import Federation, GraphDomain, GraphEvidence, PushCertificate
+from scanner.web import fetch, http_client
+
+MAX_BODY = 4_000_000  # a page of 999 domains is far less
+MAX_PAGES = 50
+# The least permission each read needs (application permissions, admin consent).
+PERMISSIONS = {
+    "domains": "Domain.Read.All",
+    "organization": "Organization.Read.All",
+    "mdm": "DeviceManagementServiceConfig.Read.All",
+    "push": "DeviceManagementServiceConfig.Read.All",
+    "federation": "Domain.Read.All",
+}
+_TENANT = re.compile(
+    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9.-]+\.[a-z]{2,})$", re.I
+)
+
+
+class GraphSourceError(Exception):
+    """No token, or the [graph] section cannot be used; one line, never a secret."""
+
+
+def collect_graph(cfg: Config) -> GraphEvidence:
+    gc = cfg.graph or GraphConfig()
+    if gc.evidence:
+        from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
+
+        path = Path(gc.evidence)
+        try:
+            return saved_section(cfg.base_dir / path if cfg.base_dir else path, "graph", GraphEvidence)
+        except StoreError as exc:
+            raise GraphSourceError(str(exc)) from None
+    tc = cfg.tenant or TenantConfig()
+    endpoint = gc.endpoint.strip().rstrip("/")
+    if urlsplit(endpoint).scheme != "https" or not _TENANT.match(gc.tenant_id.strip()) or not gc.client_id:
+        raise GraphSourceError(
+            "[graph] needs endpoint (https://), client_id, and tenant_id (the directory ID or a domain)"
+        )
+    ca_file = _path(tc.ca_file, cfg.base_dir)
+    timeout, t0 = cfg.scan.timeout, time.monotonic()
+    token = _token(gc, tc.authority.strip().rstrip("/"), endpoint, ca_file, timeout, cfg.base_dir)
+    with http_client(timeout=timeout, ca_file=ca_file) as client:
+        api = _Api(client, endpoint, token, timeout, t0 + 2 * timeout)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            domains = pool.submit(api.domains)
+            org = pool.submit(api.organization)
+            push = pool.submit(api.push)
+            ev = GraphEvidence(
+                endpoint=endpoint,
+                tenant_id=gc.tenant_id.strip().lower(),
+                client_id=gc.client_id,
+                checked_at=datetime.now(UTC),
+                max_sync_age_hours=tc.max_sync_age_hours,
+                **domains.result(),
+                **org.result(),
+                **push.result(),
+            )
+            federated = [d.id for d in ev.domains if d.authentication_type == "Federated"]
+            mdm = pool.submit(api.mdm, ev.organization_id or gc.tenant_id)
+            federation = tuple(pool.map(api.federation, federated))
+            ev = replace(ev, **mdm.result(), federation=federation)
+    return replace(ev, requests=api.requests, seconds=time.monotonic() - t0)
+
+
+def _path(name: str, base: Path | None) -> str:
+    return str(base / name) if base and name and not Path(name).is_absolute() else name
+
+
+def _token(
+    gc: GraphConfig, authority: str, endpoint: str, ca_file: str, timeout: float, base: Path | None
+) -> str:
+    import msal
+
+    cred = _credential(Path(_path(gc.certificate, base)), gc.certificate_password_env)
+    try:
+        app = msal.ConfidentialClientApplication(
+            gc.client_id,
+            authority=f"{authority}/{gc.tenant_id.strip()}",
+            client_credential=cred,
+            verify=ca_file or True,
+            timeout=timeout,
+            instance_discovery=False,  # the authority is the one configured, US Government clouds too
+        )
+        result = app.acquire_token_for_client(scopes=[f"{endpoint}/.default"])
+    except Exception as exc:  # msal and requests raise many kinds; each is this source's failure
+        from scanner.web import describe
+
+        raise GraphSourceError(f"[graph] no token from {authority}: {describe(exc, timeout)}") from None
+    if "access_token" not in result:
+        why = str(result.get("error_description") or result.get("error") or "no token").splitlines()[0]
+        raise GraphSourceError(f"[graph] no token from {authority} for client {gc.client_id}: {why[:300]}")
+    return str(result["access_token"])
+
+
+def _credential(path: Path, password_env: str) -> dict[str, str]:
+    """The private key (in memory, unencrypted, never written) and the certificate's SHA-1 thumbprint."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    def fail(why: str) -> GraphSourceError:
+        return GraphSourceError(f"[graph] certificate {path}: {why}")
+
+    if not path.name:
+        raise fail("give the app registration's certificate: PEM with its private key, or .pfx")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read ({exc.strerror or exc})") from None
+    secret = None
+    if password_env:
+        secret = credentials.password(
+            password_env, "graph", f"Password for {path.name}: ", fail, key="certificate_password_env"
+        ).encode()
+    try:
+        if b"-----BEGIN" in data:
+            key: Any = serialization.load_pem_private_key(data, secret)
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            key, leaf, rest = pkcs12.load_key_and_certificates(data, secret)
+            certs = [c for c in (leaf, *rest) if c is not None]
+    except (ValueError, TypeError) as exc:
+        locked = "password" in str(exc).lower() or "decrypt" in str(exc).lower()
+        if locked and password_env:
+            raise fail(f"cannot open it with the password in {password_env} (wrong password?)") from None
+        if locked:
+            raise fail(
+                "it is protected by a password: name its variable in certificate_password_env"
+            ) from None
+        raise fail("not a PEM file with a private key and certificate, nor a PKCS#12 file") from None
+    if key is None or not certs:
+        raise fail("it must hold both the private key and the certificate")
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return {"private_key": pem.decode(), "thumbprint": certs[0].fingerprint(hashes.SHA1()).hex()}
+
+
+class _Api:
+    """GETs to Graph with the token; Retry-After honoured within the deadline; nextLink followed only
+    on the same endpoint, so the token never goes anywhere else."""
+
+    def __init__(self, client: Any, endpoint: str, token: str, timeout: float, deadline: float) -> None:
+        self.client, self.endpoint, self.timeout, self.deadline = client, endpoint, timeout, deadline
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self.requests = 0
+        self.lock = threading.Lock()
+
+    def get(self, path: str, what: str) -> tuple[int, Any, str]:
+        """(status, JSON, error in words naming the permission when that is what is missing)."""
+        url = path if path.startswith("https://") else f"{self.endpoint}{path}"
+        while True:
+            with self.lock:
+                self.requests += 1
+            info, body = fetch(
+                self.client, url, max_bytes=MAX_BODY, timeout=self.timeout, headers=self.headers
+            )
+            if info.status in (429, 503) and time.monotonic() + info.retry_after < self.deadline:
+                time.sleep(info.retry_after)
+                continue
+            data = _json(body)
+            where = urlsplit(url).path
+            if info.error:
+                return 0, None, f"Graph {where}: {info.error}"
+            if info.status in (401, 403):
+                code = (data.get("error") or {}).get("code", "") if isinstance(data, dict) else ""
+                return (
+                    info.status,
+                    data,
+                    (
+                        f"Graph {where} answered {info.status} {code}".rstrip()
+                        + f": grant the app the application permission {PERMISSIONS[what]} (admin consent)"
+                    ),
+                )
+            if info.status != 200 and info.status != 404:
+                return info.status, data, f"Graph {where} answered HTTP {info.status}"
+            if info.status == 200 and not isinstance(data, dict):
+                return info.status, None, f"Graph {where}: the answer is not JSON"
+            return info.status, data, ""
+
+    def pages(self, path: str, what: str) -> tuple[list[dict[str, Any]], str]:
+        items: list[dict[str, Any]] = []
+        url: str = path
+        for _ in range(MAX_PAGES):
+            status, data, error = self.get(url, what)
+            if error or status != 200:
+                return items, error or f"Graph {path} answered HTTP {status}"
+            items += [v for v in data.get("value", []) if isinstance(v, dict)]
+            link = data.get("@odata.nextLink")
+            if not isinstance(link, str):
+                return items, ""
+            if not link.startswith(self.endpoint + "/"):
+                return items, f"Graph {path}: a next page outside {self.endpoint} was not followed"
+            url = link
+        return items, f"Graph {path}: more than {MAX_PAGES} pages"
+
+    def domains(self) -> dict[str, Any]:
+        items, error = self.pages("/v1.0/domains", "domains")
+        return {
+            "domains": tuple(_domain(d) for d in items if isinstance(d.get("id"), str)),
+            "domains_error": error,
+        }
+
+    def organization(self) -> dict[str, Any]:
+        select = "id,onPremisesSyncEnabled,onPremisesLastSyncDateTime"
+        items, error = self.pages(f"/v1.0/organization?$select={select}", "organization")
+        if error or not items:
+            return {"organization_error": error or "Graph /v1.0/organization: no organization in the answer"}
+        org = items[0]
+        sync = org.get("onPremisesSyncEnabled")
+        return {
+            "organization_id": str(org.get("id", "")).lower(),
+            "sync_enabled": sync if isinstance(sync, bool) else None,
+            "last_sync": _time(org.get("onPremisesLastSyncDateTime")),
+        }
+
+    def mdm(self, org_id: str) -> dict[str, Any]:
+        path = f"/v1.0/organization/{quote(org_id, safe='')}?$select=mobileDeviceManagementAuthority"
+        status, data, error = self.get(path, "mdm")
+        if error or status != 200:
+            return {"mdm_error": error or f"Graph {path.split('?')[0]} answered HTTP {status}"}
+        value = data.get("value") if isinstance(data.get("value"), dict) else data  # the docs wrap it
+        return {"mdm_authority": str(value.get("mobileDeviceManagementAuthority") or "")}
+
+    def push(self) -> dict[str, Any]:
+        status, data, error = self.get("/v1.0/deviceManagement/applePushNotificationCertificate", "push")
+        if error or status == 404:  # 404: Intune holds no Apple push certificate
+            return {"push_error": error}
+        return {
+            "push": PushCertificate(
+                apple_id=str(data.get("appleIdentifier") or ""),
+                topic=str(data.get("topicIdentifier") or ""),
+                expires=_time(data.get("expirationDateTime")),
+                serial=str(data.get("certificateSerialNumber") or ""),
+                upload_status=str(data.get("certificateUploadStatus") or ""),
+            )
+        }
+
+    def federation(self, domain: str) -> Federation:
+        items, error = self.pages(
+            f"/v1.0/domains/{quote(domain, safe='')}/federationConfiguration", "federation"
+        )
+        if error or not items:
+            return Federation(domain=domain, error=error or "Entra ID holds no federation configuration")
+        fc = items[0]
+        return Federation(
+            domain=domain,
+            issuer_uri=str(fc.get("issuerUri") or ""),
+            passive_sign_in_uri=str(fc.get("passiveSignInUri") or ""),
+            signing=_cert(fc.get("signingCertificate")),
+            next_signing=_cert(fc.get("nextSigningCertificate")),
+        )
+
+
+def _domain(d: dict[str, Any]) -> GraphDomain:
+    return GraphDomain(
+        id=str(d["id"]).lower(),
+        authentication_type=str(d.get("authenticationType") or ""),
+        **{k: d.get(g) is True for k, g in _FLAGS.items()},
+    )
+
+
+_FLAGS = {
+    "is_verified": "isVerified",
+    "is_default": "isDefault",
+    "is_initial": "isInitial",
+    "is_root": "isRoot",
+}
+
+
+def _cert(value: Any) -> CertInfo | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return cert_info(base64.b64decode(value, validate=False))
+    except ValueError:
+        return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None

@@ -1,0 +1,226 @@
+"""The tenant source: Microsoft's public sign-in endpoints asked, without credentials, about each domain.
+
+Only a fixed placeholder user is ever sent: these endpoints answer for any name, so a real one would
+tell Microsoft's logs (and anyone reading them) who works here."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from scanner.cloud import TenantConfig
+from scanner.config import Config
+from scanner.sources.dns import domains_to_check
+from scanner.sources.tenant_types import KNOWN, Realm, TenantEvidence
+from scanner.web import HttpInfo, fetch, http_client
+
+PLACEHOLDER = "mdm-preflight"  # the local part of every login sent; never a user's name
+MAX_BODY = 65_536  # a realm answer is well under 2 kB
+WORKERS = 32  # threads only wait on the network
+BURST = 4  # requests sent at once before the pace applies: a small site is asked without waiting
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+_DOWN = ("no answer within", "connection refused", "TLS", "not an HTTP answer", "does not resolve", "reset")
+
+
+class TenantSourceError(Exception):
+    """The [tenant] section cannot be used; one line naming the key."""
+
+
+def collect_tenant(cfg: Config, sections: Mapping[str, Any]) -> TenantEvidence:
+    """Known domains are asked at once; the UPN suffixes of the site database and AD as they arrive."""
+    tc = cfg.tenant or TenantConfig()
+    if tc.evidence:
+        from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
+
+        path = Path(tc.evidence)
+        try:
+            return saved_section(cfg.base_dir / path if cfg.base_dir else path, "tenant", TenantEvidence)
+        except StoreError as exc:
+            raise TenantSourceError(str(exc)) from None
+    authority = _authority(tc.authority)
+    ca_file = str(cfg.base_dir / tc.ca_file) if cfg.base_dir and tc.ca_file else tc.ca_file
+    timeout, t0 = cfg.scan.timeout, time.monotonic()
+    ask = _Asker(authority, timeout, tc.rate, t0 + 1.5 * timeout)
+    first = _domains(cfg, {})
+    with http_client(timeout=timeout, ca_file=ca_file) as client, ThreadPoolExecutor(WORKERS) as pool:
+        ask.client = client
+        ask.expect(len(first))
+        jobs = {d: pool.submit(ask.domain, d) for d in first}
+        everything = _domains(cfg, sections)  # waits for the sources that report UPN suffixes
+        ask.expect(len(everything))
+        jobs |= {d: pool.submit(ask.domain, d) for d in everything if d not in jobs}
+        realms = tuple(replace(jobs[d].result(), why=why, users=n) for d, (why, n) in everything.items())
+    expected, source = _expected(tc, sections)
+    return TenantEvidence(
+        authority=authority,
+        placeholder=PLACEHOLDER,
+        checked_at=datetime.now(UTC),
+        expected_tenant=expected,
+        expected_from=source,
+        verified_list=tuple(d.lower() for d in cfg.site.verified_domains),
+        adfs_host=(urlsplit(cfg.adfs.url).hostname or "").lower() if cfg.adfs and cfg.adfs.url else "",
+        realms=realms,
+        seconds=time.monotonic() - t0,
+    )
+
+
+def _authority(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise TenantSourceError(
+            f"[tenant] authority {url!r}: give https://login.microsoftonline.com (or .us for US Government)"
+        )
+    return url.strip().rstrip("/")
+
+
+def _domains(cfg: Config, sections: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
+    """Every domain the scan knows -> (why it is asked, how many users sign in with it)."""
+    found = {d: (why, 0) for d, why in domains_to_check(cfg, sections).items() if _DOMAIN.match(d)}
+    users: dict[str, int] = {}
+    for name in ("sql", "directory"):
+        section = sections.get(name)
+        for g in getattr(section, "domains" if name == "sql" else "upn_domains", ()) or ():
+            users[g.key] = max(users.get(g.key, 0), g.count)
+        forest = (*getattr(section, "upn_suffixes", ()), *getattr(section, "domains", ()))
+        for suffix in forest if name == "directory" else ():
+            name_ = suffix.strip().lower()
+            if _DOMAIN.match(name_):
+                found.setdefault(name_, ("a UPN suffix the forest offers", 0))
+    return {d: (why, users.get(d, 0)) for d, (why, _) in sorted(found.items())}
+
+
+def _expected(tc: TenantConfig, sections: Mapping[str, Any]) -> tuple[str, str]:
+    if tc.tenant_id:
+        return tc.tenant_id.strip().lower(), "[tenant] tenant_id"
+    ad = sections.get("directory")
+    pairs = dict(k.split(":", 1) for k in getattr(ad, "scp_keywords", ()) if ":" in k)
+    if _GUID.fullmatch(tid := pairs.get("azureADId", "").strip()):
+        return tid.lower(), "the hybrid-join service connection point (azureADId)"
+    return "", ""
+
+
+class _Asker:
+    """Paced, bounded requests to one authority: at most `rate` a second (faster only as needed to finish
+    within the timeout), a 429/503's Retry-After honoured while time remains, and once the authority
+    fails to answer at all, no more requests sent to it."""
+
+    def __init__(self, authority: str, timeout: float, rate: float, deadline: float) -> None:
+        self.authority, self.timeout, self.floor, self.deadline = authority, timeout, rate, deadline
+        self.client: Any = None
+        self.lock = threading.Lock()
+        self.interval = 1 / rate
+        self.next = time.monotonic() - BURST * self.interval
+        self.down = ""
+
+    def expect(self, domains: int) -> None:
+        # Two requests per domain, spread over at most half the timeout.
+        with self.lock:
+            self.interval = 1 / max(self.floor, 2 * domains / (self.timeout / 2))
+
+    def domain(self, domain: str) -> Realm:
+        t0 = time.monotonic()
+        login = quote(f"{PLACEHOLDER}@{domain}", safe="@")
+        via = f"{self.authority}/common/userrealm/{login}?api-version=2.1"
+        info, data = self.get(via)
+        if info.status == 404:  # this cloud has no userrealm: the older endpoint answers the same question
+            via = f"{self.authority}/getuserrealm.srf?login={quote(f'{PLACEHOLDER}@{domain}')}&json=1"
+            info, data = self.get(via)
+        realm = _realm(domain, via, info, data)
+        oid_info, oid = self.get(f"{self.authority}/{domain}/v2.0/.well-known/openid-configuration")
+        return replace(realm, **_tenant(oid_info, oid), seconds=time.monotonic() - t0)
+
+    def get(self, url: str) -> tuple[HttpInfo, Any]:
+        while True:
+            if self.down:
+                return HttpInfo(
+                    url=url, error=f"not asked: {self.authority} did not answer ({self.down})"
+                ), None
+            if not self._wait():
+                return HttpInfo(url=url, error=f"not asked within the {self.timeout:g} s timeout"), None
+            info, body = fetch(self.client, url, max_bytes=MAX_BODY, timeout=self.timeout)
+            if info.status == 0 and any(w in info.error for w in _DOWN):
+                self.down = self.down or info.error
+            if info.status not in (429, 503):
+                return info, _json(body)
+            if time.monotonic() + info.retry_after > self.deadline:
+                why = f"HTTP {info.status}: throttled, Retry-After {info.retry_after:g} s is past the timeout"
+                return replace(info, error=why), None
+            with self.lock:  # every request waits: the whole client was asked to slow down
+                self.next = max(self.next, time.monotonic() + max(info.retry_after, self.interval))
+
+    def _wait(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            slot = max(self.next, now - BURST * self.interval)
+            self.next = slot + self.interval
+        if slot > self.deadline:
+            return False
+        if slot > now:
+            time.sleep(slot - now)
+        return True
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _realm(domain: str, via: str, info: HttpInfo, data: Any) -> Realm:
+    """Parsed, never pattern-matched: an answer without a known NameSpaceType is an error, not Unknown."""
+    base = Realm(domain=domain, why="", via=via)
+    if info.error:
+        return replace(base, error=info.error)
+    kind = data.get("NameSpaceType") if isinstance(data, dict) else None
+    if info.status != 200 or kind not in (*KNOWN, "Unknown"):
+        what = (
+            "no JSON"
+            if data is None
+            else f"NameSpaceType {kind!r}"
+            if isinstance(data, dict)
+            else "no object"
+        )
+        return replace(base, error=f"HTTP {info.status} from {_path(via)}: not a realm answer ({what})")
+
+    def text(*keys: str) -> str:
+        return next((str(data[k]) for k in keys if isinstance(data.get(k), str | int)), "")
+
+    return replace(
+        base,
+        namespace=kind,
+        auth_url=text("AuthURL") if kind == "Federated" else "",
+        brand=text("FederationBrandName"),
+        cloud=text("cloud_instance_name", "CloudInstanceName", "cloudinstancename"),
+        viral=data.get("IsViral") is True,
+    )
+
+
+def _tenant(info: HttpInfo, data: Any) -> dict[str, Any]:
+    """The tenant ID from issuer or token_endpoint; AADSTS90002 means no tenant holds the domain."""
+    if info.error:
+        return {"tenant_error": info.error}
+    if isinstance(data, dict) and info.status == 200:
+        for key in ("issuer", "token_endpoint"):
+            if isinstance(data.get(key), str) and (m := _GUID.search(data[key])):
+                region = data.get("tenant_region_scope")
+                return {"tenant_id": m.group(0).lower(), "region": region if isinstance(region, str) else ""}
+    why = str(data.get("error_description", "")) if isinstance(data, dict) else ""
+    if info.status == 400 and "AADSTS90002" in why:
+        return {"no_tenant": True}
+    detail = why.split("\n")[0][:200] or ("no tenant ID in the answer" if info.status == 200 else "")
+    return {"tenant_error": f"HTTP {info.status} from {_path(info.url)}" + (f": {detail}" if detail else "")}
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
