@@ -6,6 +6,7 @@ app has no permission for is that read's error, naming the permission to grant."
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import threading
@@ -94,14 +95,20 @@ def _token(
 ) -> str:
     import msal
 
+    import requests
+
     cred = _credential(Path(_path(gc.certificate, base)), gc.certificate_password_env)
+    session = requests.Session()
+    # Not the environment's: REQUESTS_CA_BUNDLE would silently replace [tenant] ca_file.
+    session.trust_env = False
+    session.verify = ca_file or True
+    session.request = functools.partial(session.request, timeout=timeout)  # type: ignore[method-assign]
     try:
         app = msal.ConfidentialClientApplication(
             gc.client_id,
             authority=f"{authority}/{gc.tenant_id.strip()}",
             client_credential=cred,
-            verify=ca_file or True,
-            timeout=timeout,
+            http_client=session,
             instance_discovery=False,  # the authority is the one configured, US Government clouds too
         )
         result = app.acquire_token_for_client(scopes=[f"{endpoint}/.default"])

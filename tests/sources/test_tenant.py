@@ -1,0 +1,126 @@
+"""The tenant source against a real HTTPS stand-in for Microsoft's sign-in service."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner import config
+from scanner.sources.tenant import PLACEHOLDER, TenantSourceError, collect_tenant
+from scanner.sources.tenant_types import TenantEvidence
+from tests.lab.tenant import TENANT_A, TENANT_B, Domain, TenantLab
+from tests.lab.web import WebLab
+
+REAL_USERS = ("ann.lee", "bob.marsh", "Ann Lee")
+DOMAINS = {
+    "contoso.com": Domain(kind="federated", sts="sts.contoso.com"),
+    "eu.contoso.com": Domain(kind="managed"),
+    "fabrikam.com": Domain(kind="managed", tenant=TENANT_B),
+    "contoso.org": Domain(kind="unknown"),
+    "sales.contoso.com": Domain(kind="viral"),
+    "old.contoso.com": Domain(kind="srf_only"),
+    "junk.contoso.com": Domain(kind="garbage"),
+    "odd.contoso.com": Domain(kind="nonamespace"),
+    "broken.contoso.com": Domain(kind="error"),
+}
+
+
+def cfg(authority: str, ca: Path, domains: list[str], timeout: float = 5, **tenant: Any) -> config.Config:
+    return config.from_dict(
+        {
+            "site": {"verified_domains": domains},
+            "scan": {"timeout": timeout},
+            "tenant": {"authority": authority, "ca_file": str(ca), **tenant},
+            "adfs": {"url": "https://sts.contoso.com"},
+        }
+    )
+
+
+@pytest.fixture
+def lab(web_lab: WebLab) -> TenantLab:
+    return TenantLab(web_lab, DOMAINS)
+
+
+def realm(ev: TenantEvidence, domain: str) -> Any:
+    r = ev.get(domain)
+    assert r is not None
+    return r
+
+
+def test_each_documented_answer_is_read_as_what_it_means(lab: TenantLab) -> None:
+    ev = collect_tenant(cfg(lab.authority, lab.ca_file, list(DOMAINS)), {})
+    fed = realm(ev, "contoso.com")
+    assert (fed.namespace, fed.sts_host, fed.tenant_id, fed.region) == (
+        "Federated",
+        "sts.contoso.com",
+        TENANT_A,
+        "EU",
+    )
+    assert realm(ev, "eu.contoso.com").namespace == "Managed"
+    assert realm(ev, "fabrikam.com").tenant_id == TENANT_B
+    unknown = realm(ev, "contoso.org")
+    assert unknown.namespace == "Unknown" and unknown.no_tenant and not unknown.tenant_error
+    assert realm(ev, "sales.contoso.com").viral
+    old = realm(ev, "old.contoso.com")  # userrealm answered 404: getuserrealm.srf was asked instead
+    assert old.namespace == "Managed" and "getuserrealm.srf" in old.via
+    # Not a realm answer is an error of that lookup, never "Unknown".
+    for name in ("junk.contoso.com", "odd.contoso.com", "broken.contoso.com"):
+        r = realm(ev, name)
+        assert r.namespace == "" and r.error and not r.unknown, name
+    assert "HTTP 500" in realm(ev, "broken.contoso.com").error
+    assert "NameSpaceType None" in realm(ev, "odd.contoso.com").error
+    assert ev.expected() == (TENANT_A, "the tenant most domains belong to")
+
+
+def test_no_real_user_name_is_ever_sent(lab: TenantLab) -> None:
+    """The site database's users give the suffixes; only the placeholder reaches the stand-in."""
+    from scanner.sources.sql import SqlEvidence, UserGroup, UserRef
+
+    users = tuple(UserRef(name=n, upn=f"{n}@contoso.com") for n in REAL_USERS)
+    group = UserGroup(key="contoso.com", count=3, users=users)
+    sql = SqlEvidence(origin="test", database="CM_EC1", query="", inventory=(), users=3, domains=(group,))
+    ev = collect_tenant(cfg(lab.authority, lab.ca_file, []), {"sql": sql})
+    assert realm(ev, "contoso.com").users == 3
+    sent = " ".join(f"{s.path} {s.body.decode(errors='replace')}" for s in lab.seen)
+    assert lab.seen and f"{PLACEHOLDER}@contoso.com" in sent
+    for name in REAL_USERS:
+        assert name.lower() not in sent.lower()
+    assert {s.method for s in lab.seen} == {"GET"}
+
+
+def test_throttling_is_waited_out_within_the_timeout(web_lab: WebLab) -> None:
+    lab = TenantLab(web_lab, {"contoso.com": Domain(kind="throttled")})
+    t0 = time.monotonic()
+    ev = collect_tenant(cfg(lab.authority, lab.ca_file, ["contoso.com"]), {})
+    assert realm(ev, "contoso.com").namespace == "Managed"
+    assert 1.0 <= time.monotonic() - t0 < 3
+    lab.throttled.clear()
+    lab.retry_after = 60  # longer than the timeout allows: an error that says so, not a hang
+    ev = collect_tenant(cfg(lab.authority, lab.ca_file, ["contoso.com"], timeout=2), {})
+    assert "Retry-After 60 s" in realm(ev, "contoso.com").error
+
+
+def test_a_silent_authority_costs_one_timeout_for_many_domains(web_lab: WebLab) -> None:
+    silent = web_lab.silent()
+    domains = [f"d{i}.contoso.com" for i in range(60)]
+    t0 = time.monotonic()
+    ev = collect_tenant(cfg(f"https://127.0.0.1:{silent.port}", web_lab.ca_file, domains, timeout=1.5), {})
+    took = time.monotonic() - t0
+    assert took < 1.5 * 1.5 + 0.5, took
+    assert all(r.error for r in ev.realms) and not ev.usable()
+    assert "no answer within 1.5 s" in ev.unreadable()[0]
+
+
+def test_the_certificate_is_verified(web_lab: WebLab, lab: TenantLab, tmp_path: Path) -> None:
+    other = tmp_path / "other-ca.pem"
+    __import__("trustme").CA().cert_pem.write_to_path(str(other))
+    ev = collect_tenant(cfg(lab.authority, other, ["contoso.com"]), {})
+    assert "not trusted" in realm(ev, "contoso.com").error
+
+
+def test_a_bad_authority_is_one_line() -> None:
+    with pytest.raises(TenantSourceError, match=r"\[tenant\] authority 'http://x'"):
+        collect_tenant(config.from_dict({"tenant": {"authority": "http://x"}}), {})
