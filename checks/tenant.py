@@ -177,7 +177,7 @@ def federation_target(ctx: Context[NoOptions]) -> Iterator[Finding]:
             found += 1
             yield ctx.finding(
                 r.domain,
-                f"{r.domain} signs in at {host or r.auth_url!r}, not at the configured AD FS "
+                f"{r.domain} signs in at {host or repr(r.auth_url)}, not at the configured AD FS "
                 f"{ev.adfs_host}: {_users(r)}.",
                 sts=host,
                 adfs=ev.adfs_host,
