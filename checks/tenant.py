@@ -63,7 +63,7 @@ def domain_verified(ctx: Context[NoOptions]) -> Iterator[Finding]:
     for r in realms:
         sev = None if r.users else Severity.MEDIUM
         if r.unknown:
-            how = "no tenant holds it (AADSTS90002)" if r.no_tenant else "its realm is Unknown"
+            how = "no tenant holds it, AADSTS90002" if r.no_tenant else "its realm is Unknown"
             found += 1
             yield ctx.finding(
                 r.domain,
@@ -103,7 +103,7 @@ def other_tenant(ctx: Context[NoOptions]) -> Iterator[Finding]:
     ours = [r.domain for r in ev.realms if r.tenant_id == expected]
     found = 0
     for r in ev.realms:
-        if r.tenant_id and r.tenant_id != expected:
+        if r.tenant_id and r.tenant_id != expected and not r.viral:  # unmanaged: tenant.unmanaged
             found += 1
             theirs = [x.domain for x in ev.realms if x.tenant_id == r.tenant_id]
             yield ctx.finding(

@@ -51,11 +51,11 @@ def sync_recent(ctx: Context[NoOptions]) -> Iterator[Finding]:
         yield ctx.finding(target, f"Directory synchronization {was} in tenant {ev.organization_id}.")
     elif last is None:
         yield ctx.finding(target, "Directory synchronization is on but has never completed.")
-    elif (hours := (ctx.ev.collected_at - last).total_seconds() / 3600) > limit:
+    elif (hours := (ev.checked_at - last).total_seconds() / 3600) > limit:  # when Graph said so
         yield ctx.finding(
             target,
-            f"Directory synchronization last ran {hours:,.1f} hours ago ({last:%Y-%m-%d %H:%M} UTC), "
-            f"more than {limit:g} hours.",
+            f"Directory synchronization last ran {hours:,.1f} hours before Graph was read "
+            f"({last:%Y-%m-%d %H:%M} UTC), more than {limit:g} hours.",
             hours=round(hours, 1),
             limit=limit,
         )
@@ -173,9 +173,10 @@ def federation_certificate(ctx: Context[NoOptions]) -> Iterator[Finding]:
             yield ctx.finding(
                 fed.domain,
                 f"{fed.domain}: Entra ID validates tokens with certificate {shown}, which AD FS "
-                f"{adfs.host} does not publish: sign-ins fail.",
+                f"{adfs.host} does not publish ({', '.join(published)}): sign-ins fail.",
                 **facts,
             )
+            continue  # the successors below are part of the same fix
         for thumb, cert in published.items():
             if thumb not in held:
                 yield ctx.finding(

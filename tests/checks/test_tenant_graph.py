@@ -50,7 +50,7 @@ def test_sync_recent_off_never_and_stale() -> None:
     assert "was turned off" in next(iter(found("tenant.sync_recent", graph(sync_enabled=False))))
     assert "never been turned on" in next(iter(found("tenant.sync_recent", graph(sync_enabled=None))))
     stale = graph(last_sync=COLLECTED - timedelta(hours=5))
-    assert "last ran 5.0 hours ago" in next(iter(found("tenant.sync_recent", stale)))
+    assert "last ran 5.0 hours before Graph was read" in next(iter(found("tenant.sync_recent", stale)))
     assert (
         found("tenant.sync_recent", graph(last_sync=COLLECTED - timedelta(hours=5), max_sync_age_hours=6))
         == {}
