@@ -108,9 +108,15 @@ class Graph:
 
 class TenantLab:
     def __init__(
-        self, web: WebLab, domains: dict[str, Domain], graph: Graph | None = None, app: App | None = None
+        self,
+        web: WebLab,
+        domains: dict[str, Domain],
+        graph: Graph | None = None,
+        app: App | None = None,
+        default: Domain | None = None,  # for domains not listed; default: unknown to every tenant
     ):
         self.domains, self.graph, self.app = domains, graph or Graph(), app
+        self.default = default or Domain(kind="unknown")
         self.seen: list[Seen] = []
         self.tokens: set[str] = set()
         self.lock = threading.Lock()
@@ -152,7 +158,7 @@ class TenantLab:
 
     def _realm(self, login: str, *, v2: bool) -> Route:
         name = login.rsplit("@", 1)[-1].lower()
-        d = self.domains.get(name, Domain(kind="unknown"))
+        d = self.domains.get(name, self.default)
         if d.kind == "srf_only" and v2:
             return Route(status=404, body=b"")
         if d.kind == "throttled" and name not in self.throttled:
@@ -210,7 +216,7 @@ class TenantLab:
 
     def _openid(self, tenant: str) -> Route:
         tid = tenant if tenant in (TENANT_A, TENANT_B) else None
-        d = self.domains.get(tenant.lower())
+        d = self.domains.get(tenant.lower(), self.default if "." in tenant else None)
         if d is not None and d.kind not in ("unknown",):
             tid = d.tenant
         if tid is None:
