@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.context import Context, Skip, Unverifiable
-from scanner.domains import covered_by
+from scanner.evidence.tenant import Realm, TenantEvidence
+from scanner.facts.domains import covered_by
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.tenant_types import Realm, TenantEvidence
 
 DOMAINS_DOC = "https://learn.microsoft.com/entra/fundamentals/add-custom-domain"
 TAKEOVER_DOC = "https://learn.microsoft.com/entra/identity/users/domains-admin-takeover"

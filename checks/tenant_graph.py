@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from checks.ios import PORTAL, ApnsOptions
 from scanner.context import Context, Unverifiable
+from scanner.evidence.tenant import GraphEvidence
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.tenant_types import GraphEvidence
 
 SYNC_DOC = "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-operations"
 MDM_DOC = "https://learn.microsoft.com/mem/intune/fundamentals/mdm-authority-set"

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from scanner.cloud import GraphConfig, TenantConfig
+from scanner.errors import PreflightError
 from scanner.model import Severity
 
 
-class ConfigError(Exception):
+class ConfigError(PreflightError):
     """The configuration cannot be used; the message names the file and the key."""
 
 

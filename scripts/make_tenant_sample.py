@@ -24,10 +24,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scanner.certs import CertInfo
 from scanner.codec import to_jsonable
-from scanner.sources.tenant import PLACEHOLDER
-from scanner.sources.tenant_types import (
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.tenant import (
     Federation,
     GraphDomain,
     GraphEvidence,
@@ -35,6 +34,7 @@ from scanner.sources.tenant_types import (
     Realm,
     TenantEvidence,
 )
+from scanner.sources.tenant import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 AUTHORITY = "https://login.microsoftonline.com"

@@ -19,11 +19,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from scanner import credentials
-from scanner.certs import CertInfo, cert_info
 from scanner.cloud import GraphConfig, TenantConfig
 from scanner.config import Config
-from scanner.sources.tenant_types import Federation, GraphDomain, GraphEvidence, PushCertificate
-from scanner.web import fetch, http_client
+from scanner.errors import PreflightError
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.tenant import Federation, GraphDomain, GraphEvidence, PushCertificate
+from scanner.sources.net.web import fetch, http_client
+from scanner.sources.parse.certs import cert_info
 
 MAX_BODY = 4_000_000  # a page of 999 domains is far less
 MAX_PAGES = 50
@@ -40,7 +42,7 @@ _TENANT = re.compile(
 )
 
 
-class GraphSourceError(Exception):
+class GraphSourceError(PreflightError):
     """No token, or the [graph] section cannot be used; one line, never a secret."""
 
 
@@ -94,7 +96,6 @@ def _token(
     gc: GraphConfig, authority: str, endpoint: str, ca_file: str, timeout: float, base: Path | None
 ) -> str:
     import msal
-
     import requests
 
     cred = _credential(Path(_path(gc.certificate, base)), gc.certificate_password_env)
@@ -113,7 +114,7 @@ def _token(
         )
         result = app.acquire_token_for_client(scopes=[f"{endpoint}/.default"])
     except Exception as exc:  # msal and requests raise many kinds; each is this source's failure
-        from scanner.web import describe
+        from scanner.sources.net.web import describe
 
         raise GraphSourceError(f"[graph] no token from {authority}: {describe(exc, timeout)}") from None
     if "access_token" not in result:

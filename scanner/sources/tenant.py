@@ -19,9 +19,11 @@ from urllib.parse import quote, urlsplit
 
 from scanner.cloud import TenantConfig
 from scanner.config import Config
+from scanner.errors import PreflightError
+from scanner.evidence.tenant import KNOWN, Realm, TenantEvidence
+from scanner.evidence.web import HttpInfo
 from scanner.sources.dns import domains_to_check
-from scanner.sources.tenant_types import KNOWN, Realm, TenantEvidence
-from scanner.web import HttpInfo, fetch, http_client
+from scanner.sources.net.web import fetch, http_client
 
 PLACEHOLDER = "mdm-preflight"  # the local part of every login sent; never a user's name
 MAX_BODY = 65_536  # a realm answer is well under 2 kB
@@ -32,7 +34,7 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _DOWN = ("no answer within", "connection refused", "TLS", "not an HTTP answer", "does not resolve", "reset")
 
 
-class TenantSourceError(Exception):
+class TenantSourceError(PreflightError):
     """The [tenant] section cannot be used; one line naming the key."""
 
 

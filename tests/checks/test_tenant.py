@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from scanner.evidence import Evidence
+from scanner.evidence.sql import SqlEvidence, UserGroup, UserRef
+from scanner.evidence.tenant import GraphDomain, GraphEvidence, Realm, TenantEvidence
 from scanner.model import SourceStatus
-from scanner.sources.sql import SqlEvidence, UserGroup, UserRef
-from scanner.sources.tenant_types import GraphDomain, GraphEvidence, Realm, TenantEvidence
 from tests.conftest import COLLECTED, run_check
 
 A, B = "6babcaad-604b-40ac-a9d7-9fd97c0b779f", "0a2b9c1e-7d44-4f0e-9b1a-3c5d7e9f1b2d"

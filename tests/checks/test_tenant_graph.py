@@ -6,13 +6,12 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from scanner.certs import CertInfo
 from scanner.evidence import Evidence
-from scanner.fedmeta import FederationMetadata
+from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.tenant import Federation, GraphEvidence, PushCertificate
+from scanner.evidence.web import HttpInfo, TlsInfo
 from scanner.model import SourceStatus
-from scanner.sources.adfs import AdfsEvidence
-from scanner.sources.tenant_types import Federation, GraphEvidence, PushCertificate
-from scanner.web import HttpInfo, TlsInfo
 from tests.conftest import COLLECTED, run_check
 
 A = "6babcaad-604b-40ac-a9d7-9fd97c0b779f"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from scanner import config
+from scanner.evidence.tenant import TenantEvidence
 from scanner.sources.tenant import PLACEHOLDER, TenantSourceError, collect_tenant
-from scanner.sources.tenant_types import TenantEvidence
 from tests.lab.tenant import TENANT_A, TENANT_B, Domain, TenantLab
 from tests.lab.web import WebLab
 
@@ -77,7 +77,7 @@ def test_each_documented_answer_is_read_as_what_it_means(lab: TenantLab) -> None
 
 def test_no_real_user_name_is_ever_sent(lab: TenantLab) -> None:
     """The site database's users give the suffixes; only the placeholder reaches the stand-in."""
-    from scanner.sources.sql import SqlEvidence, UserGroup, UserRef
+    from scanner.evidence.sql import SqlEvidence, UserGroup, UserRef
 
     users = tuple(UserRef(name=n, upn=f"{n}@contoso.com") for n in REAL_USERS)
     group = UserGroup(key="contoso.com", count=3, users=users)

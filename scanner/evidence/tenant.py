@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from scanner.certs import CertInfo
+from scanner.evidence.certs import CertInfo
 
 KNOWN = ("Managed", "Federated")  # NameSpaceType of a domain some tenant holds
 

@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports.sections import CheckView
+from reports.view.sections import CheckView
 from scanner.model import Severity
 
 TENANT_UPN = ("domain_verified", "other_tenant", "unmanaged", "verified_list")
