@@ -61,6 +61,8 @@ class TenantEvidence:
         if not failed:
             return []
         detail = f"{failed[0].domain}: {failed[0].error}"
+        if len(failed) == len(self.realms):
+            detail += "; without Internet access, set [tenant] lookup = false"
         return [f"{len(failed)} of {len(self.realms)} realm lookups at {self.authority} failed ({detail})"]
 
     def usable(self) -> bool:
