@@ -42,6 +42,9 @@ _TENANT = re.compile(
 )
 
 
+_STATUS = re.compile(r"HTTP Error: (\d{3})")  # msal's words for a status it did not expect
+
+
 class GraphSourceError(PreflightError):
     """No token, or the [graph] section cannot be used; one line, never a secret."""
 
@@ -116,7 +119,10 @@ def _token(
     except Exception as exc:  # msal and requests raise many kinds; each is this source's failure
         from scanner.sources.net.web import describe
 
-        raise GraphSourceError(f"[graph] no token from {authority}: {describe(exc, timeout)}") from None
+        answer = getattr(exc, "response", None)
+        code = answer.status_code if answer is not None else (m := _STATUS.search(str(exc))) and m.group(1)
+        why = f"HTTP {code}" if code else describe(exc, timeout)
+        raise GraphSourceError(f"[graph] no token from the [tenant] authority {authority}: {why}") from None
     if "access_token" not in result:
         why = str(result.get("error_description") or result.get("error") or "no token").splitlines()[0]
         raise GraphSourceError(f"[graph] no token from {authority} for client {gc.client_id}: {why[:300]}")

@@ -22,6 +22,7 @@ from scanner.config import Config
 from scanner.errors import PreflightError
 from scanner.evidence.tenant import KNOWN, Realm, TenantEvidence
 from scanner.evidence.web import HttpInfo
+from scanner.facts.domains import non_public_reason
 from scanner.sources.dns import domains_to_check
 from scanner.sources.net.web import fetch, http_client
 
@@ -96,7 +97,7 @@ def _domains(cfg: Config, sections: Mapping[str, Any]) -> dict[str, tuple[str, i
         forest = (*getattr(section, "upn_suffixes", ()), *getattr(section, "domains", ()))
         for suffix in forest if name == "directory" else ():
             name_ = suffix.strip().lower()
-            if _DOMAIN.match(name_):
+            if _DOMAIN.match(name_) and not non_public_reason(name_):  # never ask about corp.local
                 found.setdefault(name_, ("a UPN suffix the forest offers", 0))
     return {d: (why, users.get(d, 0)) for d, (why, _) in sorted(found.items())}
 
