@@ -29,6 +29,7 @@ from scanner.sources.parse.certs import cert_info
 
 MAX_BODY = 4_000_000  # a page of 999 domains is far less
 MAX_PAGES = 50
+TRIES = 4  # a throttled read is asked again at most this often, within the deadline
 # The least permission each read needs (application permissions, admin consent).
 PERMISSIONS = {
     "domains": "Domain.Read.All",
@@ -186,34 +187,30 @@ class _Api:
     def get(self, path: str, what: str) -> tuple[int, Any, str]:
         """(status, JSON, error in words naming the permission when that is what is missing)."""
         url = path if path.startswith("https://") else f"{self.endpoint}{path}"
-        while True:
+        where = urlsplit(url).path
+        for _ in range(TRIES):
             with self.lock:
                 self.requests += 1
             info, body = fetch(
                 self.client, url, max_bytes=MAX_BODY, timeout=self.timeout, headers=self.headers
             )
-            if info.status in (429, 503) and time.monotonic() + info.retry_after < self.deadline:
-                time.sleep(info.retry_after)
-                continue
-            data = _json(body)
-            where = urlsplit(url).path
-            if info.error:
-                return 0, None, f"Graph {where}: {info.error}"
-            if info.status in (401, 403):
-                code = (data.get("error") or {}).get("code", "") if isinstance(data, dict) else ""
-                return (
-                    info.status,
-                    data,
-                    (
-                        f"Graph {where} answered {info.status} {code}".rstrip()
-                        + f": grant the app the application permission {PERMISSIONS[what]} (admin consent)"
-                    ),
-                )
-            if info.status != 200 and info.status != 404:
-                return info.status, data, f"Graph {where} answered HTTP {info.status}"
-            if info.status == 200 and not isinstance(data, dict):
-                return info.status, None, f"Graph {where}: the answer is not JSON"
-            return info.status, data, ""
+            wait = max(info.retry_after, 1.0)
+            if info.status not in (429, 503) or time.monotonic() + wait >= self.deadline:
+                break
+            time.sleep(wait)  # throttled: Graph says how long to wait, within the time the scan has
+        data = _json(body)
+        if info.error:
+            return 0, None, f"Graph {where}: {info.error}"
+        err = data.get("error") if isinstance(data, dict) else None
+        code = str(err.get("code", "")) if isinstance(err, dict) else ""
+        if info.status == 403:
+            why = f"grant the app the application permission {PERMISSIONS[what]} (with admin consent)"
+            return 403, data, f"Graph {where} answered 403 {code}: {why}"
+        if info.status not in (200, 404):
+            return info.status, data, f"Graph {where} answered HTTP {info.status} {code}".rstrip()
+        if info.status == 200 and not isinstance(data, dict):
+            return 200, None, f"Graph {where}: the answer is not a JSON object"
+        return info.status, data, ""
 
     def pages(self, path: str, what: str) -> tuple[list[dict[str, Any]], str]:
         items: list[dict[str, Any]] = []
@@ -222,7 +219,8 @@ class _Api:
             status, data, error = self.get(url, what)
             if error or status != 200:
                 return items, error or f"Graph {path} answered HTTP {status}"
-            items += [v for v in data.get("value", []) if isinstance(v, dict)]
+            values = data.get("value")
+            items += [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
             link = data.get("@odata.nextLink")
             if not isinstance(link, str):
                 return items, ""

@@ -29,6 +29,7 @@ from scanner.sources.net.web import fetch, http_client
 PLACEHOLDER = "mdm-preflight"  # the local part of every login sent; never a user's name
 MAX_BODY = 65_536  # a realm answer is well under 2 kB
 WORKERS = 32  # threads only wait on the network
+TRIES = 4  # a throttled request is sent again at most this often, within the deadline
 BURST = 4  # requests sent at once before the pace applies: a small site is asked without waiting
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
@@ -143,7 +144,7 @@ class _Asker:
         return replace(realm, **_tenant(oid_info, oid), seconds=time.monotonic() - t0)
 
     def get(self, url: str) -> tuple[HttpInfo, Any]:
-        while True:
+        for _ in range(TRIES):
             if self.down:
                 return HttpInfo(
                     url=url, error=f"not asked: {self.authority} did not answer ({self.down})"
@@ -159,7 +160,8 @@ class _Asker:
                 why = f"HTTP {info.status}: throttled, Retry-After {info.retry_after:g} s is past the timeout"
                 return replace(info, error=why), None
             with self.lock:  # every request waits: the whole client was asked to slow down
-                self.next = max(self.next, time.monotonic() + max(info.retry_after, self.interval))
+                self.next = max(self.next, time.monotonic() + max(info.retry_after, 1.0))
+        return replace(info, error=f"HTTP {info.status}: still throttled after {TRIES} tries"), None
 
     def _wait(self) -> bool:
         with self.lock:

@@ -103,6 +103,7 @@ class Graph:
     push: dict[str, Any] | None = None  # None: 404, no certificate
     federation: dict[str, dict[str, Any]] = field(default_factory=dict)  # domain -> internalDomainFederation
     denied: set[str] = field(default_factory=set)  # path prefixes answering 403
+    throttled: set[str] = field(default_factory=set)  # paths answering 429 (Retry-After: 1) once
     page_size: int = 2
 
 
@@ -304,6 +305,9 @@ class TenantLab:
                 403,
             )
         g = self.graph
+        if path in g.throttled:
+            g.throttled.discard(path)
+            return _json({"error": {"code": "TooManyRequests"}}, 429, (("Retry-After", "1"),))
         if path == "/v1.0/domains":
             start = int(query.get("$skiptoken", "0"))
             page: dict[str, Any] = {"value": g.domains[start : start + g.page_size]}

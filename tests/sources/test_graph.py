@@ -107,6 +107,19 @@ def test_a_missing_permission_is_that_reads_error_naming_the_permission(web_lab:
     assert ev.domains and ev.mdm_authority == "intune"  # the other reads are whole
 
 
+def test_throttling_is_waited_out_and_hostile_answers_are_errors(web_lab: WebLab, app: App) -> None:
+    graph = tenant_graph(signing_cert("ADFS Signing", days=200))
+    graph.throttled = {"/v1.0/organization"}
+    graph.organization = {"id": TENANT_A, "onPremisesSyncEnabled": "yes", "onPremisesLastSyncDateTime": 7}
+    graph.push = {"error": "not an object"}
+    lab = TenantLab(web_lab, {}, graph, app)
+    ev = collect_graph(cfg(lab, app, app.pem))
+    asked = [s.path for s in lab.seen if s.path.startswith("/v1.0/organization?")]
+    assert len(asked) == 2 and not ev.organization_error  # asked again after Retry-After
+    assert ev.sync_enabled is None and ev.last_sync is None  # wrong types are not facts
+    assert ev.push is not None and ev.push.expires is None
+
+
 def test_no_push_certificate_is_404_and_no_error(web_lab: WebLab, app: App) -> None:
     graph = tenant_graph(signing_cert("ADFS Signing", days=200))
     graph.push = None
