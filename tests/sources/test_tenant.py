@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner import config
 from scanner.evidence.tenant import TenantEvidence
@@ -124,3 +126,32 @@ def test_the_certificate_is_verified(web_lab: WebLab, lab: TenantLab, tmp_path: 
 def test_a_bad_authority_is_one_line() -> None:
     with pytest.raises(TenantSourceError, match=r"\[tenant\] authority 'http://x'"):
         collect_tenant(config.from_dict({"tenant": {"authority": "http://x"}}), {})
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+KEYS = st.sampled_from(
+    ["NameSpaceType", "AuthURL", "IsViral", "issuer", "token_endpoint", "error_description"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    status=st.sampled_from([200, 400, 404, 500]),
+    body=JSON
+    | st.dictionaries(KEYS, JSON | st.sampled_from(["Managed", "Federated", "Unknown"]), max_size=5),
+)
+def test_any_answer_is_a_realm_or_an_error_never_a_crash(status: int, body: Any) -> None:
+    from scanner.evidence.web import HttpInfo
+    from scanner.sources.tenant import _realm, _tenant
+
+    info = HttpInfo(url="https://login.microsoftonline.com/common/userrealm/x", status=status)
+    r = _realm("contoso.com", info.url, info, body)
+    named = isinstance(body, dict) and body.get("NameSpaceType") in ("Managed", "Federated", "Unknown")
+    assert bool(r.namespace) == (status == 200 and named) and bool(r.error) != bool(r.namespace)
+    assert r.unknown == (r.namespace == "Unknown")  # "Unknown" only when the answer said so
+    found = _tenant(info, body)
+    assert set(found) <= {"tenant_id", "region", "no_tenant", "tenant_error"} and found
