@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scanner.config import Config
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.apns import ApnsEvidence
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.evidence.dns import DnsEvidence
+from scanner.evidence.endpoints import EndpointsEvidence
+from scanner.evidence.tenant import GraphEvidence, TenantEvidence
 from scanner.sources.adfs import collect_adfs
 from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
@@ -16,6 +23,7 @@ from scanner.sources.graph import collect_graph
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
 from scanner.sources.tenant import collect_tenant
+from scanner.store import saved_section
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +34,22 @@ class SourceDef:
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
+    saved: type | None = None  # its evidence type, when `[<section>] evidence = FILE` may replace it
     off: Callable[[Config], str] | None = None  # why it is not configured ("": it is); default: no section
+
+    def run(self, cfg: Config, upstream: Mapping[str, Any]) -> Any:
+        """Offline first: a section's `evidence` file (collected elsewhere) instead of asking anyone."""
+        path = self.offline(cfg)
+        if path and self.saved is not None:
+            return saved_section(Path(path), self.name, self.saved)
+        return self.collect(cfg, upstream)
+
+    def offline(self, cfg: Config) -> str:
+        return str(getattr(getattr(cfg, self.section, None), "evidence", "") or "")
+
+    def describe(self, cfg: Config) -> str:
+        """What it reads, for provenance: the evidence file when offline."""
+        return self.offline(cfg) or self.target(cfg)
 
 
 def _logs(cfg: Config, _: Mapping[str, Any]) -> Any:
@@ -56,8 +79,6 @@ def _endpoints_target(cfg: Config) -> str:
     ep = cfg.endpoints
     if ep is None:
         return ""
-    if ep.evidence:
-        return ep.evidence
     what = f"{len(ep.endpoints)} endpoints" if ep.endpoints else "the Intune endpoints"
     return f"{what} via {ep.proxy}" if ep.proxy else what
 
@@ -67,13 +88,15 @@ SOURCES: dict[str, SourceDef] = {
     "adfs": SourceDef(
         name="adfs",
         section="adfs",
+        saved=AdfsEvidence,
         collect=lambda cfg, _: collect_adfs(cfg.adfs, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
-        target=lambda cfg: (cfg.adfs.evidence or cfg.adfs.url) if cfg.adfs else "",
+        target=lambda cfg: cfg.adfs.url if cfg.adfs else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
     "dns": SourceDef(
         name="dns",
         section="dns",
+        saved=DnsEvidence,
         collect=collect_dns,
         target=lambda cfg: ", ".join(cfg.dns.nameservers) or "system resolver" if cfg.dns else "",
         deadline=lambda cfg: 3 * cfg.scan.timeout + 10,
@@ -91,6 +114,7 @@ SOURCES: dict[str, SourceDef] = {
     "directory": SourceDef(
         name="directory",
         section="directory",
+        saved=DirectoryEvidence,
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
@@ -100,6 +124,7 @@ SOURCES: dict[str, SourceDef] = {
     "endpoints": SourceDef(
         name="endpoints",
         section="endpoints",
+        saved=EndpointsEvidence,
         collect=lambda cfg, _: collect_endpoints(cfg),
         target=_endpoints_target,
         deadline=lambda cfg: 6 * cfg.scan.timeout + 10,
@@ -108,16 +133,18 @@ SOURCES: dict[str, SourceDef] = {
     "apns": SourceDef(
         name="apns",
         section="apns",
+        saved=ApnsEvidence,
         collect=lambda cfg, _: collect_apns(cfg),
-        target=lambda cfg: (cfg.apns.evidence or cfg.apns.certificate) if cfg.apns else "",
+        target=lambda cfg: cfg.apns.certificate if cfg.apns else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
     # Two paced requests per domain, all domains at once; 429's Retry-After is waited for within 1.5 timeouts.
     "tenant": SourceDef(
         name="tenant",
         section="tenant",
+        saved=TenantEvidence,
         collect=collect_tenant,
-        target=lambda cfg: (cfg.tenant.evidence or cfg.tenant.authority) if cfg.tenant else "",
+        target=lambda cfg: cfg.tenant.authority if cfg.tenant else "",
         deadline=lambda cfg: 3 * cfg.scan.timeout + 10,
         after=("sql", "directory"),
         off=_tenant_off,
@@ -126,8 +153,9 @@ SOURCES: dict[str, SourceDef] = {
     "graph": SourceDef(
         name="graph",
         section="graph",
+        saved=GraphEvidence,
         collect=lambda cfg, _: collect_graph(cfg),
-        target=lambda cfg: (cfg.graph.evidence or cfg.graph.endpoint) if cfg.graph else "",
+        target=lambda cfg: cfg.graph.endpoint if cfg.graph else "",
         deadline=lambda cfg: 4 * cfg.scan.timeout + 10,
     ),
     "sql": SourceDef(

@@ -52,23 +52,15 @@ class GraphSourceError(PreflightError):
 
 def collect_graph(cfg: Config) -> GraphEvidence:
     gc = cfg.graph or GraphConfig()
-    if gc.evidence:
-        from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-        path = Path(gc.evidence)
-        try:
-            return saved_section(cfg.base_dir / path if cfg.base_dir else path, "graph", GraphEvidence)
-        except StoreError as exc:
-            raise GraphSourceError(str(exc)) from None
     tc = cfg.tenant or TenantConfig()
     endpoint = gc.endpoint.strip().rstrip("/")
     if urlsplit(endpoint).scheme != "https" or not _TENANT.match(gc.tenant_id.strip()) or not gc.client_id:
         raise GraphSourceError(
             "[graph] needs endpoint (https://), client_id, and tenant_id (the directory ID or a domain)"
         )
-    ca_file = _path(tc.ca_file, cfg.base_dir)
+    ca_file = tc.ca_file  # relative paths were resolved against the config file's folder when loaded
     timeout, t0 = cfg.scan.timeout, time.monotonic()
-    token = _token(gc, tc.authority.strip().rstrip("/"), endpoint, ca_file, timeout, cfg.base_dir)
+    token = _token(gc, tc.authority.strip().rstrip("/"), endpoint, ca_file, timeout)
     with http_client(timeout=timeout, ca_file=ca_file) as client:
         api = _Api(client, endpoint, token, timeout, t0 + 2 * timeout)
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -92,17 +84,11 @@ def collect_graph(cfg: Config) -> GraphEvidence:
     return replace(ev, requests=api.requests, seconds=time.monotonic() - t0)
 
 
-def _path(name: str, base: Path | None) -> str:
-    return str(base / name) if base and name and not Path(name).is_absolute() else name
-
-
-def _token(
-    gc: GraphConfig, authority: str, endpoint: str, ca_file: str, timeout: float, base: Path | None
-) -> str:
+def _token(gc: GraphConfig, authority: str, endpoint: str, ca_file: str, timeout: float) -> str:
     import msal
     import requests
 
-    cred = _credential(Path(_path(gc.certificate, base)), gc.certificate_password_env)
+    cred = _credential(Path(gc.certificate), gc.certificate_password_env)
     session = requests.Session()
     # Not the environment's: REQUESTS_CA_BUNDLE would silently replace [tenant] ca_file.
     session.trust_env = False

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -43,16 +42,8 @@ class TenantSourceError(PreflightError):
 def collect_tenant(cfg: Config, sections: Mapping[str, Any]) -> TenantEvidence:
     """Known domains are asked at once; the UPN suffixes of the site database and AD as they arrive."""
     tc = cfg.tenant or TenantConfig()
-    if tc.evidence:
-        from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-        path = Path(tc.evidence)
-        try:
-            return saved_section(cfg.base_dir / path if cfg.base_dir else path, "tenant", TenantEvidence)
-        except StoreError as exc:
-            raise TenantSourceError(str(exc)) from None
     authority = _authority(tc.authority)
-    ca_file = str(cfg.base_dir / tc.ca_file) if cfg.base_dir and tc.ca_file else tc.ca_file
+    ca_file = tc.ca_file  # relative paths were resolved against the config file's folder when loaded
     timeout, t0 = cfg.scan.timeout, time.monotonic()
     ask = _Asker(authority, timeout, tc.rate, t0 + 1.5 * timeout)
     first = _domains(cfg, {})
