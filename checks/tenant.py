@@ -13,6 +13,7 @@ from scanner.registry import NoOptions, check
 
 DOMAINS_DOC = "https://learn.microsoft.com/entra/fundamentals/add-custom-domain"
 TAKEOVER_DOC = "https://learn.microsoft.com/entra/identity/users/domains-admin-takeover"
+SCP_NAME = "the hybrid-join service connection point's azureADId"  # where devices register
 FEDERATION_DOC = "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-management"
 
 
@@ -114,6 +115,18 @@ def other_tenant(ctx: Context[NoOptions]) -> Iterator[Finding]:
                 expected=expected,
                 expected_from=source,
                 users=r.users,
+            )
+    # The other places a tenant ID is written down must name the same tenant.
+    graph = ctx.ev.graph.organization_id if ctx.ev.graph else ""
+    for where, tid in ((SCP_NAME, ev.scp_tenant), ("the [graph] app registration's tenant", graph)):
+        if tid and tid != expected:
+            found += 1
+            yield ctx.finding(
+                f"tenant-id:{where}",
+                f"{where[0].upper()}{where[1:]} is {tid}, not the expected tenant {expected} from {source}.",
+                tenant=tid,
+                expected=expected,
+                expected_from=source,
             )
     answered(ctx, ev, list(ev.realms), found)
     ctx.examined += f"; expected tenant {expected} ({source})"

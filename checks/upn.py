@@ -183,7 +183,7 @@ def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     shown = ", ".join(verified[:SHOW]) + (
         f" and {len(verified) - SHOW:,} more" if len(verified) > SHOW else ""
     )
-    ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {shown or 'none'} (from {where})"
+    ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {shown or 'none'}, from {where}"
     ctx.examined += _not_judged(sql)
     for group in sql.domains:
         if judge(group.key, verified, asked)[0] == "unverified":

@@ -80,6 +80,7 @@ def main() -> None:
         checked_at=READ,
         expected_tenant=OURS,
         expected_from="the hybrid-join service connection point (azureADId)",
+        scp_tenant=OURS,
         verified_list=("contoso.com", "sales.contoso.com"),
         adfs_host="sts.contoso.com",
         realms=(

@@ -51,6 +51,7 @@ class TenantEvidence:
     checked_at: datetime
     expected_tenant: str = ""  # from [tenant] tenant_id or the service connection point
     expected_from: str = ""  # which of the two
+    scp_tenant: str = ""  # azureADId of the hybrid-join service connection point, when the directory was read
     verified_list: tuple[str, ...] = ()  # [site] verified_domains as typed, to compare with the answers
     adfs_host: str = ""  # [adfs] url's host, where federated domains should sign in
     realms: tuple[Realm, ...] = ()

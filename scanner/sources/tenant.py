@@ -35,6 +35,9 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _DOWN = ("no answer within", "connection refused", "TLS", "not an HTTP answer", "does not resolve", "reset")
 
 
+SCP = "the hybrid-join service connection point (azureADId)"
+
+
 class TenantSourceError(PreflightError):
     """The [tenant] section cannot be used; one line naming the key."""
 
@@ -55,13 +58,15 @@ def collect_tenant(cfg: Config, sections: Mapping[str, Any]) -> TenantEvidence:
         ask.expect(len(everything))
         jobs |= {d: pool.submit(ask.domain, d) for d in everything if d not in jobs}
         realms = tuple(replace(jobs[d].result(), why=why, users=n) for d, (why, n) in everything.items())
-    expected, source = _expected(tc, sections)
+    scp = _scp_tenant(sections)
+    expected, source = (tc.tenant_id.strip().lower(), "[tenant] tenant_id") if tc.tenant_id else (scp, SCP)
     return TenantEvidence(
         authority=authority,
         placeholder=PLACEHOLDER,
         checked_at=datetime.now(UTC),
         expected_tenant=expected,
-        expected_from=source,
+        expected_from=source if expected else "",
+        scp_tenant=scp,
         verified_list=tuple(d.lower() for d in cfg.site.verified_domains),
         adfs_host=(urlsplit(cfg.adfs.url).hostname or "").lower() if cfg.adfs and cfg.adfs.url else "",
         realms=realms,
@@ -94,14 +99,12 @@ def _domains(cfg: Config, sections: Mapping[str, Any]) -> dict[str, tuple[str, i
     return {d: (why, users.get(d, 0)) for d, (why, _) in sorted(found.items())}
 
 
-def _expected(tc: TenantConfig, sections: Mapping[str, Any]) -> tuple[str, str]:
-    if tc.tenant_id:
-        return tc.tenant_id.strip().lower(), "[tenant] tenant_id"
+def _scp_tenant(sections: Mapping[str, Any]) -> str:
+    """The tenant domain-joined devices register in: the service connection point's azureADId."""
     ad = sections.get("directory")
     pairs = dict(k.split(":", 1) for k in getattr(ad, "scp_keywords", ()) if ":" in k)
-    if _GUID.fullmatch(tid := pairs.get("azureADId", "").strip()):
-        return tid.lower(), "the hybrid-join service connection point (azureADId)"
-    return "", ""
+    tid = pairs.get("azureADId", "").strip()
+    return tid.lower() if _GUID.fullmatch(tid) else ""
 
 
 class _Asker:

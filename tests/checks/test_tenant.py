@@ -153,3 +153,19 @@ def test_upn_checks_judge_verified_by_the_tenant_and_say_so() -> None:
     assert [
         f.target for f in result.findings
     ] == [] and "[site] verified_domains as configured" in result.examined
+
+
+def test_other_tenant_the_service_connection_point_and_the_app_must_name_the_same_tenant() -> None:
+    """facts/tenant.md §1.4: the configured tenant, the SCP's azureADId and Graph's organization agree."""
+    ev = evidence(realm("contoso.com"), expected_tenant=A, expected_from="[tenant] tenant_id", scp_tenant=B)
+    graph = GraphEvidence(endpoint="g", tenant_id=B, client_id="c", checked_at=COLLECTED, organization_id=B)
+    found = {f.target: f.message for f in run_check("tenant.other_tenant", replace(ev, graph=graph)).findings}
+    assert set(found) == {
+        "tenant-id:the hybrid-join service connection point's azureADId",
+        "tenant-id:the [graph] app registration's tenant",
+    }
+    assert all(B in m and A in m and "[tenant] tenant_id" in m for m in found.values())
+    agreeing = evidence(
+        realm("contoso.com"), expected_tenant=A, expected_from="[tenant] tenant_id", scp_tenant=A
+    )
+    assert targets("tenant.other_tenant", agreeing) == {}

@@ -155,3 +155,28 @@ def test_any_answer_is_a_realm_or_an_error_never_a_crash(status: int, body: Any)
     assert r.unknown == (r.namespace == "Unknown")  # "Unknown" only when the answer said so
     found = _tenant(info, body)
     assert set(found) <= {"tenant_id", "region", "no_tenant", "tenant_error"} and found
+
+
+def test_the_service_connection_points_tenant_is_the_expected_one_unless_configured(lab: TenantLab) -> None:
+    from scanner.evidence.directory import DirectoryEvidence
+
+    ad = DirectoryEvidence(
+        server="dc01",
+        base_dn="DC=corp",
+        netbios="CORP",
+        upn_suffixes=("fabrikam.com", "corp.contoso.local"),
+        domains=("corp.contoso.local",),
+        users=1,
+        enabled=1,
+        excluded=0,
+        with_anchor=0,
+        scp_found=True,
+        scp_keywords=("azureADName:contoso.com", f"azureADId:{TENANT_B.upper()}"),
+    )
+    ev = collect_tenant(cfg(lab.authority, lab.ca_file, ["contoso.com"]), {"directory": ad})
+    assert ev.expected() == (TENANT_B, "the hybrid-join service connection point (azureADId)")
+    assert [r.domain for r in ev.realms] == ["contoso.com", "fabrikam.com"]  # never corp.contoso.local
+    pinned = collect_tenant(
+        cfg(lab.authority, lab.ca_file, ["contoso.com"], tenant_id=TENANT_A), {"directory": ad}
+    )
+    assert pinned.expected() == (TENANT_A, "[tenant] tenant_id") and pinned.scp_tenant == TENANT_B
