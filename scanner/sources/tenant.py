@@ -119,6 +119,7 @@ class _Asker:
         self.interval = 1 / rate
         self.next = time.monotonic() - BURST * self.interval
         self.down = ""
+        self.no_userrealm = False  # once it answered 404, as msal does: ask the older endpoint only
 
     def expect(self, domains: int) -> None:
         # Two requests per domain, spread over at most half the timeout.
@@ -129,8 +130,9 @@ class _Asker:
         t0 = time.monotonic()
         login = quote(f"{PLACEHOLDER}@{domain}", safe="@")
         via = f"{self.authority}/common/userrealm/{login}?api-version=2.1"
-        info, data = self.get(via)
+        info, data = (HttpInfo(url=via, status=404), None) if self.no_userrealm else self.get(via)
         if info.status == 404:  # this cloud has no userrealm: the older endpoint answers the same question
+            self.no_userrealm = True
             via = f"{self.authority}/getuserrealm.srf?login={quote(f'{PLACEHOLDER}@{domain}')}&json=1"
             info, data = self.get(via)
         realm = _realm(domain, via, info, data)

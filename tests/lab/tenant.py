@@ -35,7 +35,7 @@ NOT_FOUND = (
 
 @dataclass
 class Domain:
-    kind: str = "managed"  # managed federated unknown viral garbage nonamespace error throttled srf_only
+    kind: str = "managed"  # managed federated unknown viral garbage nonamespace error throttled
     tenant: str = TENANT_A
     sts: str = "sts.contoso.com"
     brand: str = "Contoso"
@@ -123,6 +123,7 @@ class TenantLab:
         self.lock = threading.Lock()
         self.throttled: set[str] = set()
         self.retry_after = 1
+        self.userrealm = True  # False: /common/userrealm answers 404, as in a cloud without it
         cert = web.cert("127.0.0.1")
         self.login = web.serve(self._login, cert)
         self.graph_server = web.serve(self._graph, cert)
@@ -160,7 +161,7 @@ class TenantLab:
     def _realm(self, login: str, *, v2: bool) -> Route:
         name = login.rsplit("@", 1)[-1].lower()
         d = self.domains.get(name, self.default)
-        if d.kind == "srf_only" and v2:
+        if v2 and not self.userrealm:  # a cloud without the newer endpoint (msal falls back the same way)
             return Route(status=404, body=b"")
         if d.kind == "throttled" and name not in self.throttled:
             self.throttled.add(name)
@@ -171,37 +172,33 @@ class TenantLab:
             return Route(status=500, body=b"Internal Server Error")
         if d.kind == "nonamespace":
             return _json({"Login": login, "DomainName": name})
-        if d.kind == "unknown":
-            return _json(
-                {"NameSpaceType": "Unknown", "Login": login}
-                if v2
-                else {"State": 4, "UserState": 1, "Login": login, "NameSpaceType": "Unknown"}
-            )
-        if not v2 or d.kind == "srf_only":  # the documented managed example of getuserrealm.srf
-            return _json(
-                {
-                    "State": 4,
-                    "UserState": 1,
-                    "Login": login,
-                    "NameSpaceType": "Managed",
+        kind = {"unknown": "Unknown", "federated": "Federated"}.get(d.kind, "Managed")
+        auth = (
+            f"https://{d.sts}/adfs/ls/?username={login.replace('@', '%40')}&wa=wsignin1.0"
+            "&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx="
+        )
+        if not v2:  # getuserrealm.srf: the documented managed example, and AADInternals' federated one
+            body: dict[str, Any] = {"State": 4, "UserState": 1, "Login": login, "NameSpaceType": kind}
+            if kind != "Unknown":
+                body |= {
                     "DomainName": name,
                     "FederationBrandName": d.brand,
                     "CloudInstanceName": "microsoftonline.com",
                     "CloudInstanceIssuerUri": "urn:federation:MicrosoftOnline",
                 }
-            )
-        body: dict[str, Any] = {
-            "NameSpaceType": "Managed",
+            if kind == "Federated":
+                body |= {"State": 3, "UserState": 2, "FederationGlobalVersion": -1, "AuthURL": auth}
+            return _json(body)
+        if kind == "Unknown":
+            return _json({"NameSpaceType": "Unknown", "Login": login})
+        body = {
+            "NameSpaceType": kind,
             "Login": login,
             "DomainName": name,
             "FederationBrandName": d.brand,
             "cloud_instance_name": "microsoftonline.com",
         }
-        if d.kind == "federated":  # the documented 2.1 sample's shape
-            auth = (
-                f"https://{d.sts}/adfs/ls/?username={login.replace('@', '%40')}&wa=wsignin1.0"
-                "&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx="
-            )
+        if kind == "Federated":  # the documented 2.1 sample's shape
             body = {
                 "NameSpaceType": "Federated",
                 "federation_protocol": "WSTrust",

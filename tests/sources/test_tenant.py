@@ -23,7 +23,6 @@ DOMAINS = {
     "fabrikam.com": Domain(kind="managed", tenant=TENANT_B),
     "contoso.org": Domain(kind="unknown"),
     "sales.contoso.com": Domain(kind="viral"),
-    "old.contoso.com": Domain(kind="srf_only"),
     "junk.contoso.com": Domain(kind="garbage"),
     "odd.contoso.com": Domain(kind="nonamespace"),
     "broken.contoso.com": Domain(kind="error"),
@@ -66,8 +65,6 @@ def test_each_documented_answer_is_read_as_what_it_means(lab: TenantLab) -> None
     unknown = realm(ev, "contoso.org")
     assert unknown.namespace == "Unknown" and unknown.no_tenant and not unknown.tenant_error
     assert realm(ev, "sales.contoso.com").viral
-    old = realm(ev, "old.contoso.com")  # userrealm answered 404: getuserrealm.srf was asked instead
-    assert old.namespace == "Managed" and "getuserrealm.srf" in old.via
     # Not a realm answer is an error of that lookup, never "Unknown".
     for name in ("junk.contoso.com", "odd.contoso.com", "broken.contoso.com"):
         r = realm(ev, name)
@@ -75,6 +72,24 @@ def test_each_documented_answer_is_read_as_what_it_means(lab: TenantLab) -> None
     assert "HTTP 500" in realm(ev, "broken.contoso.com").error
     assert "NameSpaceType None" in realm(ev, "odd.contoso.com").error
     assert ev.expected() == (TENANT_A, "the tenant most domains belong to")
+
+
+def test_without_userrealm_getuserrealm_srf_answers_and_userrealm_is_asked_no_more(lab: TenantLab) -> None:
+    lab.userrealm = False
+    more = [f"d{i}.contoso.com" for i in range(7)]
+    ev = collect_tenant(
+        cfg(lab.authority, lab.ca_file, ["contoso.com", "eu.contoso.com", "contoso.org", *more]), {}
+    )
+    fed, managed, unknown = (realm(ev, d) for d in ("contoso.com", "eu.contoso.com", "contoso.org"))
+    assert (fed.namespace, fed.sts_host, managed.namespace, unknown.namespace) == (
+        "Federated",
+        "sts.contoso.com",
+        "Managed",
+        "Unknown",
+    )
+    assert all("getuserrealm.srf" in r.via for r in ev.realms)
+    # Of ten domains, only those already on their way (the first burst) asked the missing endpoint.
+    assert len([s for s in lab.seen if "/userrealm/" in s.path]) <= 5
 
 
 def test_no_real_user_name_is_ever_sent(lab: TenantLab) -> None:
