@@ -130,7 +130,7 @@ class _Asker:
         t0 = time.monotonic()
         login = quote(f"{PLACEHOLDER}@{domain}", safe="@")
         via = f"{self.authority}/common/userrealm/{login}?api-version=2.1"
-        info, data = (HttpInfo(url=via, status=404), None) if self.no_userrealm else self.get(via)
+        info, data = self.get(via, userrealm=True)
         if info.status == 404:  # this cloud has no userrealm: the older endpoint answers the same question
             self.no_userrealm = True
             via = f"{self.authority}/getuserrealm.srf?login={quote(f'{PLACEHOLDER}@{domain}')}&json=1"
@@ -139,7 +139,7 @@ class _Asker:
         oid_info, oid = self.get(f"{self.authority}/{domain}/v2.0/.well-known/openid-configuration")
         return replace(realm, **_tenant(oid_info, oid), seconds=time.monotonic() - t0)
 
-    def get(self, url: str) -> tuple[HttpInfo, Any]:
+    def get(self, url: str, userrealm: bool = False) -> tuple[HttpInfo, Any]:
         for _ in range(TRIES):
             if self.down:
                 return HttpInfo(
@@ -147,6 +147,8 @@ class _Asker:
                 ), None
             if not self._wait():
                 return HttpInfo(url=url, error=f"not asked within the {self.timeout:g} s timeout"), None
+            if userrealm and self.no_userrealm:  # learnt while this request waited its turn
+                return HttpInfo(url=url, status=404), None
             info, body = fetch(self.client, url, max_bytes=MAX_BODY, timeout=self.timeout)
             if info.status == 0 and any(w in info.error for w in _DOWN):
                 self.down = self.down or info.error
