@@ -213,7 +213,8 @@ class TenantLab:
         return _json(body)
 
     def _openid(self, tenant: str) -> Route:
-        tid = tenant if tenant in (TENANT_A, TENANT_B) else None
+        known = {TENANT_A, TENANT_B, self.default.tenant, *(d.tenant for d in self.domains.values())}
+        tid = tenant if tenant in known else None
         d = self.domains.get(tenant.lower(), self.default if "." in tenant else None)
         if d is not None and d.kind not in ("unknown",):
             tid = d.tenant

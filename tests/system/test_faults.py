@@ -36,9 +36,9 @@ from tests.lab import smtp
 from tests.lab.apple import push_certificate, write
 from tests.lab.dnsmasq import DnsServer
 from tests.lab.postgres import PostgresLab
-from tests.lab.samba import READER_UPN, SambaLab
+from tests.lab.samba import READER_UPN, SEED_SCP_KEYWORDS, SambaLab
 from tests.lab.smtp import Inbox
-from tests.lab.tenant import TENANT_A, Domain, Graph, TenantLab, b64, graph_domain, make_app
+from tests.lab.tenant import Domain, Graph, TenantLab, b64, graph_domain, make_app
 from tests.lab.web import Route, WebLab, federation_metadata, signing_cert
 
 STS = "sts.contoso.com"  # the AD FS name the public DNS lab has an A record for
@@ -50,6 +50,7 @@ TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what 
 SQL_PW, LDAP_PW, WRONG_PW = "MDMP_FAULT_SQL_PW", "MDMP_FAULT_LDAP_PW", "MDMP_FAULT_WRONG_PW"
 MAIL_PW = "MDMP_FAULT_SMTP_PW"
 GRAPH_PW = "MDMP_FAULT_GRAPH_PW"
+TENANT = SEED_SCP_KEYWORDS[1].split(":", 1)[1]  # the tenant the Samba seed's service connection point names
 CANARY = "Wr0ng Canary+Pw/7"  # the wrong password: a space, a plus and a slash so every encoding differs
 REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
 CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
@@ -174,7 +175,9 @@ def world(
     junk.write_bytes(bytes(range(256)) * 64)
     shutil.copytree(SAMPLES / "healthy", tmp / "logs")
     app = make_app(tmp)
-    tenant = TenantLab(web, {}, _tenant_graph(signing), app, default=Domain(kind="federated", sts=STS))
+    tenant = TenantLab(
+        web, {}, _tenant_graph(signing), app, default=Domain(kind="federated", sts=STS, tenant=TENANT)
+    )
     tenant_500 = web.serve(
         lambda req: Route(status=500, body=b"Internal Server Error"), web.cert("127.0.0.1")
     )
@@ -209,11 +212,11 @@ def world(
             "resolve": {INTUNE: "127.0.0.1"},
         },
         "apns": {"certificate": str(apns), "password_env": APNS_PW},
-        "tenant": {"authority": tenant.authority, "ca_file": str(web.ca_file), "tenant_id": TENANT_A},
+        "tenant": {"authority": tenant.authority, "ca_file": str(web.ca_file), "tenant_id": TENANT},
         "graph": {
             "endpoint": tenant.endpoint,
             "client_id": app.client_id,
-            "tenant_id": TENANT_A,
+            "tenant_id": TENANT,
             "certificate": str(app.pfx),
             "certificate_password_env": GRAPH_PW,
         },
@@ -279,7 +282,7 @@ def _tenant_graph(signing: bytes) -> Graph:
     return Graph(
         domains=[graph_domain("contoso.onmicrosoft.com"), graph_domain("contoso.com", federated=True)],
         organization={
-            "id": TENANT_A,
+            "id": TENANT,
             "onPremisesSyncEnabled": True,
             "onPremisesLastSyncDateTime": (now - timedelta(minutes=20)).isoformat(),
         },
