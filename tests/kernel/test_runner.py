@@ -57,7 +57,7 @@ def test_unconfigured_source_skips_its_checks_with_the_reason() -> None:
             assert r.reason == "no domain to ask about: no UPN suffix was found and none is configured"
         elif r.status is Status.SKIPPED:
             assert r.reason == f"no [{r.check.needs[0]}] section in the configuration"
-    assert not result.incomplete and ev.logs is None
+    assert result.nothing_checked and result.incomplete and ev.logs is None  # exit 3, never 'healthy'
 
 
 def test_tenant_lookups_are_on_by_default_and_lookup_false_turns_them_off() -> None:
