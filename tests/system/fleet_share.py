@@ -17,8 +17,12 @@ from tests.system.test_cli import cli
 SITES = {
     "contoso-ec1": ("Contoso", "EC1", {}),
     "contoso-ec2": ("Contoso", "EC2", {"logs": "paths = ['healthy']"}),
-    "fabrikam-ny1": ("Fabrikam", "NY1", {"adfs": None, "dns": None}),
-    "tailspin-ts1": ("Tailspin", "TS1", {"sql": None, "directory": None, "adfs": None, "dns": None}),
+    "fabrikam-ny1": ("Fabrikam", "NY1", {"adfs": None, "dns": None, "tenant": None, "graph": None}),
+    "tailspin-ts1": (
+        "Tailspin",
+        "TS1",
+        {"sql": None, "directory": None, "adfs": None, "dns": None, "tenant": None, "graph": None},
+    ),
 }
 
 

@@ -94,9 +94,13 @@ def test_html_lists_worst_first_and_links_each_sites_report(share: Path, tmp_pat
     out = tmp_path / "out"
     assert cli("fleet", share, "-o", out, "-f", "html").exit_code == 1
     html = (out / "fleet.html").read_text(encoding="utf-8")
-    order = [html.index(f'id="site-{company.lower()}-{code.lower()}"') for company, code, _ in SITES.values()]
-    # EC1 (six prerequisites not ready) before EC2 (five), before Fabrikam (four), before Tailspin (two).
-    assert order == sorted(order)
+    assert cli("fleet", share, "-o", tmp_path / "j", "-f", "json").exit_code == 1
+    sites = json.loads((tmp_path / "j" / "fleet.json").read_text(encoding="utf-8"))["sites"]
+    blocked = {s["site_code"]: list(s["prerequisites"].values()).count("not_ready") for s in sites}
+    shown = sorted(blocked, key=lambda code: html.index(f"— {code}</a>"))
+    # Worst first: more prerequisites not ready, higher up; the sites differ, so the order says something.
+    assert [blocked[c] for c in shown] == sorted(blocked.values(), reverse=True)
+    assert len(set(blocked.values())) > 2
     for folder in SITES:
         link = f'href="../../{share.parent.name}/share/{folder}/report.html"'
         assert (out / ".." / ".." / share.parent.name / "share" / folder / "report.html").resolve().is_file()
