@@ -16,7 +16,7 @@ PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("sync", "Directory synchronization", ("sync.*", "directory.*")),
     ("adfs", "AD FS", ("adfs.*", "dns.adfs_host")),
     ("dns", "DNS for enrollment", ("dns.*",)),
-    ("scp", "Service connection point", ("scp.*", "logs.sitecomp_connector", "ios.apns_certificate")),
+    ("scp", "Service connection point", ("scp.*", "site.*", "logs.sitecomp_connector", "ios.apns_certificate")),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
 )
 LABELS = {"ready": "Ready", "not_ready": "Not ready", "not_checked": "Not checked"}

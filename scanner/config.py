@@ -43,6 +43,9 @@ class SqlConfig:
     password_env: str = ""  # the name of an environment variable, never the password
     csv: str = ""  # offline: a v_R_User export (columns User_Principal_Name0, optional names)
     sample_users: int = 25  # users named per suffix and per problem (0: all); counts are always complete
+    intune_collection: str = ""  # the Intune subscription's user collection ID, e.g. "EC100012"
+    status_days: int = 7  # status messages of the connector's components this many days back are read
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,13 +236,13 @@ _CHOICES = {
     ("email", "security"): ["starttls", "tls", "none"],
     ("email", "send"): ["always", "on_failure", "on_change"],
 }
-# Numbers with a range: (lowest, highest, what the number is); a bound of None is open. TOML also
-# allows inf and nan, which no setting means.
+# Numbers with a range: (lowest, highest, unit); None is open. TOML's inf and nan mean no setting.
 _RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
     ("scan", "timeout"): (0.1, 86400, "seconds"),
     ("logs", "timeout"): (0.1, 86400, "seconds"),
     ("logs", "missing_bias"): (-1440, 1440, "minutes"),
     ("sql", "sample_users"): (0, None, "users (0: all)"),
+    ("sql", "status_days"): (1, 365, "days"),
     ("directory", "sample_users"): (0, None, "users (0: all)"),
     ("directory", "page_size"): (1, None, "entries per page"),
     ("dns", "port"): (1, 65535, "a UDP/TCP port"),

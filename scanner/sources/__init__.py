@@ -40,7 +40,12 @@ def _sql(cfg: Config, _: Mapping[str, Any]) -> Any:
 def _sql_target(cfg: Config) -> str:
     if cfg.sql is None:
         return ""
-    return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
+    return (
+        cfg.sql.evidence
+        or cfg.sql.csv
+        or cfg.sql.database
+        or (f"CM_{cfg.site.code}" if cfg.site.code else "")
+    )
 
 
 def _endpoints_target(cfg: Config) -> str:
@@ -77,7 +82,6 @@ SOURCES: dict[str, SourceDef] = {
         target=lambda cfg: ", ".join(cfg.logs.paths) if cfg.logs else "",
         deadline=lambda cfg: cfg.logs.timeout if cfg.logs else 0.0,
     ),
-    # Login, then two queries, each bounded by the timeout; a little slack for fetching rows.
     # Connect, bind and a handful of searches (users page by page), each bounded by the timeout.
     "directory": SourceDef(
         name="directory",
@@ -103,11 +107,12 @@ SOURCES: dict[str, SourceDef] = {
         target=lambda cfg: (cfg.apns.evidence or cfg.apns.certificate) if cfg.apns else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
+    # Login, the two user queries and the site rules' six, each bounded by the timeout; slack for rows.
     "sql": SourceDef(
         name="sql",
         section="sql",
         collect=_sql,
         target=_sql_target,
-        deadline=lambda cfg: 3 * cfg.scan.timeout + 30,
+        deadline=lambda cfg: 9 * cfg.scan.timeout + 30,
     ),
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner import credentials, upn
 from scanner.config import SqlConfig
+from scanner.sources.sitedata import SiteEvidence, UserGroup, UserRef
 
 # The query from Microsoft's hybrid MDM walkthrough, character for character. Only the database
 # name (CM_EC1 in the document) is replaced by the configured one.
@@ -46,19 +47,6 @@ class SuffixCount:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserRef:
-    name: str  # DOMAIN\user when known, else the account name
-    upn: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UserGroup:
-    key: str  # a domain (after the last @, lower case) or an issue code from scanner.upn
-    count: int
-    users: tuple[UserRef, ...]  # the first few, sorted by name
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class SqlEvidence:
     origin: str  # "CM_EC1 on tcp:cm01,1433" or the CSV file
     database: str
@@ -74,6 +62,11 @@ class SqlEvidence:
     inventory_left_out_users: int = 0  # the users in them
     inventory_left_out_exact: bool = True  # False: a CSV named more than COUNT_GROUPS of them
     domains_left_out_users: int = 0  # users whose domain group was beyond MAX_GROUPS
+    site: SiteEvidence | None = None  # the site rules' tables; None from a CSV export
+
+    def unreadable(self) -> list[str]:
+        """Site-rule tables that could not be read: the source was read in part."""
+        return [f"{self.origin}: {why}" for why in (self.site.errors.values() if self.site else ())]
 
     def truncated(self) -> list[str]:
         """What was counted but not kept, so memory stays bounded: the report says so."""
@@ -160,6 +153,8 @@ class _Tally:
 
 def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | None = None) -> SqlEvidence:
     db = cfg.database or (f"CM_{site_code}" if site_code else "")
+    if cfg.evidence:
+        return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
     if cfg.csv:
         path = Path(cfg.csv) if base is None or Path(cfg.csv).is_absolute() else base / cfg.csv
         return from_csv(path, db or "CM_EC1", cfg.sample_users)
@@ -169,7 +164,7 @@ def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | Non
         raise SqlSourceError(f"[sql] database {db!r} is not a plain database name")
     conn_str, target, secret = connection_string(cfg, db)
     try:
-        return _query(conn_str, target, db, cfg.sample_users, timeout)
+        return _query(conn_str, target, db, cfg.sample_users, timeout, cfg)
     except SqlSourceError as exc:
         raise SqlSourceError(str(exc).replace(secret, "***") if secret else str(exc)) from None
 
@@ -215,7 +210,9 @@ def guard(statement: str) -> str:
     return statement
 
 
-def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> SqlEvidence:
+def _query(
+    conn_str: str, target: str, db: str, limit: int, timeout: float, cfg: SqlConfig | None = None
+) -> SqlEvidence:
     import pyodbc  # imported here: scans without [sql] need no ODBC driver manager
 
     doc = DOC_QUERY.replace("CM_EC1", db)
@@ -229,10 +226,27 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
             while batch := cur.fetchmany(FETCH_ROWS):
                 for r in batch:  # by position: drivers differ in the case of column names
                     tally.add(r[0] or "", r[1] or "", r[2])
+            site = _site(cn, db, cfg, target, timeout) if cfg is not None else None
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout)) from None
     ev = tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
-    return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users)
+    return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users, site=site)
+
+
+def _site(cn: Any, db: str, cfg: SqlConfig, target: str, timeout: float) -> SiteEvidence:
+    from scanner.sources.sitedb import read_site  # here: it reads this module's helpers
+
+    return read_site(cn, db, cfg, target, timeout)
+
+
+def _saved(path: Path) -> SqlEvidence:
+    """The sql section of an evidence.json that `collect` wrote where the site database is reachable."""
+    from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
+
+    try:
+        return saved_section(path, "sql", SqlEvidence)
+    except StoreError as exc:
+        raise SqlSourceError(str(exc)) from None
 
 
 def _largest(cur: Any) -> tuple[tuple[SuffixCount, ...], int, int]:
