@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scanner import connector, error_codes
 from scanner.context import Context, Skip, Unverifiable
+from scanner.facts import connector, error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 from scanner.sources.sitedata import ComponentRow, MessageGroup, SiteEvidence, SiteRow

@@ -14,7 +14,7 @@ class UserRef:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserGroup:
-    key: str  # a domain (after the last @, lower case) or an issue code from scanner.upn
+    key: str  # a domain (after the last @, lower case) or an issue code from scanner.facts.upn
     count: int
     users: tuple[UserRef, ...]  # the first few, sorted by name
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from scanner import connector
 from scanner.config import SqlConfig
+from scanner.facts import connector
 from scanner.sources.sitedata import (
     CollectionData,
     ComponentRow,

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner import credentials, upn
+from scanner import credentials
 from scanner.config import SqlConfig
+from scanner.facts import upn
 from scanner.sources.sitedata import SiteEvidence, UserGroup, UserRef
 
 # The query from Microsoft's hybrid MDM walkthrough, character for character. Only the database

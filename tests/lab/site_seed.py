@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scanner import connector
+from scanner.facts import connector
 
 TALLY = connector.TALLY_SINCE_MIDNIGHT
 OTHER_TALLY = "000A470000284400"  # another interval: must be ignored

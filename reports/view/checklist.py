@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports.sections import CheckView
+from reports.view.sections import CheckView
 from scanner.model import Severity
 
 # The one table that maps a prerequisite to the checks that judge it. A check added later joins a
@@ -16,7 +16,11 @@ PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("sync", "Directory synchronization", ("sync.*", "directory.*")),
     ("adfs", "AD FS", ("adfs.*", "dns.adfs_host")),
     ("dns", "DNS for enrollment", ("dns.*",)),
-    ("scp", "Service connection point", ("scp.*", "site.*", "logs.sitecomp_connector", "ios.apns_certificate")),
+    (
+        "scp",
+        "Service connection point",
+        ("scp.*", "site.*", "logs.sitecomp_connector", "ios.apns_certificate"),
+    ),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
 )
 LABELS = {"ready": "Ready", "not_ready": "Not ready", "not_checked": "Not checked"}

@@ -29,7 +29,7 @@ class Message:
 
 @cache
 def _data() -> dict[str, Any]:
-    return tomllib.loads(files("scanner").joinpath("connector.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(files("scanner.facts").joinpath("connector.toml").read_text(encoding="utf-8"))
 
 
 def role() -> str:
