@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scanner.context import Context, Skip
-from scanner.facts import error_codes
+from scanner.facts import connector, error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import check
 from scanner.sources.logfacts import ComponentEvent
@@ -18,14 +18,7 @@ from scanner.timespec import fmt, window_start
 
 USERSYNC, SITECOMP = "Cloudusersync.log", "Sitecomp.log"
 VERIFY_DOC = "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/log-files"
-SCP_COMPONENTS = (
-    "SMS_DMP_UPLOADER",
-    "SMS_DMP_DOWNLOADER",
-    "SMS_CLOUD_USERSYNC",
-    "SMS_SERVICE_CONNECTOR",
-    "SMS_OUTGOING_CONTENT_MANAGER",
-    "SMS_CLOUD_PROXYCONNECTOR",
-)
+SCP_COMPONENTS = connector.components(scp_only=False)  # the connector's, from one table
 
 
 def _logs(ctx: Context[Any]) -> LogsEvidence:

@@ -217,9 +217,7 @@ def _message(ctx: Context[Any], g: MessageGroup) -> Finding:
     meaning = connector.words(g.message_id) or "an ID this tool has no words for"
     detail = f"; latest on {g.machine}" if g.machine else ""
     detail += f" ({' | '.join(g.inserts)})" if g.inserts else ""
-    code = g.win32_error & 0xFFFFFFFF
-    code_words = error_codes.describe(code | 0x80070000 if code < 0x10000 else code) if code else ""
-    detail += f"; Windows error {g.win32_error}: {code_words}" if code_words else ""
+    detail += _win32(g.win32_error)
     return ctx.finding(
         f"{g.component}:{g.message_id}",
         f"{g.component} reported {word} {g.message_id} {times}: {meaning}{detail}.",
@@ -233,3 +231,13 @@ def _message(ctx: Context[Any], g: MessageGroup) -> Finding:
         inserts=list(g.inserts),
         win32_error=g.win32_error,
     )
+
+
+def _win32(number: int) -> str:
+    """Win32Error in words: a Windows error number, or an HRESULT stored as a signed integer."""
+    code = number & 0xFFFFFFFF
+    if not code:
+        return ""
+    if code < 0x10000:  # describe() knows Windows errors inside the HRESULT that wraps them
+        return f"; {error_codes.describe(0x80070000 | code) or f'Windows error {code}'}"
+    return f"; 0x{code:08X}" + (f": {words}" if (words := error_codes.describe(code)) else "")

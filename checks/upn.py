@@ -247,10 +247,10 @@ def enrollment_collection(ctx: Context[NoOptions]) -> Iterator[Finding]:
     elif not coll.members:
         yield ctx.finding(coll.id, f"{label} is empty: no user will be synchronized to Intune.")
     for group in coll.issues:
-        what = "no UPN" if group.key == "missing" else f"UPNs with {upn.ISSUES[group.key]}"
+        what = "with no UPN" if group.key == "missing" else f"whose UPN has {upn.ISSUES[group.key]}"
         yield ctx.finding(
             group.key,
-            f"{_plural(group.count, 'member')} of {label} with {what}: {_names(group)}.",
+            f"{_plural(group.count, 'member')} of {label} {what}: {_names(group)}.",
             users=group.count,
             examples=_users(group),
         )

@@ -154,6 +154,8 @@ class _Tally:
 
 def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | None = None) -> SqlEvidence:
     db = cfg.database or (f"CM_{site_code}" if site_code else "")
+    if cfg.evidence and cfg.csv:
+        raise SqlSourceError("[sql] csv and [sql] evidence are both set: keep the one to read")
     if cfg.evidence:
         return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
     if cfg.csv:
