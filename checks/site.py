@@ -110,8 +110,8 @@ def scp_mode(ctx: Context[NoOptions]) -> Iterator[Finding]:
     support it, so nothing reaches Intune. The mode is read from the role's OfflineMode property
     in the base tables SC_SysResUse and SC_SysResUse_Property; no stored value means online."""
     site = site_evidence(ctx)
-    _scp_sites(ctx, site)
-    site = site_evidence(ctx, "mode")
+    _scp_sites(ctx, site)  # no role, nothing to judge: placement reports it
+    site_evidence(ctx, "mode")
     stored = ", ".join(map(str, site.offline_mode)) or "none stored (online)"
     ctx.examined = f"OfflineMode of role type {connector.role_type_id()} in SC_SysResUse_Property: {stored}"
     if any(v != 0 for v in site.offline_mode):

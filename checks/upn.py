@@ -239,6 +239,10 @@ def enrollment_collection(ctx: Context[NoOptions]) -> Iterator[Finding]:
     ctx.examined = f"{_plural(coll.members, 'member')} of {label}; domains judged routable" + (
         f" and verified ({', '.join(verified)})" if verified else " only: no [site] verified_domains"
     )
+    if coll.domains_left_out_users:
+        ctx.examined += (
+            f"; {_plural(coll.domains_left_out_users, 'member')} in domains beyond those kept not judged"
+        )
     if not coll.found:
         yield ctx.finding(coll.id, f"{coll.id} does not exist: no collection in v_Collection has that ID.")
     elif coll.type != 1:

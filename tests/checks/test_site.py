@@ -110,11 +110,14 @@ def test_a_single_message_says_when_and_an_unknown_id_is_listed_by_number() -> N
         component="SMS_SERVICE_CONNECTOR", message_id=11412, severity=connector.ERROR, count=1,
         first=NOW - timedelta(hours=2), last=NOW - timedelta(hours=2), machine="CM01",
     )  # fmt: skip
-    unknown = replace(group, message_id=4242, severity=connector.WARNING, count=2)
+    unknown = replace(group, message_id=4242, severity=connector.WARNING, count=2, win32_error=-2146762487)
     result = run_check("site.status_messages", evidence(replace(HEALTHY, messages=(group, unknown))))
     found = {f.target: f for f in result.findings}
     critical = found["SMS_SERVICE_CONNECTOR:11412"]
     assert critical.severity == "medium" and "error 11412 at 2026-11-25 16:00 UTC" in critical.message
     assert "critical cloud connectivity failures" in critical.message
     assert "warning 4242 2 times" in found["SMS_SERVICE_CONNECTOR:4242"].message
+    assert (
+        "0x800B0109: A certificate chain terminated in a root" in found["SMS_SERVICE_CONNECTOR:4242"].message
+    )
     assert result.examined.endswith("1 not in the table: 4242")

@@ -202,3 +202,17 @@ def test_collected_evidence_re_evaluates_offline_to_the_same_verdicts(
             f["fingerprint"] for f in result["findings"]
         ]
         assert offline[cid]["status"] == result["status"]
+
+
+def test_evidence_and_csv_together_or_an_unreadable_evidence_file_are_one_clear_line(tmp_path: Path) -> None:
+    from scanner.config import SqlConfig
+    from scanner.sources.sql import SqlSourceError, collect_sql
+
+    with pytest.raises(SqlSourceError, match=r"\[sql\] csv and \[sql\] evidence are both set"):
+        collect_sql(SqlConfig(csv="users.csv", evidence="evidence.json"), "EC1", 5, tmp_path)
+    with pytest.raises(SqlSourceError) as exc:
+        collect_sql(SqlConfig(evidence="gone.json"), "EC1", 5, tmp_path)
+    assert str(exc.value) == f"{tmp_path / 'gone.json'}: cannot read (No such file or directory)"
+    (tmp_path / "other.json").write_text('{"dns": {}}', encoding="utf-8")
+    with pytest.raises(SqlSourceError, match="cannot use as sql evidence"):
+        collect_sql(SqlConfig(evidence="other.json"), "EC1", 5, tmp_path)
