@@ -79,6 +79,7 @@ def child(conn: str, user: str) -> None:
 
     from scanner import config
     from scanner.evidence import Evidence
+    from scanner.evidence.sql import SqlEvidence
     from scanner.model import SourceStatus
     from scanner.registry import discover
     from scanner.runner import evaluate, prepare
@@ -117,7 +118,7 @@ def child(conn: str, user: str) -> None:
         site = sitedb.read_site(cn, "CM_EC1", cfg, target, 3600)
         out["read_site"] = time.perf_counter() - start
     assert not site.errors, site.errors
-    section = sql.SqlEvidence(origin=target, database="CM_EC1", query="", inventory=(), users=0, site=site)
+    section = SqlEvidence(origin=target, database="CM_EC1", query="", inventory=(), users=0, site=site)
     ev = Evidence(tool_version="bench", collected_at=datetime.now(UTC),
                   sources=(SourceStatus(name="sql", status="ok"),), sql=section)  # fmt: skip
     settings = config.from_dict({"site": {"verified_domains": ["contoso.com"]}})

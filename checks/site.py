@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.context import Context, Skip, Unverifiable
+from scanner.evidence.sql import ComponentRow, MessageGroup, SiteEvidence, SiteRow
 from scanner.facts import connector, error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.sitedata import ComponentRow, MessageGroup, SiteEvidence, SiteRow
 from scanner.timespec import fmt
 
 SCP_DOC = "https://learn.microsoft.com/mem/configmgr/core/servers/deploy/configure/about-the-service-connection-point"

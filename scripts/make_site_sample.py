@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from scanner.codec import to_jsonable
-from scanner.facts import connector
-from scanner.sources.sitedata import (
+from scanner.evidence.sql import (
     CollectionData,
     ComponentRow,
     MessageGroup,
@@ -26,6 +25,7 @@ from scanner.sources.sitedata import (
     SiteEvidence,
     SiteRow,
 )
+from scanner.facts import connector
 from scanner.sources.sql import _Tally, from_csv
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"

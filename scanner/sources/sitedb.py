@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from scanner.config import SqlConfig
-from scanner.facts import connector
-from scanner.sources.sitedata import (
+from scanner.evidence.sql import (
     CollectionData,
     ComponentRow,
     MessageGroup,
@@ -17,6 +16,7 @@ from scanner.sources.sitedata import (
     SiteEvidence,
     SiteRow,
 )
+from scanner.facts import connector
 from scanner.sources.sql import _Tally, explain, guard
 
 T = TypeVar("T")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.sql import ComponentRow, MessageGroup, RoleRow, SiteEvidence, SiteRow, SqlEvidence
 from scanner.facts import connector
 from scanner.model import SourceStatus, Status
-from scanner.sources.sitedata import ComponentRow, MessageGroup, RoleRow, SiteEvidence, SiteRow
-from scanner.sources.sql import SqlEvidence, from_csv
+from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
 
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)

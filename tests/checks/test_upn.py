@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.sql import CollectionData, SiteEvidence, SqlEvidence, UserGroup, UserRef
 from scanner.model import Finding, SourceStatus, Status
-from scanner.sources.sitedata import CollectionData, SiteEvidence, UserGroup, UserRef
-from scanner.sources.sql import SqlEvidence, from_csv
+from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
 
 VERIFIED = {"verified_domains": ["contoso.com"]}
