@@ -117,3 +117,16 @@ def test_the_score_counts_prerequisites_per_state() -> None:
         ("not_ready", 1),
         ("not_checked", 4),
     ]
+
+
+def test_the_service_connection_point_rests_on_the_site_database_rules_too() -> None:
+    endpoints_fine = passed("scp.internet_endpoints")
+    got = _states(endpoints_fine, failed("site.scp_mode"), passed("site.scp_placement"))
+    assert got["scp"].state == "not_ready" and [f.id for f in got["scp"].failing] == ["site.scp_mode"]
+    unread = _states(
+        endpoints_fine,
+        errored("site.scp_mode", "not checked: the account cannot read SC_SysResUse"),
+        passed("site.component_status"),
+    )
+    assert unread["scp"].state == "not_checked"  # the mode could not be read: never "ready"
+    assert _states(failed("upn.enrollment_collection"))["upn"].state == "not_ready"

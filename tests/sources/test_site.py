@@ -55,6 +55,12 @@ def scan(lab: PostgresLab, tmp: Path, *, user: str = "", extra: str = "", only: 
     return r.exit_code, {x["check"]["id"]: x for x in data["results"]}, data
 
 
+def verdict(tmp: Path) -> str:
+    """The report's checklist row for the service connection point."""
+    md = (tmp / "out" / "report.md").read_text(encoding="utf-8")
+    return next(line for line in md.splitlines() if line.startswith("| Service connection point |"))
+
+
 def targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["target"]: f for f in result["findings"]}
 
@@ -99,6 +105,9 @@ def test_each_rule_finds_its_planted_problem_and_leaves_its_trap_alone(
     assert "cy" in coll["missing"]["message"] and "EC100012 (Intune Users)" in coll["missing"]["message"]
     assert coll["fabrikam.com"]["evidence"]["problem"] == "unverified"
     assert "5 members" in res["upn.enrollment_collection"]["examined"]
+    assert "NOT READY" in verdict(tmp_path) and "The service connection point is in offline mode" in verdict(
+        tmp_path
+    )
 
 
 def test_a_healthy_hierarchy_passes_every_rule(lab: PostgresLab, tmp_path: Path) -> None:
@@ -107,6 +116,7 @@ def test_a_healthy_hierarchy_passes_every_rule(lab: PostgresLab, tmp_path: Path)
     assert code == 0, res
     assert {k: v["status"] for k, v in res.items()} == dict.fromkeys(res, "pass") and len(res) == 5
     assert {s["name"]: s["status"] for s in data["provenance"]["sources"]} == {"sql": "ok"}
+    assert "| **READY** |" in verdict(tmp_path)
 
 
 @pytest.mark.parametrize(
