@@ -14,7 +14,7 @@ from scanner.registry import NoOptions, check
 from scanner.timespec import fmt
 
 SCP_DOC = "https://learn.microsoft.com/mem/configmgr/core/servers/deploy/configure/about-the-service-connection-point"
-HYBRID_DOC = "https://learn.microsoft.com/previous-versions/mem/configmgr/mdm/deploy-use/create-service-connection-point"
+MODE_DOC = "https://learn.microsoft.com/powershell/module/configurationmanager/set-cmserviceconnectionpoint"
 STATUS_DOC = "https://learn.microsoft.com/mem/configmgr/core/servers/manage/use-status-system"
 LOGS = "dmpuploader.log, dmpdownloader.log, CloudUserSync.log, outgoingcontentmanager.log"
 
@@ -36,7 +36,7 @@ def site_evidence(ctx: Context[Any], *parts: str) -> SiteEvidence:
 
 def _scp_sites(ctx: Context[Any], site: SiteEvidence) -> set[str]:
     if why := site.errors.get("scp"):
-        raise Unverifiable(f"not checked: the service connection point was not found: {why}")
+        raise Unverifiable(f"not checked: the service connection point's role could not be read: {why}")
     if not site.scp:
         raise Skip("no service connection point in v_SystemResourceList (site.scp_placement reports it)")
     return {r.site.upper() for r in site.scp}
@@ -60,7 +60,7 @@ def kind(s: SiteRow) -> str:
     remediation="Add the service connection point role (Administration > Site Configuration > Servers and "
     "Site System Roles > the server > Add Site System Roles) to a server of the central administration "
     "site, or of a stand-alone primary site, and remove it from the child primary or secondary site.",
-    references=(SCP_DOC, HYBRID_DOC),
+    references=(SCP_DOC,),
 )
 def scp_placement(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Hybrid MDM connects ConfigMgr to Intune through one service connection point, at the top of
@@ -102,8 +102,10 @@ def scp_placement(ctx: Context[NoOptions]) -> Iterator[Finding]:
     needs={"sql"},
     remediation="Set the service connection point to online (Administration > Site Configuration > Servers "
     "and Site System Roles > the server > Service connection point > Properties > Mode: Online), then "
-    "restart the SMS_DMP_DOWNLOADER component (Configuration Manager Service Manager).",
-    references=(SCP_DOC,),
+    "restart the SMS_DMP_DOWNLOADER component (Configuration Manager Service Manager); or, in the site's "
+    "PowerShell drive: Set-CMServiceConnectionPoint -SiteSystemServerName <server> -SiteCode <code> "
+    "-Mode Online.",
+    references=(SCP_DOC, MODE_DOC),
 )
 def scp_mode(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """An Intune subscription needs the service connection point online: offline mode does not

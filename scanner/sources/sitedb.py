@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from scanner import credentials
 from scanner.config import SqlConfig
 from scanner.evidence.sql import (
     CollectionData,
@@ -78,7 +79,7 @@ class _Reader:
         try:
             return read()
         except pyodbc.Error as exc:
-            self.errors[name] = self.why(exc, what)
+            self.errors[name] = credentials.scrub(self.why(exc, what))  # kept in evidence and reports
             return empty
 
     def why(self, exc: Any, what: str) -> str:
@@ -167,8 +168,9 @@ def _messages(r: _Reader, since: datetime) -> tuple[MessageGroup, ...]:
     except pyodbc.Error as exc:  # insertion strings unreadable: the messages without them
         bare = MESSAGES.format(inserts="", names=marks, installs="", join="")
         rows = r.rows(bare, *window)
-        r.errors["inserts"] = r.why(exc, "v_StatMsgWithInsStrings") + (
-            "; insertion strings and the install failures (1016) were not read"
+        r.errors["inserts"] = credentials.scrub(
+            r.why(exc, "v_StatMsgWithInsStrings")
+            + "; insertion strings and the install failures (1016) were not read"
         )
     return tuple(sorted((_group(x) for x in rows), key=lambda g: (g.component, g.message_id)))
 
