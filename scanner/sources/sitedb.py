@@ -60,6 +60,7 @@ MEMBERS = (
     "WHERE m.CollectionID = ?"
 )
 FETCH_ROWS = 20_000
+INSERT_CHARS = 300  # of one insertion string kept
 
 
 class _Reader:
@@ -176,7 +177,8 @@ def _messages(r: _Reader, since: datetime) -> tuple[MessageGroup, ...]:
 
 
 def _group(x: Any) -> MessageGroup:
-    inserts = [str(v) if v is not None else "" for v in x[9:19]]
+    # One line each, bounded: they come from the site's components and end up in every report.
+    inserts = [" ".join(str(v).split())[:INSERT_CHARS] if v is not None else "" for v in x[9:19]]
     while inserts and not inserts[-1]:
         inserts.pop()
     return MessageGroup(

@@ -119,7 +119,8 @@ def broken(resource_ids: dict[str, int]) -> Rows:
         ins.append((rid, mid, sev, component, SCP_SERVER, when, *strings, *([None] * (10 - len(strings)))))
 
     for h in (50, 26, 3):  # duplicate UPNs in the cloud collection, three times inside the window
-        msg(10005, WARN, "SMS_CLOUD_USERSYNC", timedelta(hours=h), "EC100012", f"ann.lee@contoso.com ({h})")
+        msg(10005, WARN, "SMS_CLOUD_USERSYNC", timedelta(hours=h), "EC100012", f"ann.lee@contoso.com ({h})",
+            "<script>alert(1)</script>\r\nsecond line")  # fmt: skip
     msg(10002, ERR, "SMS_CLOUD_USERSYNC", timedelta(hours=5))  # user sync failing: high
     msg(9605, ERR, "SMS_DMP_UPLOADER", timedelta(hours=4), win32=5)
     msg(9999, ERR, "SMS_DMP_UPLOADER", timedelta(hours=6))  # an ID the table does not know

@@ -94,6 +94,9 @@ def test_each_rule_finds_its_planted_problem_and_leaves_its_trap_alone(
     dup = msgs["SMS_CLOUD_USERSYNC:10005"]
     assert dup["severity"] == "medium" and dup["evidence"]["count"] == 3
     assert "duplicate principal names" in dup["message"] and "ann.lee@contoso.com (3)" in dup["message"]
+    assert "<script>alert(1)</script> second line" in dup["message"]  # one line, as text
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; second line" in html and "<script>alert(1)" not in html
     assert msgs["SMS_CLOUD_USERSYNC:10002"]["severity"] == "high"  # user sync failing
     assert "Access is denied" in msgs["SMS_DMP_UPLOADER:9605"]["message"]  # Win32Error 5 in words
     assert "no words for" in msgs["SMS_DMP_UPLOADER:9999"]["message"]
