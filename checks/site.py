@@ -196,7 +196,9 @@ def status_messages(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """The connector's components report each failure as a status message: failed uploads, failed
     user sync, users skipped for duplicate or empty UPNs, cloud endpoints out of reach. Errors and
     warnings within [sql] status_days are grouped by message ID; errors of user sync are high,
-    because then no user can enroll."""
+    because then no user can enroll. Times are taken as UTC, as community scripts label
+    v_StatusMessage.Time (Microsoft's documentation does not say); the message IDs' words come from
+    scanner/facts/connector.toml, and IDs it does not know are listed by number."""
     site = site_evidence(ctx, "messages")
     groups = site.messages
     unknown = sorted({g.message_id for g in groups if not connector.words(g.message_id)})
