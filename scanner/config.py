@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +42,19 @@ class SqlConfig:
     intune_collection: str = ""  # the Intune subscription's user collection ID, e.g. "EC100012"
     status_days: int = 7  # status messages of the connector's components this many days back are read
     evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
+
+    def __post_init__(self) -> None:
+        if self.csv and self.evidence:
+            raise ValueError("sql.csv and sql.evidence are both set: keep the one to read")
+        if self.intune_collection and not _COLLECTION_ID.fullmatch(self.intune_collection):
+            raise ValueError(
+                f"sql.intune_collection: {self.intune_collection!r} is not a collection ID like EC100012 "
+                "(the Collection ID column in the console, not the collection's name)"
+            )
+
+
+# A collection ID: the site code and five hex digits (EC100012; SMS00002 is All Users).
+_COLLECTION_ID = re.compile(r"[A-Za-z0-9]{3}[0-9A-Fa-f]{5}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

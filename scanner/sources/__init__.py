@@ -13,6 +13,7 @@ from scanner.evidence.apns import ApnsEvidence
 from scanner.evidence.directory import DirectoryEvidence
 from scanner.evidence.dns import DnsEvidence
 from scanner.evidence.endpoints import EndpointsEvidence
+from scanner.evidence.sql import SqlEvidence
 from scanner.sources.adfs import collect_adfs
 from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
@@ -62,12 +63,7 @@ def _sql(cfg: Config, _: Mapping[str, Any]) -> Any:
 def _sql_target(cfg: Config) -> str:
     if cfg.sql is None:
         return ""
-    return (
-        cfg.sql.evidence
-        or cfg.sql.csv
-        or cfg.sql.database
-        or (f"CM_{cfg.site.code}" if cfg.site.code else "")
-    )
+    return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
 
 
 def _endpoints_target(cfg: Config) -> str:
@@ -136,6 +132,7 @@ SOURCES: dict[str, SourceDef] = {
     "sql": SourceDef(
         name="sql",
         section="sql",
+        saved=SqlEvidence,
         collect=_sql,
         target=_sql_target,
         deadline=lambda cfg: 9 * cfg.scan.timeout + 30,

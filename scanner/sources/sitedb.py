@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -21,7 +20,6 @@ from scanner.facts import connector
 from scanner.sources.sql import _Tally, explain, guard
 
 T = TypeVar("T")
-COLLECTION_ID = re.compile(r"[A-Za-z0-9]{3}[0-9A-Fa-f]{5}")  # site code + five hex digits: EC100012
 SITES = (
     "SELECT SiteCode, SiteName, Type, ReportingSiteCode, ServerName, Status, Version, BuildNumber "
     "FROM CM_EC1.dbo.v_Site"
@@ -196,13 +194,7 @@ def _group(x: Any) -> MessageGroup:
 
 
 def _collection(r: _Reader, cfg: SqlConfig) -> CollectionData:
-    cid = cfg.intune_collection.upper()
-    if not COLLECTION_ID.fullmatch(cid):
-        r.errors["collection"] = (
-            f"[sql] intune_collection {cfg.intune_collection!r} is not a collection ID like EC100012 "
-            "(the Collection ID column in the console, not the collection's name)"
-        )
-        return CollectionData(id=cfg.intune_collection)
+    cid = cfg.intune_collection.upper()  # the config checked its shape
 
     def read() -> CollectionData:
         found = r.rows(COLLECTION, cid)

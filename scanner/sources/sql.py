@@ -108,10 +108,6 @@ class _Tally:
 
 def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | None = None) -> SqlEvidence:
     db = cfg.database or (f"CM_{site_code}" if site_code else "")
-    if cfg.evidence and cfg.csv:
-        raise SqlSourceError("[sql] csv and [sql] evidence are both set: keep the one to read")
-    if cfg.evidence:
-        return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
     if cfg.csv:
         path = Path(cfg.csv) if base is None or Path(cfg.csv).is_absolute() else base / cfg.csv
         return from_csv(path, db or "CM_EC1", cfg.sample_users)
@@ -194,16 +190,6 @@ def _site(cn: Any, db: str, cfg: SqlConfig, target: str, timeout: float) -> Site
     from scanner.sources.sitedb import read_site  # here: it reads this module's helpers
 
     return read_site(cn, db, cfg, target, timeout)
-
-
-def _saved(path: Path) -> SqlEvidence:
-    """The sql section of an evidence.json that `collect` wrote where the site database is reachable."""
-    from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-    try:
-        return saved_section(path, "sql", SqlEvidence)
-    except StoreError as exc:
-        raise SqlSourceError(str(exc)) from None
 
 
 def _largest(cur: Any) -> tuple[tuple[SuffixCount, ...], int, int]:

@@ -1,4 +1,4 @@
-"""The site rules against a real site database: PostgreSQL through unixODBC and psqlODBC (tests/lab)."""
+"""The site rules' reads (sources/sitedb.py) against a real site database: PostgreSQL through psqlODBC."""
 
 from __future__ import annotations
 
@@ -188,11 +188,15 @@ def test_a_wrong_collection_is_itself_the_finding(
     assert finding["message"].startswith(expected) and finding["target"] == collection
 
 
-def test_a_collection_name_instead_of_its_id_is_one_clear_reason(lab: PostgresLab, tmp_path: Path) -> None:
-    lab.load_site(site_seed.broken(MEMBERS))
-    _, res, _ = scan(lab, tmp_path, extra="intune_collection = 'Intune Users'\n", only=("upn.enroll*",))
-    assert res["upn.enrollment_collection"]["status"] == "error"
-    assert "not a collection ID like EC100012" in res["upn.enrollment_collection"]["reason"]
+def test_a_collection_name_instead_of_its_id_is_one_clear_line_before_any_query(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[sql]\nconnection_string = 'Server=x'\nintune_collection = 'Intune Users'\n", encoding="utf-8"
+    )
+    r = CliRunner().invoke(app, ["scan", "-c", str(cfg), "-o", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 2
+    [line] = r.stderr.strip().splitlines()
+    assert "sql.intune_collection: 'Intune Users' is not a collection ID like EC100012" in line
 
 
 def test_collected_evidence_re_evaluates_offline_to_the_same_verdicts(
@@ -218,14 +222,19 @@ def test_collected_evidence_re_evaluates_offline_to_the_same_verdicts(
 
 
 def test_evidence_and_csv_together_or_an_unreadable_evidence_file_are_one_clear_line(tmp_path: Path) -> None:
-    from scanner.config import SqlConfig
-    from scanner.sources.sql import SqlSourceError, collect_sql
+    from scanner.config import ConfigError
+    from scanner.configfile import from_dict
 
-    with pytest.raises(SqlSourceError, match=r"\[sql\] csv and \[sql\] evidence are both set"):
-        collect_sql(SqlConfig(csv="users.csv", evidence="evidence.json"), "EC1", 5, tmp_path)
-    with pytest.raises(SqlSourceError) as exc:
-        collect_sql(SqlConfig(evidence="gone.json"), "EC1", 5, tmp_path)
-    assert str(exc.value) == f"{tmp_path / 'gone.json'}: cannot read (No such file or directory)"
+    with pytest.raises(ConfigError, match=r"sql\.csv and sql\.evidence are both set"):
+        from_dict({"sql": {"csv": "users.csv", "evidence": "evidence.json"}})
     (tmp_path / "other.json").write_text('{"dns": {}}', encoding="utf-8")
-    with pytest.raises(SqlSourceError, match="cannot use as sql evidence"):
-        collect_sql(SqlConfig(evidence="other.json"), "EC1", 5, tmp_path)
+    for name, why in (("gone.json", "gone.json: "), ("other.json", "cannot use as sql evidence")):
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f"[sql]\nevidence = '{name}'\n", encoding="utf-8")  # relative to the config file
+        r = CliRunner().invoke(
+            app, ["scan", "-c", str(cfg), "-o", str(tmp_path / "out"), "-q", "--only", "site.*"]
+        )
+        assert r.exit_code == 3, r.output
+        data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+        assert {x["status"] for x in data["results"]} == {"error"}
+        assert all(why in x["reason"] and str(tmp_path) in x["reason"] for x in data["results"])
