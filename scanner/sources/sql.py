@@ -74,6 +74,9 @@ class SqlEvidence:
     inventory_left_out_users: int = 0  # the users in them
     inventory_left_out_exact: bool = True  # False: a CSV named more than COUNT_GROUPS of them
     domains_left_out_users: int = 0  # users whose domain group was beyond MAX_GROUPS
+    # UPNs that differ only in what synchronization normalises, keyed by the normalised UPN (among
+    # the users in `upns`: all of them unless upns_complete is False)
+    collisions: tuple[UserGroup, ...] = ()
 
     def truncated(self) -> list[str]:
         """What was counted but not kept, so memory stays bounded: the report says so."""
@@ -149,6 +152,19 @@ class _Tally:
             upns=self.upns,
             upns_complete=self.users <= MAP_USERS,
             domains_left_out_users=self.left_out,
+            collisions=self.collisions(),
+        )
+
+    def collisions(self) -> tuple[UserGroup, ...]:
+        found = upn.collisions([v for v in self.upns.values() if v])
+        member = {v: key for key, values in found.items() for v in values}
+        refs: dict[str, list[UserRef]] = {}
+        for who, value in self.upns.items() if member else ():
+            if value and (key := member.get(value.lower())):
+                refs.setdefault(key, []).append(UserRef(name=who, upn=value))
+        return tuple(
+            UserGroup(key=k, count=len(r), users=tuple(sorted(r, key=lambda u: u.name)[: self.limit or None]))
+            for k, r in sorted(refs.items())
         )
 
     def section(self, kind: str) -> tuple[UserGroup, ...]:
