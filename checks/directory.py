@@ -9,7 +9,7 @@ from typing import Any
 from checks.upn import HYBRID_DOC, suffix_findings
 from checks.upn import collision as upn_collision
 from scanner.context import Context
-from scanner.domains import judge
+from scanner.facts.domains import judge
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 from scanner.sources.directory import DirectoryEvidence, DirGroup
@@ -17,7 +17,7 @@ from scanner.sources.directory import DirectoryEvidence, DirGroup
 IDFIX_DOC = (
     "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"
 )
-# scanner.upn's classes under the names of IdFix's error types (RFC2822Rule's flags among them).
+# scanner.facts.upn's classes under the names of IdFix's error types (RFC2822Rule's flags among them).
 IDFIX_CLASS = {
     "missing": "blank",  # the target predates our own rule's name: kept, so fingerprints hold
     "invalid_characters": "character",

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner import upn
-from scanner.domains import covered_by, non_public_reason
+from scanner.facts import upn
+from scanner.facts.domains import covered_by, non_public_reason
 from tests.upn_examples import TABLE, VERIFIED
 
 
@@ -119,7 +119,7 @@ def test_the_fast_path_agrees_with_the_full_rules(value: str) -> None:
         assert upn.domain(value) == value.split("@")[1].lower()
 
 
-# The documented rule, written apart from scanner.upn: Microsoft 365's character list and lengths,
+# The documented rule, written apart from scanner.facts.upn: Microsoft 365's character list and lengths,
 # and an RFC 1123 host name (labels of letters, digits and inner hyphens; an alphabetic top label).
 _DOC_LOCAL = re.compile(r"[A-Za-z0-9'.\-_!#^~]{1,64}")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 VERIFIED = ("contoso.com",)
 
-# (UPN, classes with no verified list, classes with VERIFIED). Classes are scanner.upn.verdict's:
+# (UPN, classes with no verified list, classes with VERIFIED). Classes are scanner.facts.upn.verdict's:
 # "missing", the ISSUES keys, "malformed_domain" (no host name), "non_routable", "unverified".
 TABLE: list[tuple[str | None, list[str], list[str]]] = [
     # What synchronization rejects and once passed every check: judged as written, whatever the list.

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from scanner import credentials, upn
+from scanner import credentials
 from scanner.config import DirectoryConfig
+from scanner.facts import upn
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
@@ -81,7 +82,7 @@ class DirectoryEvidence:
     enabled: int
     excluded: int  # system and service objects left out, as IdFix does
     with_anchor: int  # in-scope users with mS-DS-ConsistencyGuid set
-    issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.upn classes
+    issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.facts.upn classes
     upn_domains: tuple[DirGroup, ...] = ()
     duplicates: tuple[DirGroup, ...] = ()
     collisions: tuple[DirGroup, ...] = ()  # UPNs one after synchronization's normalisation (key)

@@ -107,8 +107,8 @@ def _user(
         "upn": upn,
         "enabled": enabled,
         "consistency_guid": guid,  # bytes, or None when the attribute is not set
-        # what is wrong with the UPN itself: "missing", scanner.upn.ISSUES keys, or what is wrong with its
-        # domain: "malformed_domain" (no host name), "non_routable" (no public one)
+        # what is wrong with the UPN itself: "missing", scanner.facts.upn.ISSUES keys, or what is wrong with
+        # its domain: "malformed_domain" (no host name), "non_routable" (no public one)
         "issues": issues,
         "excluded": excluded,  # never exported by directory synchronization: report none of its issues
         "ou": ou,  # None: CN=Users

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from scanner.domains import judge
+from scanner.facts.domains import judge
 
 MAX_TOTAL, MAX_LOCAL, MAX_DOMAIN = 113, 64, 48
 # Directory synchronization accepts these in the part before "@" (Microsoft 365 "Prepare for
