@@ -42,7 +42,8 @@ def test_forest_suffixes_share_the_site_database_rules(forest: Evidence) -> None
 
 def test_directory_users_idfix_classes_with_enabled_counts(forest: Evidence) -> None:
     by = found("upn.directory_users", forest)
-    assert set(by) == {"blank", "character", "format", "length", "topleveldomain"}
+    assert set(by) == {"blank", "character", "domainpart", "format", "length", "topleveldomain"}
+    assert "CONTOSO\\robert <bob1@contoso.com.>" in by["domainpart"].evidence["examples"]
     assert by["character"].evidence["users"] == 6
     assert by["character"].evidence["enabled"] + by["character"].evidence["disabled"] == 6
     assert "CONTOSO\\annlee" in " ".join(by["topleveldomain"].evidence["examples"])

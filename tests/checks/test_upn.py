@@ -47,12 +47,15 @@ def test_inventory_is_the_documented_query_with_its_quirks(sql: Evidence) -> Non
     assert found["suffix:corp.contoso.local"].evidence["routable"] == "no"
     assert found["suffix:eu.contoso.com"].evidence["verified"] == "yes"
     assert found["suffix:fabrikam.com"].evidence["verified"] == "no"
-    assert sum(counts.values()) == 48
+    assert counts["suffix:contoso.com."] == 1  # bob1@contoso.com. is judged as written
+    assert found["suffix:contoso.com."].evidence["routable"] == "no"
+    assert found["suffix:contoso.com."].evidence["verified"] == "no"
+    assert sum(counts.values()) == 49
 
 
 def test_non_routable_suffixes_name_users(sql: Evidence) -> None:
     found = by_target("upn.non_routable_suffix", sql)
-    assert set(found) == {"corp.contoso.local", "contoso"}
+    assert set(found) == {"corp.contoso.local", "contoso", "contoso.com."}
     local = found["corp.contoso.local"]
     assert local.evidence["users"] == 4 and "RFC 6762" in local.message
     assert "CORP\\annlee" in local.message
