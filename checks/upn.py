@@ -31,16 +31,16 @@ def suffix_findings(ctx: Context[Any], names: list[str], verified: tuple[str, ..
 
 def collision(ctx: Context[Any], key: str, written: list[tuple[str, str]], count: int, **ev: Any) -> Finding:
     """One finding for UPNs that become one after synchronization's normalisation: (who, UPN) pairs."""
-    shown = ", ".join(f"{who} {value!r}" for who, value in written[:SHOW])
+    shown = ", ".join(f"{who} <{value}>" for who, value in written[:SHOW])
     more = count - min(SHOW, len(written))
     shown += f" and {more:,} more" if more > 0 else ""
     differ = upn.differences([v for _, v in written])
     return ctx.finding(
         key,
         f"{_plural(count, 'user')} have UPNs that differ only in {differ}, which directory "
-        f"synchronization normalises: {shown}. Fixing one makes it {key}, a duplicate of another.",
+        f"synchronization normalises: {shown}. Fixing one makes it a duplicate of another.",
         users=count,
-        examples=[f"{who} {value!r}" for who, value in written],
+        examples=[f"{who} <{value}>" for who, value in written],
         **ev,
     )
 

@@ -157,7 +157,7 @@ def test_fixing_one_upn_would_collide_with_another() -> None:
     )
     [f] = run_check("upn.collision", ev).findings
     assert f.target == "john@contoso.com" and f.evidence["users"] == 2 and f.evidence["enabled"] == 2
-    assert "CORP\\u1 'John@contoso.com', CORP\\u0 'john@contoso.com.'" in f.message
+    assert "CORP\\u1 <John@contoso.com>, CORP\\u0 <john@contoso.com.>" in f.message
     assert "a trailing dot and letter case" in f.message and "a duplicate of another" in f.message
     [dup] = run_check("upn.duplicate", ev).findings  # alice in two cases is a duplicate already
     assert dup.target == "alice@contoso.com"

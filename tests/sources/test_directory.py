@@ -118,7 +118,7 @@ def test_every_planted_example_is_reported_and_the_controls_are_not(reader_pw: S
     collisions = {f.target: f for f in run_check("upn.collision", ev).findings}
     assert set(collisions) == {"john@contoso.com"}  # Samba itself refused Tom@ beside "tom@contoso.com "
     assert "a trailing dot" in collisions["john@contoso.com"].message
-    assert {"CORP\\john 'john@contoso.com'", "CORP\\jdot 'john@contoso.com.'"} == set(
+    assert {"CORP\\john <john@contoso.com>", "CORP\\jdot <john@contoso.com.>"} == set(
         collisions["john@contoso.com"].evidence["examples"]
     )
 
