@@ -188,3 +188,4 @@ def test_collisions_are_what_normalisation_makes_one() -> None:
     assert upn.differences(["John@Contoso.com.", "john@contoso.com"]) == "a trailing dot and letter case"
     assert upn.differences(["tom@x.com ", "tom@x.com"]) == "surrounding spaces"
     assert upn.collisions(["alice@contoso.com", "bob@contoso.com"]) == {}
+    assert upn.collisions([" ", "   ", "", "jsmith.", "jsmith"]) == {}  # blank, or no @: nothing to collide

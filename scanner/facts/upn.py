@@ -115,8 +115,9 @@ def normalised(upn: str) -> str:
 
 def collisions(upns: Collection[str]) -> dict[str, list[str]]:
     """UPNs that differ only in what synchronization normalises, beyond letter case (those are
-    duplicates already): {normalised: [distinct lower-case UPNs]}. Fixing one collides with another."""
-    dirty = {n for u in upns if (n := normalised(u)) != u.lower()}
+    duplicates already): {normalised: [distinct lower-case UPNs]}. Fixing one collides with another.
+    Blank UPNs and those without an @ are left out: no fix keeps them as they are."""
+    dirty = {n for u in upns if (n := normalised(u)) != u.lower() and "@" in n}
     if not dirty:
         return {}
     groups: dict[str, set[str]] = {}
