@@ -31,18 +31,18 @@ IDFIX_CLASS = {
     "malformed_domain": "domainpart",
     "non_routable": "topleveldomain",
 }
-# What the users of each class have or fail, singular and plural.
-_FAIL = {
+# What the users of a class have (singular, plural) and whose rule it is, where not "IdFix's <class> rule".
+_HAVE = {
     "blank": (
         "has no UPN, or only spaces",
         "have no UPN, or only spaces",
-        " (our own rule: IdFix reports no absent UPN and files a blank one under its character rule)",
+        "our own rule: IdFix reports no absent UPN and files a blank one under its character rule",
     ),
     "localpart": (
         "has two dots in a row before the @",
         "have two dots in a row before the @",
-        " (IdFix's localpart rule, after RFC 5322's dot-atom; Microsoft's UPN documentation is "
-        "silent, so synchronization may accept them)",
+        "IdFix's localpart rule, after RFC 5322's dot-atom; Microsoft's UPN documentation is silent, so "
+        "synchronization may accept them",
     ),
 }
 SHOW = 5
@@ -96,8 +96,10 @@ def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     references=(IDFIX_DOC, HYBRID_DOC),
 )
 def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
-    """IdFix's error classes over every user directory synchronization would export, without its
-    hand-kept TLD list: blank, character, format, length and top-level domain."""
+    """The one UPN rule over every user directory synchronization would export, filed under IdFix's
+    error types (character, format, length, localpart, domainpart, top-level domain) without its
+    hand-kept TLD list, plus our own rule for users with no UPN. A domain is judged as written: a
+    trailing dot or a label edged with a hyphen fails whatever the tenant has verified."""
     d = _dir(ctx)
     ctx.examined = _scope(d)
     merged: dict[str, list[DirGroup]] = {}
@@ -109,11 +111,12 @@ def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
     for cls, groups in sorted(merged.items()):
         users = {u.dn: u for g in groups for u in g.users}
         count, enabled = sum(g.count for g in groups), sum(g.enabled for g in groups)
-        one, many, why = _FAIL.get(cls, ("fails", "fail", f" IdFix's {cls} rule"))
+        one, many, note = _HAVE.get(cls, (f"fails IdFix's {cls} rule", f"fail IdFix's {cls} rule", ""))
         shown = ", ".join(u.name for u in list(users.values())[:SHOW])
         yield ctx.finding(
             cls,
-            f"{count:,} user{' ' + one if count == 1 else 's ' + many}{why} ({enabled:,} enabled): {shown}.",
+            f"{count:,} user{' ' + one if count == 1 else 's ' + many} ({enabled:,} enabled"
+            f"{'; ' + note if note else ''}): {shown}.",
             severity=Severity.LOW if cls == "localpart" else None,
             users=count,
             enabled=enabled,

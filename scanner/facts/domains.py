@@ -49,13 +49,15 @@ def _listed_tlds() -> dict[str, str]:
     icann = text.partition("===BEGIN ICANN DOMAINS===")[2].partition("===END ICANN DOMAINS===")[0]
     out: dict[str, str] = {}
     for line in icann.splitlines():
-        rule = line.strip().lstrip("!")
+        rule = line.strip()
         if not rule or rule.startswith("//"):
             continue
-        ascii_rule = ".".join(_ace(label) for label in rule.split("."))
-        tld = ascii_rule.rpartition(".")[2]
-        if (out.get(tld, tld) == tld and "*" not in ascii_rule) or ascii_rule == f"co.{tld}":
-            out[tld] = ascii_rule  # co.<tld> when listed, else the first plain rule under it
+        labels = [_ace(label) for label in rule.lstrip("!").split(".")]
+        tld, name = labels[-1], ".".join(labels)
+        example = len(labels) > 1 and rule[0] not in "!*"  # a plain rule below the top level
+        if example and (out.get(tld, tld) == tld or labels == ["co", tld]):
+            out[tld] = name  # co.<tld> when listed, else the first plain rule under it
+        out.setdefault(tld, tld)
     return out
 
 
@@ -115,9 +117,8 @@ def non_public_reason(name: str) -> str:
             return "is itself a public suffix, which no tenant can verify"
         if (listed := _listed_tlds().get(tld)) is None:
             return f"ends in .{tld}, which is not a top-level domain on the Public Suffix List"
-        return (
-            f"is not a registrable domain: the Public Suffix List takes names under .{tld} only "
-            f"below the suffixes it lists there, such as {listed}"
+        return f"is not a registrable domain: the Public Suffix List takes names under .{tld} only " + (
+            f"below the suffixes it lists there, such as {listed}" if listed != tld else "as it lists them"
         )
     return ""
 

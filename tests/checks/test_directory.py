@@ -140,7 +140,9 @@ def test_every_example_under_idfix_error_types() -> None:
     assert named["topleveldomain"] >= {"CORP\\u8"}  # zoe@contoso.za
     assert by["localpart"].severity is Severity.LOW and "RFC 5322" in by["localpart"].message
     blank = by["blank"].message
-    assert blank.startswith("2 users have no UPN, or only spaces (our own rule: IdFix reports no absent UPN")
+    assert blank.startswith(
+        "2 users have no UPN, or only spaces (2 enabled; our own rule: IdFix reports no absent"
+    )
     assert "IdFix's blank rule" not in blank
     assert by["length"].message.startswith("2 users fail IdFix's length rule (2 enabled)")
 
