@@ -9,10 +9,10 @@ from typing import Any
 from checks.upn import HYBRID_DOC, suffix_findings
 from checks.upn import collision as upn_collision
 from scanner.context import Context
+from scanner.evidence.directory import DirectoryEvidence, DirGroup
 from scanner.facts.domains import judge
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.directory import DirectoryEvidence, DirGroup
 
 IDFIX_DOC = (
     "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"

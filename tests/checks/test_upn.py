@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.evidence import Evidence
+from scanner.evidence.sql import SqlEvidence
 from scanner.model import Finding, SourceStatus, Status
-from scanner.sources.sql import SqlEvidence, from_csv
+from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
 from tests.upn_examples import CONTROLS, MALFORMED, TABLE
 

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from scanner.cli import app
 from scanner.config import DirectoryConfig
 from scanner.evidence import Evidence
+from scanner.evidence.directory import DirectoryEvidence
 from scanner.model import Severity, SourceStatus
-from scanner.sources.directory import DirectoryEvidence, DirectorySourceError, collect_directory
+from scanner.sources.directory import DirectorySourceError, collect_directory
 from tests.conftest import SAMPLES, run_check
 from tests.lab.samba import (
     MSOL_SAM,
