@@ -205,7 +205,7 @@ def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
     needs={"sql"},
     remediation="Correct these UPNs in Active Directory (IdFix or Set-ADUser): one @, no spaces, only "
-    "letters, digits and ' . - _ ! # ^ ~ before the @, at most 113 characters.",
+    "letters, digits and ' . - _ ! # ^ ~ before the @ (no two dots in a row), at most 113 characters.",
     references=(HYBRID_DOC,),
 )
 def malformed(ctx: Context[NoOptions]) -> Iterator[Finding]:

@@ -189,3 +189,32 @@ def test_collisions_are_what_normalisation_makes_one() -> None:
     assert upn.differences(["tom@x.com ", "tom@x.com"]) == "surrounding spaces"
     assert upn.collisions(["alice@contoso.com", "bob@contoso.com"]) == {}
     assert upn.collisions([" ", "   ", "", "jsmith.", "jsmith"]) == {}  # blank, or no @: nothing to collide
+
+
+def _sources_verdict(value: str | None) -> tuple[list[str], list[str]]:
+    """What the site database's and the directory's tallies make of one user, in verdict's classes:
+    the problem groups they file the user under, then the rule applied to the domain group."""
+    from scanner.facts.domains import judge
+    from scanner.sources.directory import _UserTally
+    from scanner.sources.sql import _Tally
+
+    sql = _Tally(limit=5)
+    sql.add("u", "CORP\\u", value)
+    ad = _UserTally(limit=5, netbios="CORP")
+    attrs: dict[str, object] = {"sAMAccountName": "u", "userAccountControl": 512}
+    ad.add({"dn": "CN=u,DC=x", "attributes": attrs | ({} if value is None else {"userPrincipalName": value})})
+    out = []
+    for issues, domains in (
+        ([g.key for g in sql.section("issues")], [g.key for g in sql.section("domains")]),
+        ([g.key for g in ad.groups("issues")], [g.key for g in ad.groups("domains")]),
+    ):
+        kinds = [k for d in domains if (k := judge(d, VERIFIED)[0]) != "ok"]
+        out.append(sorted(issues, key=[*upn.ISSUES, "missing"].index) + kinds)
+    return out[0], out[1]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_UPNS | st.none() | st.sampled_from([u for u, _, _ in TABLE]))
+def test_both_sources_apply_the_one_rule(value: str | None) -> None:
+    expected = upn.verdict(value, VERIFIED)
+    assert _sources_verdict(value) == (expected, expected)
