@@ -112,6 +112,13 @@ def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
         users = {u.dn: u for g in groups for u in g.users}
         count, enabled = sum(g.count for g in groups), sum(g.enabled for g in groups)
         one, many, note = _HAVE.get(cls, (f"fails IdFix's {cls} rule", f"fail IdFix's {cls} rule", ""))
+        if cls in ("domainpart", "topleveldomain"):  # name the domains: they are what to fix
+            keys = sorted(g.key for g in groups)
+            note = (
+                "in "
+                + ", ".join(keys[:SHOW])
+                + (f" and {len(keys) - SHOW:,} more" if len(keys) > SHOW else "")
+            )
         shown = ", ".join(u.name for u in list(users.values())[:SHOW])
         yield ctx.finding(
             cls,
