@@ -123,15 +123,22 @@ def non_public_reason(name: str) -> str:
     return ""
 
 
-def judge(name: str, verified: tuple[str, ...] | list[str]) -> tuple[str, str]:
+def judge(
+    name: str, verified: tuple[str, ...] | list[str], asked: frozenset[str] = frozenset()
+) -> tuple[str, str]:
     """The one rule for a UPN suffix, wherever it was found: ("malformed_domain", why) for no host
     name at all, ("non_routable", why) for no public one, ("unverified", "") when a verified list is
-    given and does not cover it, or ("ok", "")."""
-    if why := hostname_fault(name.strip().lower()):
+    given (or the tenant answered) and does not cover it, or ("ok", ""). A verified root covers its
+    subdomains, unless the tenant answered for the subdomain itself (`asked`: the names it answered
+    for, lower case)."""
+    name = name.strip().lower()
+    if why := hostname_fault(name):
         return "malformed_domain", why
     if why := non_public_reason(name):
         return "non_routable", why
-    if verified and not covered_by(name, verified):
+    if name in asked:
+        return ("ok", "") if name in verified else ("unverified", "")
+    if (verified or asked) and not covered_by(name, verified):
         return "unverified", ""
     return "ok", ""
 
