@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.evidence import Evidence
-from scanner.evidence.sql import SqlEvidence
+from scanner.evidence.sql import CollectionData, SiteEvidence, SqlEvidence, UserGroup, UserRef
 from scanner.model import Finding, SourceStatus, Status
 from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
@@ -168,3 +169,34 @@ def test_collisions_come_from_every_discovered_user(tmp_path: Path) -> None:
     )
     [f] = run_check("upn.discovered_collision", evidence).findings
     assert "surrounding spaces and letter case" in f.message
+
+
+def collection_evidence(coll: CollectionData | None) -> Evidence:
+    sql = SqlEvidence(origin="CM_EC1", database="CM_EC1", query="SELECT 1", inventory=(), users=0)
+    return Evidence(
+        tool_version="t",
+        collected_at=datetime(2026, 11, 25, tzinfo=UTC),
+        sources=(SourceStatus(name="sql", status="ok"),),
+        sql=replace(sql, site=SiteEvidence(collection=coll)),
+    )
+
+
+def test_enrollment_collection_judges_members_by_the_one_rule_with_or_without_verified_domains() -> None:
+    dee, bob = UserRef(name="CORP\\dee", upn="dee@fabrikam.com"), UserRef(name="CORP\\bob", upn="bob@x.local")
+    members = (
+        UserGroup(key="contoso.com", count=40, users=()),
+        UserGroup(key="fabrikam.com", count=2, users=(dee,)),
+        UserGroup(key="x.local", count=1, users=(bob,)),
+    )
+    coll = CollectionData(id="EC100012", found=True, name="Intune Users", type=1, members=43, domains=members)
+    strict = by_target("upn.enrollment_collection", collection_evidence(coll), site=VERIFIED)
+    assert set(strict) == {"fabrikam.com", "x.local"}
+    assert "2 members of EC100012 (Intune Users) (CORP\\dee and 1 more)" in strict["fabrikam.com"].message
+    lenient = run_check("upn.enrollment_collection", collection_evidence(coll))
+    assert {f.target for f in lenient.findings} == {"x.local"}  # nothing to verify against
+    assert "no [site] verified_domains" in lenient.examined
+
+
+def test_enrollment_collection_is_skipped_without_intune_collection() -> None:
+    result = run_check("upn.enrollment_collection", collection_evidence(None))
+    assert result.status is Status.SKIPPED and "[sql] intune_collection" in result.reason
