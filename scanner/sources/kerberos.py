@@ -1,0 +1,162 @@
+"""Kerberos for the directory bind: the credentials the process already has, and its errors in one line."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WINDOWS = sys.platform == "win32"
+EXTRA = 'pip install "mdm-preflight[kerberos]"'
+# Linux builds python-gssapi from source (no wheels): it needs a compiler and the Kerberos headers.
+BUILD = "apt-get install gcc python3-dev libkrb5-dev, then " + EXTRA
+SIGNING = (
+    "Kerberos on plain LDAP needs LDAP signing, which this tool's LDAP library cannot do, and domain "
+    "controllers refuse unsigned binds (Windows Server 2025 by default): use url = \"ldaps://{host}\", "
+    "or keep ldap:// and set start_tls = true"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bind:
+    """What ldap3 needs for a SASL GSSAPI bind, and the names the messages use."""
+
+    host: str  # the service principal's host: ldap/<host>
+    credentials: Any  # a gssapi.Credentials on Linux; None on Windows (the logon session's)
+    who: str  # the client principal, for messages ("the Windows logon" when unknown)
+
+    @property
+    def spn(self) -> str:
+        return f"ldap/{self.host}"
+
+
+def service_host(spn: str, url_host: str) -> str:
+    """The host of the DC's service principal: [directory] spn (ldap/<host> or <host>) or the URL's."""
+    if not spn:
+        return url_host
+    service, _, host = spn.rpartition("/")
+    if service.lower() not in ("", "ldap") or not host or "@" in host:
+        raise ValueError(f"[directory] spn {spn!r}: give ldap/<the DC's DNS name>, e.g. ldap/dc01.contoso.com")
+    return host
+
+
+def missing_backend() -> str:
+    """'' when a GSSAPI backend imports; else one line saying what to install."""
+    name = "winkerberos" if WINDOWS else "gssapi"
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        how = EXTRA if WINDOWS else BUILD
+        return f'[directory] auth = "kerberos" needs the kerberos extra ({name} is not installed): {how}'
+    except OSError as exc:  # python-gssapi on Windows without MIT Kerberos for Windows
+        return f"{name} cannot load ({exc}): reinstall with {EXTRA}"
+    if WINDOWS:  # ldap3 prefers gssapi when it imports; without MIT Kerberos it raises OSError instead
+        try:
+            importlib.import_module("gssapi")
+        except ImportError:
+            pass
+        except OSError:
+            return "gssapi is installed but MIT Kerberos for Windows is not: pip uninstall gssapi"
+    return ""
+
+
+def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
+    """The process's own Kerberos credentials: the Windows logon session, a ticket cache, or a keytab.
+
+    Raises the backend's own error (explained by `explain`): no ticket, expired, no such keytab."""
+    if WINDOWS:
+        if principal or keytab:
+            raise ValueError(
+                "[directory] principal and keytab are for Linux: on Windows the account running the scan "
+                "(the logged-on user, or the scheduled task's account) binds; remove them"
+            )
+        return Bind(host=host, credentials=None, who="the Windows logon session")
+    import gssapi
+
+    name = gssapi.Name(principal, gssapi.NameType.kerberos_principal) if principal else None
+    if keytab is None:
+        creds = gssapi.Credentials(name=name, usage="initiate")
+    else:
+        if not keytab.is_file():
+            raise ValueError(f"[directory] keytab {keytab}: no such file")
+        # A private in-memory cache: the scan writes no ticket to disk and leaves the user's cache alone.
+        store = {"client_keytab": str(keytab), "ccache": f"MEMORY:mdm-preflight-{os.getpid()}-{id(keytab)}"}
+        creds = gssapi.Credentials(name=name, usage="initiate", store=store)
+    if creds.lifetime == 0:
+        raise gssapi.exceptions.ExpiredCredentialsError(gssapi.raw.GSSError.CREDENTIALS_EXPIRED, 0)
+    return Bind(host=host, credentials=creds, who=str(creds.name))
+
+
+def errors() -> tuple[type[BaseException], ...]:
+    """The exception types the Kerberos backend raises (OSError: a backend that cannot load)."""
+    found: list[type[BaseException]] = [OSError, ValueError]
+    for module, attr in (("gssapi.exceptions", "GeneralError"), ("winkerberos", "GSSError")):
+        try:
+            found.append(getattr(importlib.import_module(module), attr))
+        except (ImportError, OSError, AttributeError):
+            pass
+    return tuple(found)
+
+
+# (words in the backend's message, what it means and what to do). MIT krb5 and Windows SSPI wording.
+_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("credential has expired", "ticket expired", "ticket has expired"),
+        "the Kerberos ticket of {who} has expired: renew it (kinit -R, or kinit again), or set "
+        "[directory] keytab and principal so each scan gets a fresh ticket",
+    ),
+    (
+        ("no kerberos credentials", "no credentials were supplied", "no credentials are available",
+         "credentials cache", "can't find client principal", "matching credential not found"),
+        "no Kerberos ticket for {who}: run kinit (or kinit -k -t KEYTAB PRINCIPAL) as the account that "
+        "runs the scan, or set [directory] keytab and principal; on Windows, run it as a domain account",
+    ),
+    (
+        ("clock skew", "clocks on the client and server", "time skew"),
+        "this computer's clock differs from the domain controller's by more than Kerberos allows "
+        "(5 minutes): synchronise the time (w32tm /resync, chronyc makestep)",
+    ),
+    (
+        ("client not found", "client '"),
+        "the domain does not know the principal {who}: check [directory] principal (user@REALM, realm "
+        "in capitals)",
+    ),
+    (
+        ("not found in kerberos database", "target is unknown", "target principal name is incorrect"),
+        "the domain has no service principal {spn}: put the domain controller's DNS name in url (not an "
+        "address or alias) or set [directory] spn (setspn -Q {spn} finds it)",
+    ),
+    (
+        ("cannot contact any kdc", "cannot find kdc", "no authority could be contacted",
+         "resolve network address for kdc", "cannot locate kdc"),
+        "no Kerberos KDC answered for the realm of {who}: check DNS (_kerberos._tcp SRV records) or the "
+        "kdc in krb5.conf, and that port 88 to the domain controllers is open",
+    ),
+    (
+        ("preauthentication failed", "decrypt integrity check failed", "key version"),
+        "the domain refused the key of {who}: the keytab is out of date (the password changed); "
+        "export a new one",
+    ),
+    (
+        ("key table", "keytab"),
+        "[directory] keytab cannot be used for {who}: check the file and that it holds this principal",
+    ),
+)  # fmt: skip
+
+
+def explain(exc: BaseException, bind: Bind | None, spn: str) -> str:
+    """One line: what failed, why, what to do, then the backend's own words."""
+    text = " ".join(str(exc).split())[:300] or type(exc).__name__
+    low = text.lower()
+    who = bind.who if bind else "this account"
+    if isinstance(exc, ValueError):  # ours: already says what and where
+        return text
+    for words, meaning in _CAUSES:
+        if any(w in low for w in words):
+            return f"{meaning.format(who=who, spn=spn)} ({text})"
+    if "security layer" in low:  # ldap3: the server wants signing on plain LDAP
+        return f"{SIGNING.format(host='<dc>')} ({text})"
+    return f"Kerberos bind as {who} to {spn} failed ({type(exc).__name__}: {text})"
