@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.context import Context, Skip
-from scanner.domains import covered_by
+from scanner.facts.domains import covered_by
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 from scanner.sources.dns import ENROLLMENT, REGISTRATION, DnsAnswer, DnsEvidence

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from scanner import error_codes
 from scanner.context import Context, Skip
+from scanner.facts import error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import check
 from scanner.sources.logfacts import ComponentEvent

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scanner import upn
 from scanner.context import Context, Skip
-from scanner.domains import covered_by, non_public_reason
+from scanner.facts import upn
+from scanner.facts.domains import covered_by, non_public_reason
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 from scanner.sources.sql import SqlEvidence, UserGroup

@@ -13,10 +13,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scanner.certs import CertInfo
 from scanner.codec import to_jsonable
 from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence, default_endpoints
-from scanner.web import HttpInfo, TlsInfo
+from scanner.sources.net.web import HttpInfo, TlsInfo
+from scanner.sources.parse.certs import CertInfo
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 PROXY, PROXY_ADDRESS = "proxy.contoso.com:8080", "192.0.2.8"

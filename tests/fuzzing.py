@@ -199,8 +199,8 @@ def _one_line(message: str, where: str) -> None:
 
 def check_log(data: bytes, work: Path) -> None:
     """Records or the file's own LogReadError, never another exception; every time readable or None."""
-    from scanner.cmlog import FileStats, LogReadError, entry_time, parse_file
     from scanner.sources.logs import TimeRule, collect_logs
+    from scanner.sources.parse.cmlog import FileStats, LogReadError, entry_time, parse_file
 
     path = work / LOG_NAMES[len(data) % len(LOG_NAMES)]
     path.write_bytes(data)
@@ -255,7 +255,7 @@ def check_evidence(data: bytes, work: Path) -> None:
 
 def check_metadata(data: bytes, work: Path) -> None:
     """Never raises; a document with a DTD or entities is refused, never expanded."""
-    from scanner.fedmeta import FederationMetadata, parse_metadata
+    from scanner.sources.parse.fedmeta import FederationMetadata, parse_metadata
 
     meta = parse_metadata(data)
     if not isinstance(meta, FederationMetadata):
@@ -276,7 +276,7 @@ def check_csv(data: bytes, work: Path) -> None:
 
 
 def check_cert(data: bytes, work: Path) -> None:
-    from scanner.certs import CertInfo, cert_info
+    from scanner.sources.parse.certs import CertInfo, cert_info
 
     info = cert_info(data)
     if not isinstance(info, CertInfo):

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner import cmlog
 from scanner.cli import app
+from scanner.sources.parse import cmlog
 from scanner.sources.sql import COUNT_GROUPS, MAX_GROUPS
 from tests.lab.dnsmasq import DnsServer, Records, start_dnsmasq, txt_record_arg
 

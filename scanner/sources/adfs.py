@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from scanner.config import AdfsConfig
-from scanner.fedmeta import FederationMetadata, parse_metadata
-from scanner.web import HttpInfo, TlsInfo, fetch, http_client, probe_tls
+from scanner.sources.net.web import HttpInfo, TlsInfo, fetch, http_client, probe_tls
+from scanner.sources.parse.fedmeta import FederationMetadata, parse_metadata
 
 METADATA_PATH = "/FederationMetadata/2007-06/FederationMetadata.xml"
 PAGES = {  # evidence field -> path on the federation service

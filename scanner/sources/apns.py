@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import credentials
-from scanner.certs import CertInfo, cert_info
 from scanner.config import ApnsConfig, Config
+from scanner.sources.parse.certs import CertInfo, cert_info
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 

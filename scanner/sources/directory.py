@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from scanner import credentials, upn
 from scanner.config import DirectoryConfig
-from scanner.sources import kerberos
+from scanner.facts import upn
+from scanner.sources.net import bind
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
@@ -82,7 +80,7 @@ class DirectoryEvidence:
     enabled: int
     excluded: int  # system and service objects left out, as IdFix does
     with_anchor: int  # in-scope users with mS-DS-ConsistencyGuid set
-    issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.upn classes
+    issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.facts.upn classes
     upn_domains: tuple[DirGroup, ...] = ()
     duplicates: tuple[DirGroup, ...] = ()
     upns: dict[str, str] = field(default_factory=dict)  # DOMAIN\sam (lower) -> UPN, for cross-checks
@@ -95,7 +93,10 @@ class DirectoryEvidence:
 def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> DirectoryEvidence:
     if cfg.evidence:
         return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
-    conn = _bind(cfg, timeout, base)
+    try:
+        conn = bind.connect(cfg, timeout, base)
+    except bind.BindError as exc:
+        raise DirectorySourceError(str(exc)) from None
     try:
         return _read(conn, cfg, cfg.sample_users, cfg.page_size)
     finally:
@@ -110,129 +111,6 @@ def _saved(path: Path) -> DirectoryEvidence:
         return saved_section(path, "directory", DirectoryEvidence)
     except StoreError as exc:
         raise DirectorySourceError(str(exc)) from None
-
-
-def _bind(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> Any:
-    import ldap3
-    from ldap3.core.exceptions import LDAPException
-
-    seconds = max(1, int(timeout))  # ldap3 packs the receive timeout into a C struct: whole seconds
-    url = urlparse(cfg.url)
-    if url.scheme not in ("ldap", "ldaps") or not url.hostname:
-        raise DirectorySourceError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
-    secure = url.scheme == "ldaps"
-    where = f"{cfg.url}"
-    krb = _kerberos(cfg, url.hostname, secure, base) if cfg.auth == "kerberos" else None
-    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cfg.ca_file or None)
-    server = ldap3.Server(
-        url.hostname,
-        port=url.port or (636 if secure else 389),
-        use_ssl=secure,
-        tls=tls,
-        get_info=ldap3.NONE,
-        connect_timeout=timeout,
-    )
-    conn = ldap3.Connection(
-        server,
-        client_strategy=ldap3.SAFE_SYNC,
-        read_only=True,
-        receive_timeout=seconds,
-        raise_exceptions=False,
-        **(_gssapi(krb) if krb else _login(cfg)),
-    )
-    try:
-        conn.open()
-        if cfg.start_tls and not secure:
-            conn.start_tls()
-        # One attempt only: retrying a bad password per check would lock the account out.
-        answer = conn.bind()  # SAFE_SYNC answers (ok, result, response, request); others a bool
-    except LDAPException as exc:
-        if krb and "security layer" in str(exc):
-            raise DirectorySourceError(f"{where}: {kerberos.explain(exc, krb, krb.spn)}") from None
-        raise DirectorySourceError(_explain(exc, where, cfg)) from None
-    except kerberos.errors() as exc:
-        raise DirectorySourceError(f"{where}: {kerberos.explain(exc, krb, krb.spn if krb else '')}") from None
-    ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
-    if not ok:
-        raise DirectorySourceError(f"{where}: {_refused(result or {}, krb.who if krb else cfg.user)}")
-    return conn
-
-
-def _login(cfg: DirectoryConfig) -> dict[str, Any]:
-    """Simple or NTLM with a password from the environment (or a prompt); anonymous without a user."""
-    import ldap3
-
-    if not cfg.user:
-        return {"authentication": ldap3.ANONYMOUS}
-    auth = ldap3.NTLM if cfg.auth == "ntlm" else ldap3.SIMPLE
-    return {"user": cfg.user, "password": _password(cfg.password_env), "authentication": auth}
-
-
-def _kerberos(cfg: DirectoryConfig, host: str, secure: bool, base: Path | None) -> kerberos.Bind:
-    """The process's own Kerberos credentials, or one line on why there are none (nothing sent yet)."""
-    if cfg.user or cfg.password_env:
-        raise DirectorySourceError(
-            '[directory] auth = "kerberos" binds with the Kerberos identity of the account running the '
-            "scan: remove user and password_env (principal and keytab choose another identity on Linux)"
-        )
-    if not (secure or cfg.start_tls):
-        raise DirectorySourceError(f"{cfg.url}: {kerberos.SIGNING.format(host=host)}")
-    if missing := kerberos.missing_backend():
-        raise DirectorySourceError(missing)
-    keytab = None
-    if cfg.keytab:
-        keytab = Path(cfg.keytab) if base is None or Path(cfg.keytab).is_absolute() else base / cfg.keytab
-    spn = cfg.spn or f"ldap/{host}"
-    try:
-        return kerberos.acquire(cfg.principal, keytab, kerberos.service_host(cfg.spn, host))
-    except kerberos.errors() as exc:
-        raise DirectorySourceError(f"{cfg.url}: {kerberos.explain(exc, None, spn)}") from None
-
-
-def _gssapi(krb: kerberos.Bind) -> dict[str, Any]:
-    import ldap3
-
-    # (service host, authorization id, credentials): ldap3 asks for ldap/<host> and, over LDAPS,
-    # sends the channel-binding token domain controllers check.
-    return {
-        "authentication": ldap3.SASL,
-        "sasl_mechanism": ldap3.KERBEROS,
-        "sasl_credentials": (krb.host, None, krb.credentials),
-    }
-
-
-def _refused(result: dict[str, Any], who: str) -> str:
-    """The server's answer to a bind, as one line."""
-    code = str(result.get("description", "?"))
-    said = str(result.get("message", "")).strip()[:200]
-    why = " — wrong user name or password" if code == "invalidCredentials" else ""
-    if code == "strongerAuthRequired":
-        why = " — the domain controller wants a signed or encrypted connection: use ldaps:// or start_tls"
-    elif "80090346" in said:  # SEC_E_BAD_BINDINGS: the channel-binding token did not match
-        why = " — channel binding failed: is a TLS-inspecting proxy between this computer and the DC?"
-    return f"bind as {who} failed{why} ({code}: {said})"
-
-
-def _explain(exc: Exception, where: str, cfg: DirectoryConfig) -> str:
-    text = " ".join(str(exc).split())[:300]
-    low = text.lower()
-    if "timed out" in low or "timeout" in low:
-        hint = "no answer within the timeout"
-    elif "certificate" in low:
-        hint = "the server's certificate is not trusted: set [directory] ca_file to your CA bundle"
-    elif "ssl" in low or "tls" in low:
-        hint = "the TLS handshake failed: is this an LDAPS port? (plain LDAP on 389 takes start_tls = true)"
-    elif "refused" in low:
-        hint = "connection refused: nothing listens there; check the host and port"
-    else:
-        hint = "cannot connect: check the host, port and firewall"
-    return f"{where}: {hint} ({type(exc).__name__}: {text})"
-
-
-def _password(env: str) -> str:
-    return credentials.password(
-        env, "directory", "Password for the directory account: ", DirectorySourceError
-    )
 
 
 def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> list[dict[str, Any]]:

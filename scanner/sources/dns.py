@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from scanner.config import Config, DnsConfig
-from scanner.domains import non_public_reason
+from scanner.facts.domains import non_public_reason
 
 ENROLLMENT, REGISTRATION = "enterpriseenrollment", "enterpriseregistration"
 # (name prefix, record type) asked for every domain; "" is the domain itself.

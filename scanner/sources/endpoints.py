@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from scanner import credentials
 from scanner.config import Config, EndpointsConfig
-from scanner.resolver import Lookup, lookup
-from scanner.web import HttpInfo, Proxy, TlsInfo, fetch, http_client, probe_tls
+from scanner.sources.net.resolver import Lookup, lookup
+from scanner.sources.net.web import HttpInfo, Proxy, TlsInfo, fetch, http_client, probe_tls
 
 DEFAULTS = "intune_endpoints.toml"  # package data in scanner/: the one list to update
 MAX_BODY = 65_536  # bytes read of each answer: reachability needs the status, not the page
@@ -51,7 +51,7 @@ class EndpointsEvidence:
 
 def default_endpoints() -> list[tuple[str, str]]:
     """(address, purpose) pairs from the bundled list."""
-    data = tomllib.loads(files("scanner").joinpath(DEFAULTS).read_text(encoding="utf-8"))
+    data = tomllib.loads(files("scanner.facts").joinpath(DEFAULTS).read_text(encoding="utf-8"))
     return [(e["address"], e.get("purpose", "")) for e in data["endpoint"]]
 
 

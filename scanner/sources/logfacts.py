@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from scanner.cmlog import ERROR, Entry
+from scanner.sources.parse.cmlog import ERROR, Entry
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from scanner.cmlog import (
+from scanner.sources.logfacts import (
+    ComponentEvent,
+    SiteCompReader,
+    SyncCycle,
+    UserFailure,
+    UserSyncReader,
+)
+from scanner.sources.logfiles import LogicalLog, resolve
+from scanner.sources.parse.cmlog import (
     ERROR,
     MAX_RECORD_CHARS,
     SEVERITY_NAMES,
@@ -17,14 +25,6 @@ from scanner.cmlog import (
     LogReadError,
     entry_time,
     parse_file,
-)
-from scanner.logfiles import LogicalLog, resolve
-from scanner.sources.logfacts import (
-    ComponentEvent,
-    SiteCompReader,
-    SyncCycle,
-    UserFailure,
-    UserSyncReader,
 )
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log

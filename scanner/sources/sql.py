@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner import credentials, upn
+from scanner import credentials
 from scanner.config import SqlConfig
+from scanner.facts import upn
 
 # The query from Microsoft's hybrid MDM walkthrough, character for character. Only the database
 # name (CM_EC1 in the document) is replaced by the configured one.
@@ -53,7 +54,7 @@ class UserRef:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserGroup:
-    key: str  # a domain (after the last @, lower case) or an issue code from scanner.upn
+    key: str  # a domain (after the last @, lower case) or an issue code from scanner.facts.upn
     count: int
     users: tuple[UserRef, ...]  # the first few, sorted by name
 

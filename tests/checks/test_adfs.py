@@ -10,8 +10,8 @@ import pytest
 from scanner.evidence import Evidence
 from scanner.model import SourceStatus, Status
 from scanner.sources.adfs import AdfsEvidence
+from scanner.sources.net.web import HttpInfo
 from scanner.store import saved_section
-from scanner.web import HttpInfo
 from tests.conftest import SAMPLES, run_check
 
 

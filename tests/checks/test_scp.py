@@ -9,10 +9,10 @@ import pytest
 
 from scanner.evidence import Evidence
 from scanner.model import Finding, Severity, SourceStatus, Status
-from scanner.resolver import Lookup
 from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence
+from scanner.sources.net.resolver import Lookup
+from scanner.sources.net.web import HttpInfo
 from scanner.store import saved_section
-from scanner.web import HttpInfo
 from tests.conftest import SAMPLES, run_check
 
 CHECK = "scp.internet_endpoints"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.brand import MAX_LOGO_BYTES, BrandError, logo_uri
 from reports.html import render_html
+from reports.view.brand import MAX_LOGO_BYTES, BrandError, logo_uri
 from scanner import config
 from tests.reports.conftest import failed, scan
 

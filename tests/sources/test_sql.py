@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner import upn
 from scanner.cli import app
 from scanner.config import SqlConfig
+from scanner.facts import upn
 from scanner.sources.sql import SqlEvidence, SqlSourceError, collect_sql, from_csv, guard
 from tests.conftest import SAMPLES
 from tests.lab.postgres import PostgresLab

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scanner import credentials, history, mail
+from scanner import credentials
 from scanner.config import Config, ConfigError, EmailConfig, HistoryConfig
 from scanner.diff import compare
 from scanner.files import write_atomic
-from scanner.lock import RunLock
 from scanner.model import ScanResult, Severity, Status
 from scanner.store import load_result
+from scanner.unattended import history, mail
+from scanner.unattended.lock import RunLock
 
 EXIT_EMAIL = 4  # the scan finished and its reports are on disk, but the email was not sent
 EXIT_LOCKED = 5  # another run holds the history folder: this run did nothing
@@ -178,7 +179,7 @@ class Run:
         the scan and its other reports stand, and the email says why the PDF is missing."""
         if not self.plan.pdf:
             return []
-        from reports.pdf import PdfError, print_pdf
+        from scanner.app.pdf import PdfError, print_pdf
 
         try:
             return [print_pdf(html, html.with_name("report.pdf"))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -15,7 +16,7 @@ EXTRA = 'pip install "mdm-preflight[kerberos]"'
 BUILD = "apt-get install gcc python3-dev libkrb5-dev, then " + EXTRA
 SIGNING = (
     "Kerberos on plain LDAP needs LDAP signing, which this tool's LDAP library cannot do, and domain "
-    "controllers refuse unsigned binds (Windows Server 2025 by default): use url = \"ldaps://{host}\", "
+    'controllers refuse unsigned binds (Windows Server 2025 by default): use url = "ldaps://{host}", '
     "or keep ldap:// and set start_tls = true"
 )
 
@@ -39,7 +40,7 @@ def service_host(spn: str, url_host: str) -> str:
         return url_host
     service, _, host = spn.rpartition("/")
     if service.lower() not in ("", "ldap") or not host or "@" in host:
-        raise ValueError(f"[directory] spn {spn!r}: give ldap/<the DC's DNS name>, e.g. ldap/dc01.contoso.com")
+        raise ValueError(f"[directory] spn {spn!r}: give ldap/<DC's DNS name>, like ldap/dc01.contoso.com")
     return host
 
 
@@ -56,10 +57,10 @@ def missing_backend() -> str:
     if WINDOWS:  # ldap3 prefers gssapi when it imports; without MIT Kerberos it raises OSError instead
         try:
             importlib.import_module("gssapi")
-        except ImportError:
-            pass
         except OSError:
             return "gssapi is installed but MIT Kerberos for Windows is not: pip uninstall gssapi"
+        except ImportError:
+            return ""
     return ""
 
 
@@ -83,21 +84,26 @@ def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
         if not keytab.is_file():
             raise ValueError(f"[directory] keytab {keytab}: no such file")
         # A private in-memory cache: the scan writes no ticket to disk and leaves the user's cache alone.
-        store = {"client_keytab": str(keytab), "ccache": f"MEMORY:mdm-preflight-{os.getpid()}-{id(keytab)}"}
+        store: dict[bytes | str, bytes | str] = {
+            "client_keytab": str(keytab),
+            "ccache": f"MEMORY:mdm-preflight-{os.getpid()}-{id(keytab)}",
+        }
         creds = gssapi.Credentials(name=name, usage="initiate", store=store)
-    if creds.lifetime == 0:
-        raise gssapi.exceptions.ExpiredCredentialsError(gssapi.raw.GSSError.CREDENTIALS_EXPIRED, 0)
+    if creds.lifetime == 0:  # an expired ticket in the cache: say so before connecting
+        raise ValueError(
+            f"the Kerberos ticket of {creds.name} has expired: renew it (kinit -R, or kinit "
+            "again), or set [directory] keytab and principal so each scan gets a fresh ticket"
+        )
     return Bind(host=host, credentials=creds, who=str(creds.name))
 
 
 def errors() -> tuple[type[BaseException], ...]:
     """The exception types the Kerberos backend raises (OSError: a backend that cannot load)."""
     found: list[type[BaseException]] = [OSError, ValueError]
-    for module, attr in (("gssapi.exceptions", "GeneralError"), ("winkerberos", "GSSError")):
-        try:
+    for module, attr in (("gssapi.raw.misc", "GSSError"), ("gssapi.exceptions", "GeneralError"),
+                         ("winkerberos", "GSSError")):  # fmt: skip
+        with contextlib.suppress(ImportError, OSError, AttributeError):
             found.append(getattr(importlib.import_module(module), attr))
-        except (ImportError, OSError, AttributeError):
-            pass
     return tuple(found)
 
 

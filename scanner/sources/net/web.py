@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from scanner.certs import CertInfo, cert_info
+from scanner.sources.parse.certs import CertInfo, cert_info
 
 MAX_HEADER = 16_384  # bytes of a proxy's CONNECT answer we read before calling it garbage
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from scanner.certs import CertInfo, cert_info
+from scanner.sources.parse.certs import CertInfo, cert_info
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.web import describe
+from scanner.sources.net.web import describe
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,20 +17,21 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from scanner import __version__, config, credentials, store, unattended
-from scanner.cmlog import LogReadError
+from scanner import __version__, config, credentials, store
+from scanner.cli.console import ScanProgress, summary
+from scanner.cli.diffview import print_changes
+from scanner.cli.logview import show_logs
 from scanner.codec import to_jsonable
-from scanner.console import ScanProgress, summary
 from scanner.diff import compare
-from scanner.diffview import print_changes
 from scanner.evidence import Evidence
 from scanner.files import ReportWriteError, WriteError, check_report_folder, write_atomic
-from scanner.lock import LockBusy
-from scanner.logview import show_logs
 from scanner.model import ScanResult, Severity
 from scanner.registry import CatalogError, discover
 from scanner.runner import prepare, run
+from scanner.sources.parse.cmlog import LogReadError
 from scanner.timespec import window_start
+from scanner.unattended import run as unattended
+from scanner.unattended.lock import LockBusy
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
@@ -169,7 +170,7 @@ def _scan(
     plan: unattended.Plan | None = None,
     redact: bool = False,
 ) -> None:
-    from reports.provenance import run_facts, scrub
+    from reports.view.provenance import run_facts, scrub
 
     check_report_folder(output)  # found before minutes of scanning, not after
     catalog = discover()
@@ -226,7 +227,7 @@ def _scan(
 
 def _branding(cfg: config.Config) -> dict[str, Any]:
     """[report] as result options, the logo read now: a saved result re-renders with the same look."""
-    from reports.brand import BrandError, logo_uri
+    from reports.view.brand import BrandError, logo_uri
 
     rep = cfg.report
     if rep == config.ReportConfig():
@@ -247,7 +248,7 @@ def _redacted(result: ScanResult, ev: Evidence | None = None) -> ScanResult:
     """Pseudonyms keyed per run, or by MDM_PREFLIGHT_REDACT_KEY so they stay the same across runs."""
     import secrets
 
-    from reports.redact import redact
+    from scanner.app.redact import redact
 
     key = os.environ.get("MDM_PREFLIGHT_REDACT_KEY", "").encode("utf-8") or secrets.token_bytes(32)
     return redact(result, key, ev)
@@ -314,7 +315,7 @@ def scan(
         "pdf": pdf,
     }
     with unattended.log_file(log_file, debug):  # opened first, so configuration errors are logged too
-        from reports.provenance import scrub
+        from reports.view.provenance import scrub
 
         unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(scrub(sys.argv[2:])))
         try:
@@ -425,7 +426,7 @@ def report(
 ) -> None:
     """Re-render a saved result in any format, without scanning."""
     from reports import write_reports
-    from reports.pdf import PdfError, print_pdf
+    from scanner.app.pdf import PdfError, print_pdf
 
     result = store.load_result(result_file)
     if config_file is not None:
