@@ -52,10 +52,12 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
         answer = conn.bind()  # SAFE_SYNC answers (ok, result, response, request); others a bool
     except LDAPException as exc:
         if krb and "security layer" in str(exc):
-            raise BindError(f"{where}: {kerberos.explain(exc, krb, krb.spn)}") from None
+            raise BindError(f"{where}: {kerberos.explain(exc, krb.who, krb.spn)}") from None
         raise BindError(_explain(exc, where, cfg)) from None
     except kerberos.errors() as exc:
-        raise BindError(f"{where}: {kerberos.explain(exc, krb, krb.spn if krb else '')}") from None
+        raise BindError(
+            f"{where}: {kerberos.explain(exc, krb.who if krb else '', krb.spn if krb else '')}"
+        ) from None
     ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
     if not ok:
         raise BindError(f"{where}: {_refused(result or {}, krb.who if krb else cfg.user)}")
@@ -90,7 +92,9 @@ def _kerberos(cfg: DirectoryConfig, host: str, secure: bool, base: Path | None) 
     try:
         return kerberos.acquire(cfg.principal, keytab, kerberos.service_host(cfg.spn, host))
     except kerberos.errors() as exc:
-        raise BindError(f"{cfg.url}: {kerberos.explain(exc, None, spn)}") from None
+        raise BindError(
+            f"{cfg.url}: {kerberos.explain(exc, kerberos.identity(cfg.principal), spn)}"
+        ) from None
 
 
 def _gssapi(krb: kerberos.Bind) -> dict[str, Any]:

@@ -153,11 +153,19 @@ _CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
 )  # fmt: skip
 
 
-def explain(exc: BaseException, bind: Bind | None, spn: str) -> str:
+def identity(principal: str) -> str:
+    """Whose Kerberos credentials a bind uses, in words for messages."""
+    if principal:
+        return principal
+    if WINDOWS:
+        return "the Windows logon session"
+    return f"this account (ticket cache {os.environ.get('KRB5CCNAME') or 'default'})"
+
+
+def explain(exc: BaseException, who: str, spn: str) -> str:
     """One line: what failed, why, what to do, then the backend's own words."""
     text = " ".join(str(exc).split())[:300] or type(exc).__name__
     low = text.lower()
-    who = bind.who if bind else "this account"
     if isinstance(exc, ValueError):  # ours: already says what and where
         return text
     for words, meaning in _CAUSES:
