@@ -13,6 +13,7 @@ from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
 from scanner.sources.endpoints import collect_endpoints
 from scanner.sources.logs import TimeRule, collect_logs
+from scanner.sources.net.bind import setup_problem
 from scanner.sources.sql import collect_sql
 
 
@@ -24,6 +25,8 @@ class SourceDef:
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
+    # Why its configuration cannot work on this machine ('' when it can), known before any I/O.
+    problem: Callable[[Config], str] = lambda cfg: ""
 
 
 def _logs(cfg: Config, _: Mapping[str, Any]) -> Any:
@@ -85,6 +88,7 @@ SOURCES: dict[str, SourceDef] = {
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
+        problem=lambda cfg: setup_problem(cfg.directory) if cfg.directory else "",
     ),
     # Per endpoint: DNS, TCP + TLS (twice when validation fails, to read the chain), one GET; all
     # endpoints at once.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -147,11 +149,11 @@ def test_a_bad_spn_setting_is_one_line(kerberos_lab: KerberosLab, ticket: Path) 
 
 def write_config(tmp_path: Path, lab: SambaLab, **directory: str) -> Path:
     path = tmp_path / "c.toml"
-    extra = "".join(f"{k} = '{v}'\n" for k, v in directory.items())
+    extra = "".join(f"{k} = '{v}'\n" for k, v in ({"url": lab.ldaps_url} | directory).items())
     path.write_text(
         "[site]\ncode = 'EC1'\nverified_domains = ['contoso.com']\n[scan]\ntimeout = 5\n"
         f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n"
-        f"[directory]\nurl = '{lab.ldaps_url}'\nauth = 'kerberos'\nspn = '{SPN}'\nca_file = '{lab.ca_file}'\n"
+        f"[directory]\nauth = 'kerberos'\nspn = '{SPN}'\nca_file = '{lab.ca_file}'\n"
         f"{extra}[checks.'logs.cloudusersync_stale']\nrelative_to = 'newest'\n",
         encoding="utf-8",
     )
@@ -184,3 +186,36 @@ def test_a_scan_with_only_a_ticket_reads_the_dc_and_leaks_no_key(
     for key in keys:
         for form in (key, key.hex().encode(), key.hex().upper().encode(), base64.b64encode(key).rstrip(b"=")):
             assert form not in written
+
+
+def test_without_the_extra_the_scan_is_one_line_naming_it(tmp_path: Path) -> None:
+    """A plain install (no gssapi): before anything is scanned, one line says what to install; exit 2."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[scan]\ntimeout = 2\n[directory]\nurl = 'ldaps://dc01.corp.contoso.test'\nauth = 'kerberos'\n",
+        encoding="utf-8",
+    )
+    blocked = "import sys; sys.modules['gssapi'] = sys.modules['winkerberos'] = None"  # as if not installed
+    done = subprocess.run(
+        [sys.executable, "-c", f"{blocked}; from scanner.cli import main; main()", "scan", "-c", str(cfg),
+         "-o", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f'mdm-preflight: error: {cfg}: [directory] auth = "kerberos" needs the kerberos extra (gssapi is not '
+        'installed): apt-get install gcc python3-dev libkrb5-dev, then pip install "mdm-preflight[kerberos]"'
+    ]
+    assert not (tmp_path / "o").exists()  # nothing scanned, nothing written
+
+
+def test_kerberos_on_plain_ldap_stops_the_scan_before_it_starts(tmp_path: Path) -> None:
+    path = write_config(tmp_path, SambaLab(root=tmp_path), url="ldap://dc01.corp.contoso.test")
+    r = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        f"mdm-preflight: error: {path}: ldap://dc01.corp.contoso.test: Kerberos on plain LDAP needs LDAP "
+        "signing, which this tool's LDAP library cannot do, and domain controllers refuse unsigned binds "
+        '(Windows Server 2025 by default): use url = "ldaps://dc01.corp.contoso.test", or keep ldap:// and '
+        "set start_tls = true"
+    ]

@@ -26,7 +26,7 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
         raise BindError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
     secure = url.scheme == "ldaps"
     where = f"{cfg.url}"
-    krb = _kerberos(cfg, url.hostname, secure, base) if cfg.auth == "kerberos" else None
+    krb = _kerberos(cfg, url.hostname, base) if cfg.auth == "kerberos" else None
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cfg.ca_file or None)
     server = ldap3.Server(
         url.hostname,
@@ -74,17 +74,34 @@ def _login(cfg: DirectoryConfig) -> dict[str, Any]:
     return {"user": cfg.user, "password": _password(cfg.password_env), "authentication": auth}
 
 
-def _kerberos(cfg: DirectoryConfig, host: str, secure: bool, base: Path | None) -> kerberos.Bind:
-    """The process's own Kerberos credentials, or one line on why there are none (nothing sent yet)."""
+def setup_problem(cfg: DirectoryConfig) -> str:
+    """Why this [directory] section cannot bind, found before any I/O ('' when nothing is in the way)."""
+    if cfg.auth != "kerberos" or cfg.evidence:
+        return ""
+    url = urlparse(cfg.url)
     if cfg.user or cfg.password_env:
-        raise BindError(
+        return (
             '[directory] auth = "kerberos" binds with the Kerberos identity of the account running the '
             "scan: remove user and password_env (principal and keytab choose another identity on Linux)"
         )
-    if not (secure or cfg.start_tls):
-        raise BindError(f"{cfg.url}: {kerberos.SIGNING.format(host=host)}")
-    if missing := kerberos.missing_backend():
-        raise BindError(missing)
+    if url.scheme == "ldap" and not cfg.start_tls:
+        return f"{cfg.url}: {kerberos.SIGNING.format(host=url.hostname)}"
+    if kerberos.WINDOWS and (cfg.keytab or cfg.principal):
+        return (
+            "[directory] principal and keytab are for Linux: on Windows the account running the scan "
+            "(the logged-on user, or the scheduled task's account) binds; remove them"
+        )
+    try:
+        kerberos.service_host(cfg.spn, url.hostname or "")
+    except ValueError as exc:
+        return str(exc)
+    return kerberos.missing_backend()
+
+
+def _kerberos(cfg: DirectoryConfig, host: str, base: Path | None) -> kerberos.Bind:
+    """The process's own Kerberos credentials, or one line on why there are none (nothing sent yet)."""
+    if problem := setup_problem(cfg):
+        raise BindError(problem)
     keytab = None
     if cfg.keytab:
         keytab = Path(cfg.keytab) if base is None or Path(cfg.keytab).is_absolute() else base / cfg.keytab

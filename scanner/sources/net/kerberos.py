@@ -68,13 +68,8 @@ def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
     """The process's own Kerberos credentials: the Windows logon session, a ticket cache, or a keytab.
 
     Raises the backend's own error (explained by `explain`): no ticket, expired, no such keytab."""
-    if WINDOWS:
-        if principal or keytab:
-            raise ValueError(
-                "[directory] principal and keytab are for Linux: on Windows the account running the scan "
-                "(the logged-on user, or the scheduled task's account) binds; remove them"
-            )
-        return Bind(host=host, credentials=None, who="the Windows logon session")
+    if WINDOWS:  # winkerberos: SSPI with the logon session's tickets, nothing to choose
+        return Bind(host=host, credentials=None, who=identity(""))
     import gssapi
 
     name = gssapi.Name(principal, gssapi.NameType.kerberos_principal) if principal else None
