@@ -15,6 +15,7 @@ from scanner.sources.endpoints import collect_endpoints
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.net.bind import setup_problem
 from scanner.sources.sql import collect_sql
+from scanner.sources.sql import setup_problem as sql_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,5 +114,6 @@ SOURCES: dict[str, SourceDef] = {
         collect=_sql,
         target=_sql_target,
         deadline=lambda cfg: 3 * cfg.scan.timeout + 30,
+        problem=lambda cfg: sql_problem(cfg.sql) if cfg.sql else "",
     ),
 }
