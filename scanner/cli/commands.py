@@ -26,7 +26,7 @@ from scanner.diff import compare
 from scanner.evidence import Evidence
 from scanner.files import ReportWriteError, WriteError, check_report_folder, write_atomic
 from scanner.model import ScanResult, Severity
-from scanner.registry import CatalogError, discover
+from scanner.registry import ACCESS, CatalogError, discover
 from scanner.runner import prepare, run
 from scanner.sources.parse.cmlog import LogReadError
 from scanner.timespec import window_start
@@ -498,6 +498,8 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.
     i = spec.info
     out.print(f"[bold]{i.id}[/] — {i.title}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
     out.print(i.description + "\n", markup=False)
+    for source in (s for s in i.needs if s in ACCESS):
+        out.print(f"Sign-in: {ACCESS[source]}\n", markup=False)
     out.print(f"[bold]Remediation[/]\n{i.remediation}\n")
     for ref in i.references:
         out.print(f"  {ref}", markup=False)
