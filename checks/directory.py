@@ -8,9 +8,9 @@ from typing import Any
 
 from checks.upn import HYBRID_DOC, suffix_findings
 from scanner.context import Context
+from scanner.evidence.directory import DirectoryEvidence, DirGroup
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.directory import DirectoryEvidence, DirGroup
 
 IDFIX_DOC = (
     "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from scanner.codec import to_jsonable
-from scanner.sources.adfs import METADATA_PATH, PAGES, AdfsEvidence
-from scanner.sources.net.web import HttpInfo, TlsInfo
-from scanner.sources.parse.certs import CertInfo
-from scanner.sources.parse.fedmeta import FederationMetadata
+from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.web import HttpInfo, TlsInfo
+from scanner.sources.adfs import METADATA_PATH, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 CHECKED = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # just after the demo's newest log entry

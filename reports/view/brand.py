@@ -1,43 +1,12 @@
-"""Consultants' branding: the logo embedded as a data: URI and a validated accent colour."""
+"""Consultants' branding as the report shows it: a logo data: URI and an accent colour, validated again
+because a saved result may have been edited (scanner.app.brand reads the logo file)."""
 
 from __future__ import annotations
 
-import base64
 import re
-from pathlib import Path
 
-MAX_LOGO_BYTES = 256 * 1024  # a logo, not a photo: keeps the report small and the JSON readable
 ACCENT = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")  # nothing else can reach the style sheet
 _DATA_URI = re.compile(r"data:image/(?:png|jpeg|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}")
-
-
-class BrandError(ValueError):
-    """The logo cannot be used; the message names the file and says what to do."""
-
-
-def logo_uri(path: Path) -> str:
-    """The image as a data: URI; PNG, JPEG or SVG, recognised by content rather than by name."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BrandError(f"{path}: cannot read the logo ({exc.strerror or exc})") from None
-    if len(data) > MAX_LOGO_BYTES:
-        raise BrandError(f"{path}: the logo is {len(data):,} bytes; use one under {MAX_LOGO_BYTES:,} bytes")
-    kind = _kind(data)
-    if kind is None:
-        raise BrandError(f"{path}: not a PNG, JPEG or SVG image; export the logo in one of those")
-    return f"data:image/{kind};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _kind(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
-        return "svg+xml"  # shown through <img>, where an SVG's scripts never run
-    return None
 
 
 def safe_accent(text: str) -> str:

@@ -23,6 +23,7 @@ from scanner.cli.diffview import print_changes
 from scanner.cli.logview import show_logs
 from scanner.codec import to_jsonable
 from scanner.diff import compare
+from scanner.errors import PreflightError
 from scanner.evidence import Evidence
 from scanner.files import ReportWriteError, WriteError, check_report_folder, write_atomic
 from scanner.model import ScanResult, Severity
@@ -53,7 +54,7 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 
-class UsageError(Exception):
+class UsageError(PreflightError):
     """Bad input from the user: exit 2 with one line."""
 
 
@@ -189,7 +190,12 @@ def _scan(
         "checks": [p.spec.info.id for p in prepared],
         **_branding(cfg),
     }
-    with unattended.Run(cfg, plan, err) as job:
+    from scanner.app.pdf import print_pdf
+
+    def say(text: str) -> None:
+        err.print(text, markup=False, soft_wrap=True)
+
+    with unattended.Run(cfg, plan, say, print_pdf) as job:
         try:
             job.prepare()
         except LockBusy as exc:
@@ -227,7 +233,7 @@ def _scan(
 
 def _branding(cfg: config.Config) -> dict[str, Any]:
     """[report] as result options, the logo read now: a saved result re-renders with the same look."""
-    from reports.view.brand import BrandError, logo_uri
+    from scanner.app.brand import BrandError, logo_uri
 
     rep = cfg.report
     if rep == config.ReportConfig():
@@ -256,7 +262,7 @@ def _redacted(result: ScanResult, ev: Evidence | None = None) -> ScanResult:
 
 def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path, problems: list[str]) -> list[Path]:
     """Every file that can be written is; each one that cannot is one error line, kept in `problems`."""
-    from reports import write_reports
+    from scanner.app.outputs import write_reports
 
     try:
         written = write_reports(result, fmts, output)
@@ -425,7 +431,7 @@ def report(
     pdf: PdfOpt = False,
 ) -> None:
     """Re-render a saved result in any format, without scanning."""
-    from reports import write_reports
+    from scanner.app.outputs import write_reports
     from scanner.app.pdf import PdfError, print_pdf
 
     result = store.load_result(result_file)
@@ -460,7 +466,7 @@ def diff(
     rows: Annotated[int, typer.Option(help="Findings printed per group (0: all).")] = 25,
 ) -> None:
     """What changed between two saved results: new, resolved, still failing, accepted, expired."""
-    from reports import write_reports
+    from scanner.app.outputs import write_reports
 
     before, after = store.load_result(old), store.load_result(new)
     changes = compare(before, after, old.name)

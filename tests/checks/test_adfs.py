@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.web import HttpInfo
 from scanner.model import SourceStatus, Status
-from scanner.sources.adfs import AdfsEvidence
-from scanner.sources.net.web import HttpInfo
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
 from scanner.model import SourceStatus, Status
-from scanner.sources.adfs import AdfsEvidence
 from scanner.sources.parse.certs import cert_info
-from scanner.sources.parse.fedmeta import FederationMetadata
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.endpoints import EndpointProbe, EndpointsEvidence
+from scanner.evidence.web import HttpInfo, Lookup
 from scanner.model import Finding, Severity, SourceStatus, Status
-from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence
-from scanner.sources.net.resolver import Lookup
-from scanner.sources.net.web import HttpInfo
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reports.html import render_html
-from reports.view.brand import MAX_LOGO_BYTES, BrandError, logo_uri
 from scanner import config
+from scanner.app.brand import MAX_LOGO_BYTES, BrandError, logo_uri
 from tests.reports.conftest import failed, scan
 
 PNG = base64.b64decode(

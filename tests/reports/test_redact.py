@@ -81,7 +81,7 @@ def test_names_no_pattern_recognises_are_replaced_where_they_stand_whole() -> No
 
 
 def test_every_user_the_sources_returned_is_known_even_when_no_report_lists_them() -> None:
-    from scanner.sources.sql import SqlEvidence
+    from scanner.evidence.sql import SqlEvidence
 
     # Only the evidence knows that "mwhite" is a user (sample_users cut the lists short).
     ev = Evidence(

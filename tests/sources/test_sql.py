@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.config import SqlConfig
+from scanner.evidence.sql import SqlEvidence
 from scanner.facts import upn
-from scanner.sources.sql import SqlEvidence, SqlSourceError, collect_sql, from_csv, guard
+from scanner.sources.sql import SqlSourceError, collect_sql, from_csv, guard
 from tests.conftest import SAMPLES
 from tests.lab.postgres import PostgresLab
 
