@@ -374,13 +374,8 @@ def coerce(tp: Any, raw: Any, where: str, source: str) -> Any:
     return float(raw) if tp is float else raw
 
 
-_TYPE_WORDS = {
-    str: "a string",
-    bool: "true or false",
-    int: "a whole number",
-    float: "a number",
-    date: "a date like 2027-03-31",
-}
+_TYPE_WORDS = {str: "a string", bool: "true or false", int: "a whole number", float: "a number",
+               date: "a date like 2027-03-31"}  # fmt: skip
 
 
 def _choice(key: tuple[str, str], value: str, where: str) -> str:

@@ -9,10 +9,11 @@ from urllib.parse import urlparse
 
 from scanner import credentials
 from scanner.config import DirectoryConfig
+from scanner.errors import PreflightError
 from scanner.sources.net import kerberos
 
 
-class BindError(Exception):
+class BindError(PreflightError):
     """The directory could not be bound; one line, no secrets."""
 
 
