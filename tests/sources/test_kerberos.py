@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +19,7 @@ from scanner.config import DirectoryConfig
 from scanner.sources.directory import DirectorySourceError, collect_directory
 from tests.conftest import SAMPLES
 from tests.lab.kerberos import SPN, KerberosLab
-from tests.lab.samba import READER_UPN, SambaLab
+from tests.lab.samba import READER_UPN, TLS_NAME, SambaLab
 
 PW_ENV = "MDMP_TEST_KRB_LDAP_PW"
 
@@ -219,3 +222,49 @@ def test_kerberos_on_plain_ldap_stops_the_scan_before_it_starts(tmp_path: Path) 
         '(Windows Server 2025 by default): use url = "ldaps://dc01.corp.contoso.test", or keep ldap:// and '
         "set start_tls = true"
     ]
+
+
+def test_a_linux_scan_by_the_dcs_name_needs_nothing_but_a_ticket(
+    kerberos_lab: KerberosLab, tmp_path: Path
+) -> None:
+    """The way an admin runs it: url = ldaps://<the DC's name>, no spn, no password, a ticket from kinit.
+    The name resolves in a private mount namespace whose /etc/hosts names the lab's DC (the machine's own
+    file is untouched); the SPN ldap/dc1.corp.contoso.test comes from the URL."""
+    if not shutil.which("unshare"):
+        pytest.skip("unshare (util-linux) missing")
+    dc = kerberos_lab.dc
+    hosts = tmp_path / "hosts"
+    hosts.write_text(
+        Path("/etc/hosts").read_text(encoding="utf-8") + f"\n{dc.host} {TLS_NAME}\n", encoding="utf-8"
+    )
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        f"[site]\ncode = 'EC1'\nverified_domains = ['contoso.com']\n[scan]\ntimeout = 5\n"
+        f"[directory]\nurl = 'ldaps://{TLS_NAME}'\nauth = 'kerberos'\nca_file = '{dc.ca_file}'\n",
+        encoding="utf-8",
+    )
+    scan = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        "-c",
+        str(cfg),
+        "-o",
+        str(tmp_path / "o"),
+        "--only",
+        "upn.*",
+    ]
+    inner = f"mount --bind {shlex.quote(str(hosts))} /etc/hosts && exec {shlex.join(scan)}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KRB5", "MDMP"))}
+    env |= kerberos_lab.env(kerberos_lab.kinit(tmp_path / "ccache")) | {"PYTHONPATH": str(SAMPLES.parent)}
+    mark = dc.log_mark()
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr  # the seeded forest's findings
+    data = json.loads((tmp_path / "o" / "evidence.json").read_text(encoding="utf-8"))
+    assert data["directory"]["server"] == TLS_NAME and data["directory"]["users"] > 20
+    time.sleep(0.2)
+    assert dc.binds_since(mark) == [("LDAP,krb5", dc.reader_sam)]
