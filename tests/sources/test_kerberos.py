@@ -268,3 +268,38 @@ def test_a_linux_scan_by_the_dcs_name_needs_nothing_but_a_ticket(
     assert data["directory"]["server"] == TLS_NAME and data["directory"]["users"] > 20
     time.sleep(0.2)
     assert dc.binds_since(mark) == [("LDAP,krb5", dc.reader_sam)]
+
+
+@pytest.mark.parametrize(
+    ("text", "meaning"),
+    [
+        # MIT krb5 through python-gssapi (Linux); the lab cannot move a clock, so the words are given
+        (
+            "Major (851968): Unspecified GSS failure. Minor code may provide more information, "
+            "Minor (2529638949): Clock skew too great",
+            "this computer's clock differs from the domain controller's by more than Kerberos allows",
+        ),
+        # Windows SSPI through winkerberos (the messages Windows gives for the same causes)
+        (
+            "SSPI: InitializeSecurityContext: The clocks on the client and server machines are skewed.",
+            "this computer's clock differs from the domain controller's",
+        ),
+        (
+            "SSPI: InitializeSecurityContext: The specified target is unknown or unreachable",
+            "the domain has no service principal ldap/dc01.contoso.com",
+        ),
+        (
+            "SSPI: InitializeSecurityContext: No credentials are available in the security package",
+            "no Kerberos ticket for the Windows logon session",
+        ),
+        (
+            "SSPI: InitializeSecurityContext: No authority could be contacted for authentication.",
+            "no Kerberos KDC answered",
+        ),
+    ],
+)
+def test_kerberos_causes_in_both_backends_words(text: str, meaning: str) -> None:
+    from scanner.sources.net import kerberos
+
+    line = kerberos.explain(RuntimeError(text), "the Windows logon session", "ldap/dc01.contoso.com")
+    assert line.startswith(meaning) and line.endswith(f"({' '.join(text.split())})")

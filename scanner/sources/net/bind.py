@@ -45,6 +45,7 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
         raise_exceptions=False,
         **(_gssapi(krb) if krb else _login(cfg)),
     )
+    gss_errors = kerberos.errors() if krb else ()  # with a password, anything else is a bug
     try:
         conn.open()
         if cfg.start_tls and not secure:
@@ -55,10 +56,9 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
         if krb and "security layer" in str(exc):
             raise BindError(f"{where}: {kerberos.explain(exc, krb.who, krb.spn)}") from None
         raise BindError(_explain(exc, where, cfg)) from None
-    except kerberos.errors() as exc:
-        raise BindError(
-            f"{where}: {kerberos.explain(exc, krb.who if krb else '', krb.spn if krb else '')}"
-        ) from None
+    except gss_errors as exc:
+        assert krb is not None
+        raise BindError(f"{where}: {kerberos.explain(exc, krb.who, krb.spn)}") from None
     ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
     if not ok:
         raise BindError(f"{where}: {_refused(result or {}, krb.who if krb else cfg.user)}")
@@ -94,7 +94,7 @@ def setup_problem(cfg: DirectoryConfig) -> str:
         )
     try:
         kerberos.service_host(cfg.spn, url.hostname or "")
-    except ValueError as exc:
+    except kerberos.KerberosError as exc:
         return str(exc)
     return kerberos.missing_backend()
 

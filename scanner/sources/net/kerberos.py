@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.errors import PreflightError
+
 WINDOWS = sys.platform == "win32"
 EXTRA = 'pip install "mdm-preflight[kerberos]"'
 # Linux builds python-gssapi from source (no wheels): it needs a compiler and the Kerberos headers.
@@ -19,6 +21,10 @@ SIGNING = (
     'controllers refuse unsigned binds (Windows Server 2025 by default): use url = "ldaps://{host}", '
     "or keep ldap:// and set start_tls = true"
 )
+
+
+class KerberosError(PreflightError):
+    """A Kerberos setting that cannot work, or credentials that cannot be used; one line."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +46,7 @@ def service_host(spn: str, url_host: str) -> str:
         return url_host
     service, _, host = spn.rpartition("/")
     if service.lower() not in ("", "ldap") or not host or "@" in host:
-        raise ValueError(f"[directory] spn {spn!r}: give ldap/<DC's DNS name>, like ldap/dc01.contoso.com")
+        raise KerberosError(f"[directory] spn {spn!r}: give ldap/<DC's DNS name>, like ldap/dc01.contoso.com")
     return host
 
 
@@ -77,7 +83,7 @@ def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
         creds = gssapi.Credentials(name=name, usage="initiate")
     else:
         if not keytab.is_file():
-            raise ValueError(f"[directory] keytab {keytab}: no such file")
+            raise KerberosError(f"[directory] keytab {keytab}: no such file")
         # A private in-memory cache: the scan writes no ticket to disk and leaves the user's cache alone.
         store: dict[bytes | str, bytes | str] = {
             "client_keytab": str(keytab),
@@ -85,7 +91,7 @@ def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
         }
         creds = gssapi.Credentials(name=name, usage="initiate", store=store)
     if creds.lifetime == 0:  # an expired ticket in the cache: say so before connecting
-        raise ValueError(
+        raise KerberosError(
             f"the Kerberos ticket of {creds.name} has expired: renew it (kinit -R, or kinit "
             "again), or set [directory] keytab and principal so each scan gets a fresh ticket"
         )
@@ -93,8 +99,9 @@ def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
 
 
 def errors() -> tuple[type[BaseException], ...]:
-    """The exception types the Kerberos backend raises (OSError: a backend that cannot load)."""
-    found: list[type[BaseException]] = [OSError, ValueError]
+    """The exception types a Kerberos bind raises: ours, the backend's, OSError (a backend that cannot
+    load: python-gssapi on Windows without MIT Kerberos)."""
+    found: list[type[BaseException]] = [OSError, KerberosError]
     for module, attr in (("gssapi.raw.misc", "GSSError"), ("gssapi.exceptions", "GeneralError"),
                          ("winkerberos", "GSSError")):  # fmt: skip
         with contextlib.suppress(ImportError, OSError, AttributeError):
@@ -161,7 +168,7 @@ def explain(exc: BaseException, who: str, spn: str) -> str:
     """One line: what failed, why, what to do, then the backend's own words."""
     text = " ".join(str(exc).split())[:300] or type(exc).__name__
     low = text.lower()
-    if isinstance(exc, ValueError):  # ours: already says what and where
+    if isinstance(exc, KerberosError):  # ours: already says what and where
         return text
     for words, meaning in _CAUSES:
         if any(w in low for w in words):
