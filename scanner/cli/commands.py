@@ -1,287 +1,103 @@
-"""The mdm-preflight command line. Commands delegate; errors become one line and an exit code."""
+"""The commands that scan or render: scan, demo, collect, report, diff. Each parses its options and
+hands them to a use case in scanner/app; the frame (app, consoles, boundary) is scanner/cli/base.py."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import wraps
+from contextlib import AbstractContextManager
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from scanner import __version__, config, credentials, store
+from scanner import __version__, config, store
+from scanner.app import scan as scan_case
+from scanner.app.options import (
+    ALL_FORMATS,
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    UsageError,
+    load_config,
+    with_overrides,
+)
+from scanner.app.options import formats as parse_formats
+from scanner.cli.base import (
+    EXIT_BUG,
+    EXIT_CLEAN,
+    EXIT_EMAIL,
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_USAGE,
+    ConfigOpt,
+    FailOpt,
+    FormatOpt,
+    OnlyOpt,
+    OutOpt,
+    PdfOpt,
+    QuietOpt,
+    RedactOpt,
+    SinceOpt,
+    SkipOpt,
+    _bug_text,
+    app,
+    boundary,
+    err,
+    main,
+    out,
+    say,
+)
 from scanner.cli.console import ScanProgress, summary
 from scanner.cli.diffview import print_changes
-from scanner.cli.logview import show_logs
-from scanner.codec import to_jsonable
 from scanner.diff import compare
-from scanner.errors import PreflightError
-from scanner.evidence import Evidence
-from scanner.files import ReportWriteError, WriteError, check_report_folder, write_atomic
-from scanner.model import ScanResult, Severity
-from scanner.registry import ACCESS, CatalogError, discover
-from scanner.runner import prepare, run
-from scanner.sources.parse.cmlog import LogReadError
-from scanner.timespec import window_start
+from scanner.exitcodes import ExitCode
+from scanner.files import write_atomic
+from scanner.model import Changes, ScanResult
+from scanner.registry import discover
+from scanner.runner import Progress, prepare
 from scanner.unattended import run as unattended
-from scanner.unattended.lock import LockBusy
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
-EXIT_EMAIL, EXIT_LOCKED = unattended.EXIT_EMAIL, unattended.EXIT_LOCKED  # 4, 5: see README "Exit codes"
-DEFAULT_OUT = Path("mdm-preflight-report")
-DEFAULT_CONFIG = Path("mdm-preflight.toml")
-ALL_FORMATS = "html,md,json,csv,junit"
-
-# Tracebacks of real bugs stay plain: rich's would print local variables, which can hold secrets.
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    help="Prerequisite and health scanner for hybrid MDM (Configuration Manager + Intune).",
-)
-# Redirected output (a scheduled task's log) gets a fixed, generous width instead of 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
-
-
-class UsageError(PreflightError):
-    """Bad input from the user: exit 2 with one line."""
-
-
-def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Domain errors end here as one line on stderr and exit code 2, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (
-            UsageError,
-            config.ConfigError,
-            store.StoreError,
-            CatalogError,
-            LogReadError,
-            ReportWriteError,
-            WriteError,
-        ) as exc:
-            unattended.log.error("%s", exc)
-            err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
-            raise typer.Exit(EXIT_USAGE) from None
-        except KeyboardInterrupt:  # Ctrl+C: the shell's convention, never 1 (findings)
-            unattended.log.error("interrupted")
-            err.print("mdm-preflight: interrupted; files already written are complete", markup=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-
-    return wrapper
-
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
-OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only these check ids or globs.")]
-SkipOpt = Annotated[list[str] | None, typer.Option("--skip", help="Leave out these check ids or globs.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Report formats, comma-separated.")]
-OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")]
-FailOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--fail-on", help="Exit 1 at this severity or worse (critical, high, medium, low, info, never)."
-    ),
+__all__ = [  # what 0.1 exported from scanner.cli
+    "EXIT_BUG",
+    "EXIT_CLEAN",
+    "EXIT_EMAIL",
+    "EXIT_FINDINGS",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
+    "EXIT_USAGE",
+    "app",
+    "main",
 ]
-RedactOpt = Annotated[
-    bool,
-    typer.Option(
-        "--redact",
-        help="Replace user names and UPNs with stable pseudonyms (reports that leave the customer).",
-    ),
-]
-PdfOpt = Annotated[
-    bool, typer.Option("--pdf", help="Also print report.pdf with a local Chromium, Chrome or Edge.")
-]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Log error window: 7d, 12h or a date.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
 
 
-def _load_config(path: Path | None) -> config.Config:
-    if path is None and (env := os.environ.get("MDM_PREFLIGHT_CONFIG")):
-        path = Path(env)
-    if path is None:
-        if not DEFAULT_CONFIG.exists():
-            raise UsageError(
-                f"no {DEFAULT_CONFIG} here; pass --config FILE or create one with 'mdm-preflight init'"
-            )
-        path = DEFAULT_CONFIG
-    return config.load(path)
+class _Terminal:
+    """The scan use case's view of the terminal: rich's progress bar and summary."""
+
+    def __init__(self) -> None:
+        self.say = say
+
+    def progress(self, total: int) -> AbstractContextManager[Progress]:
+        return ScanProgress(err, total=total)
+
+    def changes(self, changes: Changes) -> None:
+        print_changes(out, changes)
+        out.print()
+
+    def summary(self, result: ScanResult, written: list[Path], fail_on: str) -> None:
+        summary(out, result, written, fail_on)
 
 
-def _formats(text: str) -> list[str]:
-    from reports import FORMATS, with_companions
-
-    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise UsageError(
-            f"unknown report format {unknown[0] if unknown else text!r}; use some of {', '.join(FORMATS)}"
-        )
-    return with_companions(chosen)
-
-
-def _with_overrides(cfg: config.Config, fail_on: str | None, since: str | None) -> config.Config:
-    if fail_on is not None:
-        try:
-            choice = "never" if fail_on.lower() == "never" else Severity.parse(fail_on).value
-        except ValueError as exc:
-            raise UsageError(f"--fail-on: {exc}") from None
-        cfg = dataclasses.replace(cfg, scan=dataclasses.replace(cfg.scan, fail_on=choice))
-    if since is not None:
-        try:
-            window_start(since, datetime.now(UTC))
-        except ValueError as exc:
-            raise UsageError(f"--since: {exc}") from None
-        checks = {**cfg.checks, "logs.errors": {**cfg.checks.get("logs.errors", {}), "since": since}}
-        cfg = dataclasses.replace(cfg, checks=checks)
-    return cfg
-
-
-def exit_code(result: ScanResult, fail_on: str) -> int:
-    worst = result.worst_open()
-    if fail_on != "never" and worst is not None and worst.rank >= Severity.parse(fail_on).rank:
-        return EXIT_FINDINGS
-    return EXIT_INCOMPLETE if result.incomplete else EXIT_CLEAN
-
-
-def _scan(
-    cfg: config.Config,
-    *,
-    only: list[str] | None,
-    skip: list[str] | None,
-    formats: str,
-    output: Path,
-    evidence: Path | None,
-    quiet: bool,
-    argv: list[str],
-    plan: unattended.Plan | None = None,
-    redact: bool = False,
-) -> None:
-    from reports.view.provenance import run_facts, scrub
-
-    check_report_folder(output)  # found before minutes of scanning, not after
-    catalog = discover()
-    plan = plan or unattended.Plan()
-    fmts = _formats(formats if not plan.pdf else f"html,{formats}")  # the PDF is printed from the HTML
-    prepared = prepare(catalog, cfg, only or (), skip or ())
-    saved = store.load_evidence(evidence) if evidence else None
-    for problem in catalog.load_errors:
-        err.print(f"mdm-preflight: warning: {problem}", markup=False)
-    options = {
-        "command": scrub(argv),
-        **run_facts(),
-        "config": cfg.source,
-        "evidence": str(evidence or ""),
-        "fail_on": cfg.scan.fail_on,
-        "checks": [p.spec.info.id for p in prepared],
-        **_branding(cfg),
-    }
-    from scanner.app.pdf import print_pdf
-
-    def say(text: str) -> None:
-        err.print(text, markup=False, soft_wrap=True)
-
-    with unattended.Run(cfg, plan, say, print_pdf) as job:
-        try:
-            job.prepare()
-        except LockBusy as exc:
-            unattended.log.error("%s", exc)
-            err.print(
-                f"mdm-preflight: error: {credentials.scrub(str(exc))}; nothing scanned",
-                markup=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(EXIT_LOCKED) from None
-        with ScanProgress(err, total=len(prepared)) as progress:
-            result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
-        result = job.compared(result)
-        # What leaves the machine is redacted; the history keeps real names, so later runs compare.
-        shown = _redacted(result, ev) if redact else result
-        if redact:  # raw evidence would undo the redaction: none written, none left from before
-            (output / "evidence.json").unlink(missing_ok=True)
-        problems: list[str] = []
-        written = _write(shown, ev if saved is None and not redact else None, fmts, output, problems)
-        if "report.html" in {p.name for p in written}:
-            written += job.print_pdf(output / "report.html")
-        job.keep(result)
-        code = exit_code(result, cfg.scan.fail_on)
-        if not quiet:
-            if shown.changes is not None:
-                print_changes(out, shown.changes)
-                out.print()
-            summary(out, shown, written, cfg.scan.fail_on)
-        unattended.log_outcome(result, code)
-        code = job.deliver(shown, written, code)
-        if problems and code != EXIT_EMAIL:  # a night without its reports must not look ordinary
-            code = EXIT_USAGE
+def _scan(cfg: config.Config, **request: Any) -> None:
+    code = scan_case.scan(scan_case.ScanRequest(cfg=cfg, **request), _Terminal())
     raise typer.Exit(code)
 
 
-def _branding(cfg: config.Config) -> dict[str, Any]:
-    """[report] as result options, the logo read now: a saved result re-renders with the same look."""
-    from scanner.app.brand import BrandError, logo_uri
-
-    rep = cfg.report
-    if rep == config.ReportConfig():
-        return {}
-    logo = ""
-    if rep.logo:
-        path = Path(rep.logo)
-        try:
-            logo = logo_uri(path if path.is_absolute() or cfg.base_dir is None else cfg.base_dir / path)
-        except BrandError as exc:
-            raise UsageError(f"{cfg.source}: report.logo: {exc}") from None
-    return {
-        "report": {"author": rep.author, "engagement": rep.engagement, "accent": rep.accent, "logo": logo}
-    }
-
-
-def _redacted(result: ScanResult, ev: Evidence | None = None) -> ScanResult:
-    """Pseudonyms keyed per run, or by MDM_PREFLIGHT_REDACT_KEY so they stay the same across runs."""
-    import secrets
-
-    from scanner.app.redact import redact
-
-    key = os.environ.get("MDM_PREFLIGHT_REDACT_KEY", "").encode("utf-8") or secrets.token_bytes(32)
-    return redact(result, key, ev)
-
-
-def _write(result: ScanResult, ev: Any, fmts: list[str], output: Path, problems: list[str]) -> list[Path]:
-    """Every file that can be written is; each one that cannot is one error line, kept in `problems`."""
-    from scanner.app.outputs import write_reports
-
-    try:
-        written = write_reports(result, fmts, output)
-    except ReportWriteError as exc:
-        written = exc.written
-        problems += exc.problems
-    if ev is not None and "json" in fmts and output.is_dir():
-        try:
-            written.append(write_atomic(output / "evidence.json", store.dump_evidence(ev)))
-        except OSError as exc:  # WriteError: one line naming the file
-            problems.append(str(exc))
-    for line in problems:
-        unattended.log.error("%s", line)
-        err.print(f"mdm-preflight: error: {line}", markup=False, soft_wrap=True)
-    return written
-
-
 @app.command()
-@_boundary
+@boundary
 def scan(
     config_file: ConfigOpt = None,
     only: OnlyOpt = None,
@@ -325,7 +141,7 @@ def scan(
 
         unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(scrub(sys.argv[2:])))
         try:
-            _boundary(_scan_command)(
+            boundary(_scan_command)(
                 config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled, redact
             )
         except (typer.Exit, typer.Abort):
@@ -351,12 +167,12 @@ def _scan_command(
     if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
         cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
     else:
-        cfg = _load_config(config_file)
-    cfg = _with_overrides(cfg, fail_on, since)
+        cfg = load_config(config_file)
+    cfg = with_overrides(cfg, fail_on, since)
     _scan(
         cfg,
-        only=only,
-        skip=skip,
+        only=only or [],
+        skip=skip or [],
         formats=formats,
         output=output,
         evidence=evidence,
@@ -368,7 +184,7 @@ def _scan_command(
 
 
 @app.command()
-@_boundary
+@boundary
 def demo(
     formats: FormatOpt = ALL_FORMATS,
     output: OutOpt = DEFAULT_OUT,
@@ -378,14 +194,11 @@ def demo(
     pdf: PdfOpt = False,
 ) -> None:
     """Scan the bundled sample environment (planted problems included)."""
-    cfg = _with_overrides(config.load(demo_config()), fail_on, None)
+    cfg = with_overrides(config.load(demo_config()), fail_on, None)
     _scan(
         cfg,
-        only=None,
-        skip=None,
         formats=formats,
         output=output,
-        evidence=None,
         quiet=quiet,
         argv=["demo", *(["--redact"] if redact else []), *(["--pdf"] if pdf else [])],
         plan=unattended.Plan(pdf=pdf),
@@ -398,7 +211,7 @@ def demo_config() -> Path:
 
 
 @app.command()
-@_boundary
+@boundary
 def collect(
     config_file: ConfigOpt = None,
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("evidence.json"),
@@ -408,18 +221,18 @@ def collect(
     """Gather evidence only (run on the customer's side); analyse it later with scan --evidence."""
     from scanner.runner import collect as gather
 
-    cfg = _load_config(config_file)
+    cfg = load_config(config_file)
     prepared = prepare(discover(), cfg, only or (), skip or ())
     ev = gather(cfg, {n for p in prepared for n in p.spec.info.needs})
     write_atomic(output, store.dump_evidence(ev))
     for s in ev.sources:
         err.print(f"{s.name}: {s.status}{' — ' + s.reason if s.reason else ''}", markup=False)
     out.print(f"wrote {output}", markup=False)
-    raise typer.Exit(EXIT_INCOMPLETE if any(s.status in ("error", "partial") for s in ev.sources) else 0)
+    raise typer.Exit(ExitCode.INCOMPLETE if any(s.status in ("error", "partial") for s in ev.sources) else 0)
 
 
 @app.command()
-@_boundary
+@boundary
 def report(
     result_file: Annotated[Path, typer.Argument(help="A saved result.json.")],
     formats: FormatOpt = "html",
@@ -436,13 +249,13 @@ def report(
 
     result = store.load_result(result_file)
     if config_file is not None:
-        branding = _branding(config.load(config_file))
+        branding = scan_case.branding(config.load(config_file))
         result = dataclasses.replace(result, options={**result.options, "report": branding.get("report", {})})
     if redact:
-        result = _redacted(result)
-    fmts = _formats(formats)
+        result = scan_case.redacted(result)
+    fmts = parse_formats(formats)
     if pdf and "html" not in fmts:
-        fmts = _formats(",".join(["html", *fmts]))
+        fmts = parse_formats(",".join(["html", *fmts]))
     written = write_reports(result, fmts, output)
     for path in written:
         out.print(f"wrote {path}", markup=False)
@@ -455,7 +268,7 @@ def report(
 
 
 @app.command("diff")
-@_boundary
+@boundary
 def diff(
     old: Annotated[Path, typer.Argument(help="The earlier result.json.")],
     new: Annotated[Path, typer.Argument(help="The later result.json.")],
@@ -472,121 +285,10 @@ def diff(
     changes = compare(before, after, old.name)
     print_changes(out, changes, rows=rows or None)
     if output is not None:
-        for path in write_reports(dataclasses.replace(after, changes=changes), _formats(formats), output):
+        for path in write_reports(
+            dataclasses.replace(after, changes=changes), parse_formats(formats), output
+        ):
             out.print(f"wrote {path}", markup=False)
 
 
-@app.command("checks")
-@_boundary
-def list_checks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the check catalog."""
-    catalog = discover()
-    if as_json:
-        out.print_json(json.dumps([to_jsonable(s.info) for s in catalog.select()]))
-        return
-    from rich.table import Table
-
-    table = Table("id", "severity", "needs", "title", box=None, header_style="bold")
-    for spec in catalog.select():
-        table.add_row(spec.info.id, spec.info.severity.value, ",".join(spec.info.needs), spec.info.title)
-    out.print(table)
-
-
-@app.command()
-@_boundary
-def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.errors.")]) -> None:
-    """One check's description, remediation, references and options."""
-    catalog = discover()
-    spec = catalog.specs.get(check_id.lower())
-    if spec is None:
-        catalog.select([check_id])  # raises with suggestions when nothing matches
-        raise UsageError(f"{check_id!r} is a pattern; give one check id")
-    i = spec.info
-    out.print(f"[bold]{i.id}[/] — {i.title}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
-    out.print(i.description + "\n", markup=False)
-    for source in (s for s in i.needs if s in ACCESS):
-        out.print(f"Sign-in: {ACCESS[source]}\n", markup=False)
-    out.print(f"[bold]Remediation[/]\n{i.remediation}\n")
-    for ref in i.references:
-        out.print(f"  {ref}", markup=False)
-    opts = dataclasses.fields(spec.options)
-    if opts:
-        out.print(
-            f"\n[bold]Options[/] in {escape(f'[checks.{chr(34)}{i.id}{chr(34)}]')} (also: severity, enabled)"
-        )
-        for f in opts:
-            out.print(f"  {f.name} = {f.default!r}", markup=False)
-
-
-@app.command()
-@_boundary
-def logs(
-    paths: Annotated[list[str], typer.Argument(help="Log files, folders or globs.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed evidence as JSON.")] = False,
-    since: SinceOpt = None,
-    limit: Annotated[int, typer.Option(help="Entries to show per log.")] = 10,
-    time_convention: Annotated[str, typer.Option(help="bias (ConfigMgr) or offset.")] = "bias",
-) -> None:
-    """Parse ConfigMgr logs: a summary per log, then its recent errors and warnings."""
-    show_logs(out, paths, as_json=as_json, since=since, limit=limit, convention=time_convention)
-
-
-@app.command()
-@_boundary
-def init(
-    output: Annotated[Path, typer.Option("--output", "-o")] = DEFAULT_CONFIG,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-) -> None:
-    """Write a commented example configuration."""
-    if output.exists() and not force:
-        raise UsageError(f"{output} exists; pass --force to overwrite it")
-    write_atomic(output, files("scanner").joinpath("example.toml").read_text(encoding="utf-8"))
-    out.print(f"wrote {output}: fill in [site] and the sections of the sources you have", markup=False)
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"mdm-preflight {__version__}", markup=False)
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
-) -> None:
-    pass
-
-
-EXIT_BUG = 6  # an unexpected exception: a bug in mdm-preflight, never mistaken for findings (1)
-
-
-def _bug_text(exc: BaseException) -> str:
-    import traceback
-
-    return credentials.scrub("".join(traceback.format_exception(exc)))
-
-
-def main() -> None:
-    # A console or redirected output in a code page without a character we print (an em dash, a name
-    # from the directory in cp437) gets a replacement character, never an exception.
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="replace")
-    try:
-        app()
-    except SystemExit as done:
-        if done.code == EXIT_INTERRUPTED:
-            # Ctrl+C: do not wait for requests still out (worker threads end only at their
-            # timeouts); every file is already whole or absent, and the log is closed.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(EXIT_INTERRUPTED)
-        raise
-    except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code
-        sys.stderr.write(_bug_text(exc))
-        sys.stderr.write(
-            f"mdm-preflight: internal error ({type(exc).__name__}): this is a bug in mdm-preflight, not in "
-            "your environment; please report it with the lines above (reports already written are complete)\n"
-        )
-        sys.exit(EXIT_BUG)
+from scanner.cli import info  # noqa: E402,F401  (registers checks, explain, logs, init)

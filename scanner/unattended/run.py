@@ -16,6 +16,7 @@ from scanner import credentials
 from scanner.config import Config, ConfigError, EmailConfig, HistoryConfig
 from scanner.diff import compare
 from scanner.errors import PreflightError
+from scanner.exitcodes import ExitCode
 from scanner.files import write_atomic
 from scanner.model import ScanResult, Severity, Status
 from scanner.store import load_result
@@ -24,8 +25,7 @@ from scanner.unattended.lock import RunLock
 
 PdfPrinter = Callable[[Path, Path], Path]  # (report.html, report.pdf) -> the PDF written; PreflightError
 
-EXIT_EMAIL = 4  # the scan finished and its reports are on disk, but the email was not sent
-EXIT_LOCKED = 5  # another run holds the history folder: this run did nothing
+EXIT_EMAIL, EXIT_LOCKED = ExitCode.EMAIL, ExitCode.LOCKED  # the names 0.1 exported
 log = logging.getLogger("mdm_preflight")
 log.addHandler(logging.NullHandler())  # without --log-file, nothing: never Python's stderr fallback
 
@@ -238,7 +238,7 @@ class Run:
         line = f"mdm-preflight: email not sent: {why} (the reports are written; scan exit code {code})"
         self._out(line)
         log.error("%s", line.removeprefix("mdm-preflight: "))
-        return EXIT_EMAIL
+        return ExitCode.EMAIL
 
     def warn(self, text: str) -> None:
         self._out(f"mdm-preflight: warning: {text}")
