@@ -53,13 +53,15 @@ def test_a_ticket_alone_reads_what_a_password_reads_in_one_bind(
     assert ev == password_evidence(dc, monkeypatch)
 
 
-def test_a_keytab_and_principal_need_no_ticket_cache(
-    kerberos_lab: KerberosLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("named", [True, False], ids=["principal", "first-in-keytab"])
+def test_a_keytab_needs_no_ticket_cache(
+    kerberos_lab: KerberosLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: bool
 ) -> None:
     absent = tmp_path / "no-ccache"
     for key, value in kerberos_lab.env(absent).items():
         monkeypatch.setenv(key, value)
-    cfg = kcfg(kerberos_lab.dc, keytab=str(kerberos_lab.keytab), principal=kerberos_lab.principal)
+    principal = kerberos_lab.principal if named else ""
+    cfg = kcfg(kerberos_lab.dc, keytab=str(kerberos_lab.keytab), principal=principal)
     mark = kerberos_lab.dc.log_mark()
     assert collect_directory(cfg, timeout=10).users > 0
     time.sleep(0.2)
@@ -303,3 +305,19 @@ def test_kerberos_causes_in_both_backends_words(text: str, meaning: str) -> None
 
     line = kerberos.explain(RuntimeError(text), "the Windows logon session", "ldap/dc01.contoso.com")
     assert line.startswith(meaning) and line.endswith(f"({' '.join(text.split())})")
+
+
+def test_a_keytab_without_the_principal_is_one_line(
+    kerberos_lab: KerberosLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in kerberos_lab.env(tmp_path / "no-ccache").items():
+        monkeypatch.setenv(key, value)
+    other = f"Administrator@{kerberos_lab.principal.split('@')[1]}"
+    message = one_line_within(kcfg(kerberos_lab.dc, keytab=str(kerberos_lab.keytab), principal=other))
+    assert message == (
+        f"{kerberos_lab.dc.ldaps_url}: [directory] keytab {kerberos_lab.keytab} holds no key for {other}: "
+        f"klist -k {kerberos_lab.keytab} lists what it holds; set [directory] principal to one of them"
+    )
+    missing = tmp_path / "gone.keytab"
+    message = one_line_within(kcfg(kerberos_lab.dc, keytab=str(missing), principal=other))
+    assert message == f"{kerberos_lab.dc.ldaps_url}: [directory] keytab {missing}: no such file"

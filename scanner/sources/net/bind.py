@@ -61,7 +61,7 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
         raise BindError(f"{where}: {kerberos.explain(exc, krb.who, krb.spn)}") from None
     ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
     if not ok:
-        raise BindError(f"{where}: {_refused(result or {}, krb.who if krb else cfg.user)}")
+        raise BindError(f"{where}: {_refused(result or {}, krb.who if krb else cfg.user, krb is not None)}")
     return conn
 
 
@@ -127,11 +127,11 @@ def _gssapi(krb: kerberos.Bind) -> dict[str, Any]:
     }
 
 
-def _refused(result: dict[str, Any], who: str) -> str:
+def _refused(result: dict[str, Any], who: str, ticket: bool) -> str:
     """The server's answer to a bind, as one line."""
     code = str(result.get("description", "?"))
     said = str(result.get("message", "")).strip()[:200]
-    why = " — wrong user name or password" if code == "invalidCredentials" else ""
+    why = " — wrong user name or password" if code == "invalidCredentials" and not ticket else ""
     if code == "strongerAuthRequired":
         why = " — the domain controller wants a signed or encrypted connection: use ldaps:// or start_tls"
     elif "80090346" in said:  # SEC_E_BAD_BINDINGS: the channel-binding token did not match

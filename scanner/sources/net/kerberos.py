@@ -22,6 +22,11 @@ SIGNING = (
     "or keep ldap:// and set start_tls = true"
 )
 
+EXPIRED = (
+    "the Kerberos ticket of {who} has expired: renew it (kinit -R, or kinit again), or set [directory] "
+    "keytab and principal so each scan gets a fresh ticket"
+)
+
 
 class KerberosError(PreflightError):
     """A Kerberos setting that cannot work, or credentials that cannot be used; one line."""
@@ -89,12 +94,15 @@ def acquire(principal: str, keytab: Path | None, host: str) -> Bind:
             "client_keytab": str(keytab),
             "ccache": f"MEMORY:mdm-preflight-{os.getpid()}-{id(keytab)}",
         }
-        creds = gssapi.Credentials(name=name, usage="initiate", store=store)
+        try:
+            creds = gssapi.Credentials(name=name, usage="initiate", store=store)
+        except gssapi.exceptions.MissingCredentialsError:
+            raise KerberosError(
+                f"[directory] keytab {keytab} holds no key for {principal or 'any principal'}: "
+                f"klist -k {keytab} lists what it holds; set [directory] principal to one of them"
+            ) from None
     if creds.lifetime == 0:  # an expired ticket in the cache: say so before connecting
-        raise KerberosError(
-            f"the Kerberos ticket of {creds.name} has expired: renew it (kinit -R, or kinit "
-            "again), or set [directory] keytab and principal so each scan gets a fresh ticket"
-        )
+        raise KerberosError(EXPIRED.format(who=creds.name))
     return Bind(host=host, credentials=creds, who=str(creds.name))
 
 
@@ -113,8 +121,7 @@ def errors() -> tuple[type[BaseException], ...]:
 _CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
     (
         ("credential has expired", "ticket expired", "ticket has expired"),
-        "the Kerberos ticket of {who} has expired: renew it (kinit -R, or kinit again), or set "
-        "[directory] keytab and principal so each scan gets a fresh ticket",
+        EXPIRED,
     ),
     (
         ("no kerberos credentials", "no credentials were supplied", "no credentials are available",
@@ -161,7 +168,7 @@ def identity(principal: str) -> str:
         return principal
     if WINDOWS:
         return "the Windows logon session"
-    return f"this account (ticket cache {os.environ.get('KRB5CCNAME') or 'default'})"
+    return f"this account (ticket cache {os.environ.get('KRB5CCNAME') or 'the default one'})"
 
 
 def explain(exc: BaseException, who: str, spn: str) -> str:
