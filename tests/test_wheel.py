@@ -27,8 +27,8 @@ def test_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     # its platform (python-gssapi builds from source on Linux; Windows gets winkerberos, never gssapi).
     with zipfile.ZipFile(wheel) as whl:
         meta = whl.read(next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))).decode()
-    kerberos = sorted(line for line in meta.splitlines() if line.startswith("Requires-Dist: " + "gssapi")
-                      or line.startswith("Requires-Dist: winkerberos"))  # fmt: skip
+    wanted = ("Requires-Dist: gssapi", "Requires-Dist: winkerberos")
+    kerberos = sorted(line for line in meta.splitlines() if line.startswith(wanted))
     assert len(kerberos) == 2 and all('extra == "kerberos"' in line for line in kerberos), kerberos
     assert 'sys_platform != "win32"' in kerberos[0] and 'sys_platform == "win32"' in kerberos[1]
     site = tmp_path / "site"
