@@ -147,6 +147,14 @@ def test_password_settings_with_kerberos_are_refused(kerberos_lab: KerberosLab, 
     assert message.startswith('[directory] auth = "kerberos" binds with the Kerberos identity')
 
 
+def test_kerberos_settings_without_auth_kerberos_are_refused(kerberos_lab: KerberosLab, ticket: Path) -> None:
+    """A keytab set but auth forgotten would bind anonymously: refused instead."""
+    message = one_line_within(kcfg(kerberos_lab.dc, auth="simple", keytab="x.keytab", principal="a@B"))
+    assert (
+        message == '[directory] keytab, principal and spn: only for auth = "kerberos"; set it, or remove them'
+    )
+
+
 def test_a_bad_spn_setting_is_one_line(kerberos_lab: KerberosLab, ticket: Path) -> None:
     message = one_line_within(kcfg(kerberos_lab.dc, spn="HTTP/dc1.corp.contoso.test"))
     assert message.endswith("give ldap/<DC's DNS name>, like ldap/dc01.contoso.com")

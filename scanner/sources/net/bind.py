@@ -25,6 +25,8 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
     url = urlparse(cfg.url)
     if url.scheme not in ("ldap", "ldaps") or not url.hostname:
         raise BindError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
+    if problem := setup_problem(cfg):
+        raise BindError(problem)
     secure = url.scheme == "ldaps"
     where = f"{cfg.url}"
     krb = _kerberos(cfg, url.hostname, base) if cfg.auth == "kerberos" else None
@@ -77,8 +79,14 @@ def _login(cfg: DirectoryConfig) -> dict[str, Any]:
 
 def setup_problem(cfg: DirectoryConfig) -> str:
     """Why this [directory] section cannot bind, found before any I/O ('' when nothing is in the way)."""
-    if cfg.auth != "kerberos" or cfg.evidence:
+    if cfg.evidence:
         return ""
+    if cfg.auth != "kerberos":
+        given = [k for k in ("keytab", "principal", "spn") if getattr(cfg, k)]
+        if not given:  # else a keytab with auth forgotten would bind anonymously
+            return ""
+        keys = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
+        return f'[directory] {keys}: only for auth = "kerberos"; set it, or remove them'
     url = urlparse(cfg.url)
     if cfg.user or cfg.password_env:
         return (
@@ -101,8 +109,6 @@ def setup_problem(cfg: DirectoryConfig) -> str:
 
 def _kerberos(cfg: DirectoryConfig, host: str, base: Path | None) -> kerberos.Bind:
     """The process's own Kerberos credentials, or one line on why there are none (nothing sent yet)."""
-    if problem := setup_problem(cfg):
-        raise BindError(problem)
     keytab = None
     if cfg.keytab:
         keytab = Path(cfg.keytab) if base is None or Path(cfg.keytab).is_absolute() else base / cfg.keytab
