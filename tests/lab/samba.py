@@ -206,7 +206,7 @@ class SambaLab:
     reader_password: str = READER_PASSWORD
     timings: dict[str, float] = field(default_factory=dict)  # template, clone, start, seed (seconds)
     seed_notes: dict[str, str] = field(default_factory=dict)  # what seed_standard could not write
-    options: tuple[str, ...] = ()  # smb.conf settings for the next start() only, e.g. "server services = ..."
+    options: tuple[str, ...] = ()  # extra smb.conf settings start() passes, e.g. "server services = ..."
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
