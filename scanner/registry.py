@@ -15,7 +15,8 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
-from scanner.config import ConfigError, coerce
+from scanner.config import ConfigError
+from scanner.configfile import coerce
 from scanner.errors import PreflightError
 from scanner.model import CheckInfo, Finding, Severity
 

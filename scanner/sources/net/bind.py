@@ -17,7 +17,7 @@ class BindError(PreflightError):
     """The directory could not be bound; one line, no secrets."""
 
 
-def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> Any:
+def connect(cfg: DirectoryConfig, timeout: float) -> Any:
     import ldap3
     from ldap3.core.exceptions import LDAPException
 
@@ -29,7 +29,7 @@ def connect(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> A
         raise BindError(problem)
     secure = url.scheme == "ldaps"
     where = f"{cfg.url}"
-    krb = _kerberos(cfg, url.hostname, base) if cfg.auth == "kerberos" else None
+    krb = _kerberos(cfg, url.hostname) if cfg.auth == "kerberos" else None
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cfg.ca_file or None)
     server = ldap3.Server(
         url.hostname,
@@ -107,11 +107,9 @@ def setup_problem(cfg: DirectoryConfig) -> str:
     return kerberos.missing_backend()
 
 
-def _kerberos(cfg: DirectoryConfig, host: str, base: Path | None) -> kerberos.Bind:
+def _kerberos(cfg: DirectoryConfig, host: str) -> kerberos.Bind:
     """The process's own Kerberos credentials, or one line on why there are none (nothing sent yet)."""
-    keytab = None
-    if cfg.keytab:
-        keytab = Path(cfg.keytab) if base is None or Path(cfg.keytab).is_absolute() else base / cfg.keytab
+    keytab = Path(cfg.keytab) if cfg.keytab else None  # relative to the config's folder: resolved on load
     spn = cfg.spn or f"ldap/{host}"
     try:
         return kerberos.acquire(cfg.principal, keytab, kerberos.service_host(cfg.spn, host))
