@@ -18,10 +18,11 @@ from typing import Any
 from scanner.config import ConfigError
 from scanner.configfile import coerce
 from scanner.errors import PreflightError
+from scanner.evidence import SECTIONS
 from scanner.model import CheckInfo, Finding, Severity
 
 ENTRY_POINT_GROUP = "mdm_preflight.checks"
-SOURCES = ("logs", "sql", "directory", "dns", "adfs", "endpoints", "apns", "config")
+SOURCES = (*SECTIONS, "config")  # what a check may need: an evidence section, or the config itself
 # How a source signs in, for `explain` of the checks that need it.
 ACCESS = {
     "sql": "[sql] Trusted_Connection=yes in connection_string signs in as the account running the scan "
