@@ -13,9 +13,12 @@ pip builds from source with libkrb5-dev and gcc (the kerberos extra).
 from __future__ import annotations
 
 import contextlib
+import os
+import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from tests.lab import require
-from tests.lab.samba import REALM, TLS_NAME, LabUnavailable, SambaLab, _clean_env
+from tests.lab.postgres import PostgresLab
+from tests.lab.samba import REALM, TLS_NAME, LabUnavailable, LdapWriteError, SambaLab, _clean_env
 
 SPN = f"ldap/{TLS_NAME}"
 DC_SERVICES = "rpc, ldap, cldap, kdc, drepl, winbindd, kcc"  # what the lab's smb.conf runs
@@ -79,6 +83,55 @@ class KerberosLab:
             self.dc.stop()
             self.dc.options = ()
             self.dc.start()
+
+
+PG_SERVICE = "pgsvc"  # the account holding PostgreSQL's service principal, as SQL Server's service account
+
+
+@contextlib.contextmanager
+def postgres_gss(krb: KerberosLab, pg: PostgresLab) -> Iterator[str]:
+    """The PostgreSQL lab accepting Kerberos logins of the reader's principal (role "svc-preflight"),
+    as SQL Server accepts a domain account's integrated login: a service account in the domain with the
+    SPN postgres/127.0.0.1, its keytab given to the server, a pg_hba line for gss. Yields the role."""
+    role, spn = krb.dc.reader_sam, f"postgres/{pg.host}"
+    try:
+        krb.dc.add_user(PG_SERVICE, description="PostgreSQL service (mdm-preflight lab)")
+    except LdapWriteError as exc:
+        if exc.result.get("result") != 68:  # entryAlreadyExists: a second use in the session
+            raise
+    env, keytab = _clean_env(), pg.root / "postgres.keytab"
+    for args in (
+        ["samba-tool", "spn", "add", spn, PG_SERVICE, "-s", str(krb.dc.conf)],
+        ["samba-tool", "domain", "exportkeytab", str(keytab), f"--principal={spn}@{REALM}",
+         "-s", str(krb.dc.conf)],
+    ):  # fmt: skip
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0 and "already" not in (done.stdout + done.stderr):
+            raise RuntimeError(f"{' '.join(args[:3])} failed: {(done.stderr or done.stdout).strip()[-300:]}")
+    entry = pwd.getpwnam("postgres")
+    os.chown(keytab, entry.pw_uid, entry.pw_gid)
+    keytab.chmod(0o600)
+    hba = pg.root / "data" / "pg_hba.conf"
+    before = hba.read_text(encoding="utf-8")
+    hba.write_text(f'host all "{role}" {pg.host}/32 gss include_realm=0\n{before}', encoding="utf-8")
+    with pg.admin_connect() as cn:
+        cn.execute(f"ALTER SYSTEM SET krb_server_keyfile = 'FILE:{keytab}'")
+        cn.execute("ALTER SYSTEM SET log_connections = on")  # the server's record of each login
+        if not cn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", role).fetchone():
+            cn.execute(f'CREATE ROLE "{role}" LOGIN')  # no password: only Kerberos lets it in
+        cn.execute(f'GRANT CONNECT ON DATABASE {pg.database} TO "{role}"')
+        cn.execute(f'GRANT USAGE ON SCHEMA dbo TO "{role}"')
+        cn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA dbo TO "{role}"')
+        cn.execute("SELECT pg_reload_conf()")
+    time.sleep(0.3)  # the reload reaches the postmaster
+    try:
+        yield role
+    finally:
+        hba.write_text(before, encoding="utf-8")
+        with pg.admin_connect() as cn:
+            cn.execute("ALTER SYSTEM RESET krb_server_keyfile")
+            cn.execute("ALTER SYSTEM RESET log_connections")
+            cn.execute("SELECT pg_reload_conf()")
 
 
 def check_requirements() -> None:
