@@ -121,7 +121,7 @@ class EmailConfig:
     from_: str  # the TOML key is `from`
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
-    subject: str = "{company} hybrid MDM: {status}, {failed} failing, {new} new, {resolved} resolved"
+    subject: str = "{company} hybrid MDM: {status}, {open} open findings, {new} new, {resolved} resolved"
     send: str = "on_failure"  # always | on_failure | on_change
     attach: tuple[str, ...] = ("html",)  # report formats attached (within a size cap)
 

@@ -36,6 +36,7 @@ class SourceDef:
     # Why its configuration cannot work on this machine ('' when it can), known before any I/O.
     problem: Callable[[Config], str] = lambda cfg: ""
     saved: type | None = None  # its evidence type, when `[<section>] evidence = FILE` may replace it
+    secret: Callable[[Any], tuple[str, str] | None] = lambda section: None  # (variable, prompt) it will ask
 
     def run(self, cfg: Config, upstream: Mapping[str, Any]) -> Any:
         """Offline first: a section's `evidence` file (collected elsewhere) instead of asking anyone."""
@@ -77,6 +78,33 @@ def _endpoints_target(cfg: Config) -> str:
     return f"{what} via {ep.proxy}" if ep.proxy else what
 
 
+def _env_secret(what: str) -> Callable[[Any], tuple[str, str] | None]:
+    """The section's password_env, when it names one."""
+    return lambda s: (
+        (s.password_env, f"Password for {what} (environment variable {s.password_env} is not set): ")
+        if s.password_env
+        else None
+    )
+
+
+def _directory_secret(s: Any) -> tuple[str, str] | None:
+    """A bind with a user always needs a password (an empty one would bind anonymously)."""
+    return (s.password_env, "Password for the directory account: ") if s.user else None
+
+
+def secrets_needed(cfg: Config, names: set[str]) -> list[tuple[str, str, str]]:
+    """(section, variable, prompt) for each secret the configured, online sources in `names` will read."""
+    out = []
+    for name in sorted(names):
+        src = SOURCES.get(name)
+        section = getattr(cfg, name, None) if src else None
+        if src is None or section is None or src.offline(cfg) or getattr(section, "csv", ""):
+            continue
+        if (need := src.secret(section)) is not None:
+            out.append((name, *need))
+    return out
+
+
 SOURCES: dict[str, SourceDef] = {
     # Every request runs at once, each bounded by the timeout; the body read too.
     "adfs": SourceDef(
@@ -108,6 +136,7 @@ SOURCES: dict[str, SourceDef] = {
     "directory": SourceDef(
         name="directory",
         section="directory",
+        secret=_directory_secret,
         saved=DirectoryEvidence,
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
@@ -119,6 +148,7 @@ SOURCES: dict[str, SourceDef] = {
     "endpoints": SourceDef(
         name="endpoints",
         section="endpoints",
+        secret=_env_secret("the proxy account"),
         saved=EndpointsEvidence,
         collect=lambda cfg, _: collect_endpoints(cfg),
         target=_endpoints_target,
@@ -128,6 +158,7 @@ SOURCES: dict[str, SourceDef] = {
     "apns": SourceDef(
         name="apns",
         section="apns",
+        secret=_env_secret("the APNs certificate file"),
         saved=ApnsEvidence,
         collect=lambda cfg, _: collect_apns(cfg),
         target=lambda cfg: cfg.apns.certificate if cfg.apns else "",
@@ -136,6 +167,7 @@ SOURCES: dict[str, SourceDef] = {
     "sql": SourceDef(
         name="sql",
         section="sql",
+        secret=_env_secret("the site database"),
         collect=_sql,
         target=_sql_target,
         deadline=lambda cfg: 3 * cfg.scan.timeout + 30,

@@ -55,7 +55,7 @@ def test_unconfigured_source_skips_its_checks_with_the_reason() -> None:
     for r in result.results:
         if r.status is Status.SKIPPED:
             assert r.reason == f"no [{r.check.needs[0]}] section in the configuration"
-    assert not result.incomplete and ev.logs is None
+    assert result.nothing_checked and result.incomplete and ev.logs is None  # exit 3, never 'healthy'
 
 
 def test_unreadable_log_paths_make_the_source_fail_and_checks_error(tmp_path) -> None:
