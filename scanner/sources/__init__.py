@@ -100,6 +100,8 @@ def secrets_needed(cfg: Config, names: set[str]) -> list[tuple[str, str, str]]:
         section = getattr(cfg, name, None) if src else None
         if src is None or section is None or src.offline(cfg) or getattr(section, "csv", ""):
             continue
+        if src.problem(cfg):  # a setup that cannot work (a password beside Kerberos): that line, no prompt
+            continue
         if (need := src.secret(section)) is not None:
             out.append((name, *need))
     return out

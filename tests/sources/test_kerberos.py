@@ -329,3 +329,17 @@ def test_a_keytab_without_the_principal_is_one_line(
     missing = tmp_path / "gone.keytab"
     message = one_line_within(kcfg(kerberos_lab.dc, keytab=str(missing), principal=other))
     assert message == f"{kerberos_lab.dc.ldaps_url}: [directory] keytab {missing}: no such file"
+
+
+def test_a_password_setting_beside_kerberos_stops_the_scan_without_asking(tmp_path: Path) -> None:
+    """No password is read or asked for a bind that would not use it: the line says what to remove."""
+    path = write_config(
+        tmp_path, SambaLab(root=tmp_path), user=READER_UPN, password_env="MDMP_TEST_UNSET_KRB_PW"
+    )
+    r = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "o")], env={PW_ENV: None})
+    assert r.exit_code == 2 and not (tmp_path / "o").exists()
+    assert r.stderr.splitlines() == [
+        f'mdm-preflight: error: {path}: [directory] auth = "kerberos" binds with the Kerberos identity of '
+        "the account running the scan: remove user and password_env (principal and keytab choose another "
+        "identity on Linux)"
+    ]
