@@ -16,9 +16,19 @@ PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("sync", "Directory synchronization", ("sync.*", "directory.*")),
     ("adfs", "AD FS", ("adfs.*", "dns.adfs_host")),
     ("dns", "DNS for enrollment", ("dns.*",)),
-    ("scp", "Service connection point", ("scp.*", "logs.sitecomp_connector", "ios.apns_certificate")),
+    ("scp", "Service connection point", ("scp.*", "logs.sitecomp_connector")),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
+    ("apns", "Apple push certificate (iOS)", ("ios.apns_certificate",)),
 )
+# The checks without which a prerequisite is not judged at all: when one of them did not run, the
+# prerequisite is "not checked" whatever else passed (the connection point is the Intune endpoints;
+# the connector log alone does not make it ready). A prerequisite not listed needs no particular check.
+ESSENTIAL: dict[str, tuple[str, ...]] = {
+    "upn": ("upn.non_routable_suffix",),
+    "scp": ("scp.internet_endpoints",),
+    "dns": ("dns.enrollment_cname",),
+    "apns": ("ios.apns_certificate",),
+}
 LABELS = {"ready": "Ready", "not_ready": "Not ready", "not_checked": "Not checked"}
 PARTLY = "Ready, partly checked"  # what ran passed, but some of its checks were skipped
 _MAX_REASONS = 3  # distinct reasons shown per prerequisite; the sections below give every one
@@ -46,14 +56,15 @@ class Prerequisite:
 def checklist(checks: Iterable[CheckView]) -> tuple[Prerequisite, ...]:
     views = list(checks)
     return tuple(
-        _judge(key, title, [c for c in views if any(fnmatch.fnmatchcase(c.id, g) for g in globs)])
+        _judge(key, title, [c for c in views if any(fnmatch.fnmatchcase(c.id, g) for g in globs)], views)
         for key, title, globs in PREREQUISITES
     )
 
 
-def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
+def _judge(key: str, title: str, checks: list[CheckView], views: list[CheckView]) -> Prerequisite:
     """Not ready on a failing check (low-severity advice aside). Ready only when some check verified
-    it (passed, or failed only on accepted findings): facts and advice alone never make it ready."""
+    it (passed, or failed only on accepted findings) and every essential check ran: facts and advice
+    alone never make it ready."""
     failing = sorted((c for c in checks if c.state == "fail" and _blocks(c)), key=_worst_first)
     errored = [c for c in checks if c.state == "error"]
     skipped = [c for c in checks if c.state == "skipped"]
@@ -61,6 +72,8 @@ def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
     advice = sum(c.open for c in checks if c.state == "fail" and not _blocks(c))
     reasons = tuple(dict.fromkeys(f"{c.id}: {c.reason}" for c in errored + skipped))[:_MAX_REASONS]
     refs = tuple(CheckRef(id=c.id, title=c.title, anchor=c.anchor, severity=c.worst) for c in failing)
+    ran = {c.id for c in views if c.state not in ("skipped", "error")}
+    missing = [e for e in ESSENTIAL.get(key, ()) if e not in ran]
     if failing:
         state, summary = "not_ready", f"{_n(len(failing), 'check')} failed"
     elif errored:
@@ -68,6 +81,9 @@ def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
         summary = f"{_n(len(errored), 'check')} could not run" + (
             f"; {_n(len(verified), 'other check')} passed" if verified else ""
         )
+    elif missing and verified:
+        state = "not_checked"
+        summary = f"{', '.join(missing)} did not run; {_n(len(verified), 'other check')} passed"
     elif not verified:
         state = "not_checked"
         summary = _unverified_summary(checks, advice, len(skipped))
