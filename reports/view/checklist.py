@@ -6,8 +6,8 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports.view.sections import CheckView
-from scanner.model import Severity
+from reports.view.sections import CheckView, check_view
+from scanner.model import ScanResult, Severity
 
 # The one table that maps a prerequisite to the checks that judge it. A check added later joins a
 # row by its id alone; a check may judge more than one prerequisite (the AD FS host's DNS record).
@@ -51,6 +51,11 @@ class Prerequisite:
     summary: str  # one line: why this state
     failing: tuple[CheckRef, ...]  # the checks that make it not ready
     reasons: tuple[str, ...]  # why it was not (fully) checked
+
+
+def of_result(result: ScanResult) -> tuple[Prerequisite, ...]:
+    """The verdict straight from a result (the terminal's first lines)."""
+    return checklist(check_view(r, 0) for r in result.results)
 
 
 def checklist(checks: Iterable[CheckView]) -> tuple[Prerequisite, ...]:
