@@ -16,7 +16,8 @@ from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
 CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 # Options shown elsewhere in the report (provenance, branding) rather than as plain options.
-_OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted")
+_OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted", "config")
+_LIST_IDS = 6  # a selection of up to this many checks is named; a longer one is counted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +100,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         started=when(result.started),
         finished=when(result.finished),
         duration=seconds((result.finished - result.started).total_seconds()),
-        options=tuple((str(k), value(v)) for k, v in result.options.items() if k not in _OWN_KEYS),
+        options=_options(result.options),
         verdict=verdict,
         tone=tone,
         statuses=statuses,
@@ -136,6 +137,18 @@ def _brand(data: Any) -> Brand:
         accent=safe_accent(text.get("accent", "")),
         logo=safe_logo(text.get("logo", "")),
     )
+
+
+def _options(opts: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The options worth a reader's line: none empty, the checks counted unless only a few ran."""
+    rows = []
+    for k, v in opts.items():
+        if k in _OWN_KEYS or v in (None, "", [], {}):
+            continue
+        if k == "checks" and isinstance(v, list) and len(v) > _LIST_IDS:
+            v = _plural(len(v), "check")
+        rows.append((str(k), value(v)))
+    return tuple(rows)
 
 
 def _run(result: ScanResult) -> tuple[tuple[str, str], ...]:
