@@ -76,6 +76,12 @@ __all__ = [  # what 0.1 exported from scanner.cli
 ]
 
 
+NO_CONFIG = (
+    "saved evidence without a configuration: the company name, verified domains, check options and "
+    "exceptions are not applied; pass -c FILE to apply them"
+)
+
+
 class _Terminal:
     """The scan use case's view of the terminal: rich's progress bar and summary."""
 
@@ -172,8 +178,10 @@ def _scan_command(
     unattended_args: dict[str, Any],
     redact: bool = False,
 ) -> None:
+    notes: tuple[str, ...] = ()
     if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
         cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
+        notes = (NO_CONFIG,)
     else:
         cfg = load_config(config_file)
     cfg = with_overrides(cfg, fail_on, since)
@@ -188,6 +196,7 @@ def _scan_command(
         argv=sys.argv[1:],
         plan=unattended.plan(cfg, **unattended_args),
         redact=redact,
+        notes=notes,
     )
 
 

@@ -166,3 +166,15 @@ def test_a_windows_path_in_double_quotes_hints_at_single_quotes(tmp_path: Path) 
     assert r.exit_code == 2
     line = r.stderr.strip()
     assert "single quotes" in line and "forward slashes" in line and len(line.splitlines()) == 1
+
+
+def test_saved_evidence_without_a_config_says_what_is_not_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = CliRunner().invoke(app, ["demo", "-q", "-o", str(tmp_path / "d")])
+    evidence = tmp_path / "d" / "evidence.json"
+    monkeypatch.chdir(tmp_path)  # no mdm-preflight.toml here
+    r = CliRunner().invoke(app, ["scan", "--evidence", str(evidence), "-o", str(tmp_path / "e")])
+    assert "company name, verified domains" in r.stderr and "-c FILE" in r.stderr
+    md = (tmp_path / "e" / "report.md").read_text(encoding="utf-8")
+    assert "exceptions are not applied" in md  # the report says it too, for whoever reads it later
