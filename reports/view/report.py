@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from reports.text import seconds, value, when
-from reports.view.brand import safe_accent, safe_logo
+from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
 from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
@@ -26,6 +28,7 @@ class Brand:
     engagement: str = ""
     accent: str = ""  # a validated #rgb / #rrggbb colour, or empty for the default
     logo: str = ""  # a validated data: URI, or empty
+    classification: str = "Confidential"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +79,8 @@ class Report:
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
     redacted: bool
     actions: int  # rows in action-plan.csv
+    running_head: Markup  # the printed pages' header: company and date, as a CSS string
+    running_class: Markup  # the classification, as a CSS string
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:
@@ -120,10 +125,12 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
             if (n := sum(1 for p in prereqs if p.state == state))
         ),
         chart=severity_chart(severities),
-        brand=_brand(result.options.get("report")),
+        brand=(brand := _brand(result.options.get("report"))),
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
         actions=sum(1 for f in found if f.is_problem),
+        running_head=css_string(" · ".join(t for t in (result.company, when(result.started)[:10]) if t)),
+        running_class=css_string(brand.classification),
     )
 
 
@@ -136,6 +143,7 @@ def _brand(data: Any) -> Brand:
         engagement=text.get("engagement", ""),
         accent=safe_accent(text.get("accent", "")),
         logo=safe_logo(text.get("logo", "")),
+        classification=text.get("classification", "").strip() or "Confidential",
     )
 
 

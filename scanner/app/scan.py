@@ -129,7 +129,13 @@ def branding(cfg: config.Config) -> dict[str, Any]:
         except BrandError as exc:
             raise UsageError(f"{cfg.source}: report.logo: {exc}") from None
     return {
-        "report": {"author": rep.author, "engagement": rep.engagement, "accent": rep.accent, "logo": logo}
+        "report": {
+            "author": rep.author,
+            "engagement": rep.engagement,
+            "accent": rep.accent,
+            "logo": logo,
+            "classification": rep.classification,
+        }
     }
 
 

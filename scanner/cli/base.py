@@ -103,9 +103,7 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", metavar="FILE", help="Config file (TOML).")
-]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Config file (TOML).")]
 OnlyOpt = Annotated[
     list[str] | None,
     typer.Option("--only", metavar="IDS", help="Run only these check ids or globs (comma-separated)."),

@@ -25,7 +25,6 @@ from scanner.app.options import (
 )
 from scanner.app.options import formats as parse_formats
 from scanner.cli.base import (
-    Command,
     EXIT_BUG,
     EXIT_CLEAN,
     EXIT_EMAIL,
@@ -34,6 +33,7 @@ from scanner.cli.base import (
     EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_USAGE,
+    Command,
     ConfigOpt,
     FailOpt,
     FormatOpt,
@@ -122,7 +122,9 @@ def scan(
         Path | None,
         typer.Option(metavar="FOLDER", help="Keep each run's result here and compare with the previous one."),
     ] = None,
-    keep: Annotated[int | None, typer.Option(metavar="N", help="Results kept in --history (default 30).")] = None,
+    keep: Annotated[
+        int | None, typer.Option(metavar="N", help="Results kept in --history (default 30).")
+    ] = None,
     baseline: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Compare with this saved result.json.")
     ] = None,

@@ -50,7 +50,8 @@ def explain(
         raise UsageError(f"{check_id!r} is a pattern; give one check id")
     i = spec.info
     # Descriptions name config sections ([site], [adfs]): plain text, never markup.
-    out.print(f"[bold]{i.id}[/] — {escape(i.title)}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
+    out.print(f"[bold]{i.id}[/] — {escape(i.title)}")
+    out.print(f"severity: {i.severity.value}   needs: {', '.join(i.needs)}\n", markup=False)
     out.print(i.description + "\n", markup=False)
     out.print(f"[bold]Remediation[/]\n{escape(i.remediation)}\n")
     for ref in i.references:

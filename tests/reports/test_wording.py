@@ -1,4 +1,4 @@
-"""What a customer reads in the HTML and Markdown reports: plain counts, no option noise, no misplaced boxes."""
+"""What a customer reads in the HTML and Markdown reports: plain counts, no option noise, no odd boxes."""
 
 from __future__ import annotations
 
