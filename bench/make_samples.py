@@ -8,7 +8,8 @@ the users, thumbprints and timestamps.  No real customer log was used.
 The output is deterministic: running ``python bench/make_samples.py`` from the
 repository root rewrites every file byte-for-byte identically.  Use ``--check``
 to verify the files on disk instead of writing them (exit code 1 on a
-difference).  Standard library only.
+difference).  Standard library only, plus the project's table of the connector's
+components (scanner/facts/connector.toml), so the logs name what the checks look for.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from scanner.facts import connector
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "sample_logs"
 
@@ -32,13 +35,7 @@ SITE = "EC1"
 INSTALL_DIR = r"C:\Program Files\Microsoft Configuration Manager"
 SIZE_LIMIT = 1_200_000
 
-SCP_COMPONENTS = (
-    "SMS_DMP_UPLOADER",
-    "SMS_DMP_DOWNLOADER",
-    "SMS_CLOUD_USERSYNC",
-    "SMS_SERVICE_CONNECTOR",
-    "SMS_OUTGOING_CONTENT_MANAGER",
-)
+SCP_COMPONENTS = connector.components()  # the service connection point's, from the one table
 OTHER_COMPONENTS = (
     "SMS_AD_SYSTEM_DISCOVERY_AGENT",
     "SMS_AD_USER_DISCOVERY_AGENT",
@@ -1165,6 +1162,35 @@ def render_readme(f: Facts) -> bytes:
         "- Story: the invented Intune service certificate expires 2026-11-24 05:58; daily",
         "  type 2 expiry warnings in the week before; from",
         f"  {both_tz(cc_401)} the connection checks fail with `(401) Unauthorized` (type 3).",
+        "",
+        "## Saved evidence (JSON)",
+        "",
+        "Written by scripts in `scripts/` (run from the repository root); the demo reads them instead of",
+        "contacting anything. Only documentation addresses (192.0.2.0/24) and invented names appear.",
+        "",
+        "- `endpoints.json` (`scripts/make_endpoints_sample.py`): the bundled Intune endpoint list probed",
+        "  through `proxy.contoso.com:8080`; the proxy's allow-list lacks `bspmts.mp.microsoft.com` (403",
+        "  Filtered) and `graph.microsoft.com` takes 4.4 s (slow).",
+        "- `apns.json` (`scripts/make_apns_sample.py`): an MDM push certificate (topic",
+        "  `com.apple.mgmt.External.…`, issued by Apple's push CA) read on 2026-11-26, expiring 2026-12-08;",
+        '  the demo measures from when it was read, so it shows "expires in 12 days" on any day.',
+        "- `sql.json` (`scripts/make_site_sample.py`): the site database as `collect` reads it. Its users",
+        "  are `v_R_User.csv`'s; its site tables plant one problem per site rule: the service connection",
+        "  point on CM01 at EC1, a child primary under the central administration site CAS, in offline",
+        "  mode; SMS_CLOUD_USERSYNC critical and stopped; status messages 10005 (duplicate UPNs), 9605",
+        "  (upload failed) and 1016 (SMS_CLOUD_USERSYNC failed to install, as in `broken/Sitecomp.log`);",
+        "  the Intune collection EC100012 with members whose UPN is missing, has no @, ends in",
+        "  `corp.contoso.local` or `fabrikam.com` (not verified).",
+        "",
+        "- `tenant.json` (`scripts/make_tenant_sample.py`): the tenant as realm discovery and Microsoft",
+        "  Graph saw it on 2026-11-26, one planted problem per tenant check: eu.contoso.com is unknown to",
+        "  Entra ID, fabrikam.com is held by another tenant than the forest's service connection point",
+        "  names (and is managed while AD FS is configured), sales.contoso.com (listed in",
+        "  `verified_domains`) is in an unmanaged self-service tenant, directory synchronization last ran",
+        "  26 hours before Graph was read, the MDM authority is Office 365, Intune's Apple push certificate",
+        "  expires 12 days after the read, and Entra ID still holds last year's token-signing certificate",
+        "  for contoso.com. Every login the realm lookups sent was the placeholder",
+        "  `mdm-preflight@<domain>`.",
         "",
         "## Note for checker authors",
         "",

@@ -9,22 +9,31 @@ from dataclasses import dataclass
 from reports.view.sections import CheckView, check_view
 from scanner.model import ScanResult, Severity
 
+TENANT_UPN = ("domain_verified", "other_tenant", "unmanaged", "verified_list")
 # The one table that maps a prerequisite to the checks that judge it. A check added later joins a
 # row by its id alone; a check may judge more than one prerequisite (the AD FS host's DNS record).
 PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("upn", "Public verified UPNs", ("upn.*",)),
-    ("sync", "Directory synchronization", ("sync.*", "directory.*")),
-    ("adfs", "AD FS", ("adfs.*", "dns.adfs_host")),
+    # "Verified" is the tenant's word: the realm checks judge it with the UPN checks.
+    ("upn", "Public verified UPNs", ("upn.*", *(f"tenant.{c}" for c in TENANT_UPN))),
+    ("sync", "Directory synchronization", ("sync.*", "directory.*", "tenant.sync_recent")),
+    (
+        "adfs",
+        "AD FS",
+        ("adfs.*", "dns.adfs_host", "tenant.federation_target", "tenant.federation_certificate"),
+    ),
     ("dns", "DNS for enrollment", ("dns.*",)),
-    ("scp", "Service connection point", ("scp.*", "logs.sitecomp_connector")),
+    (
+        "scp",
+        "Service connection point",
+        ("scp.*", "site.*", "logs.sitecomp_connector", "tenant.mdm_authority"),
+    ),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
-    ("apns", "Apple push certificate (iOS)", ("ios.apns_certificate",)),
+    ("apns", "Apple push certificate (iOS)", ("*.apns_certificate",)),
 )
 # The checks without which a prerequisite is not judged at all: when one of them did not run, the
 # prerequisite is "not checked" whatever else passed (the connection point is the Intune endpoints;
 # the connector log alone does not make it ready). A prerequisite not listed needs no particular check.
 ESSENTIAL: dict[str, tuple[str, ...]] = {
-    "upn": ("upn.non_routable_suffix",),
     "scp": ("scp.internet_endpoints",),
     "dns": ("dns.enrollment_cname",),
     "apns": ("ios.apns_certificate",),

@@ -28,7 +28,10 @@ SECTIONS = {
     'password_env = "{env}"\n',
     "endpoints": '[endpoints]\nendpoints = ["127.0.0.1:1"]\nproxy = "http://127.0.0.1:1"\nuser = "p"\n'
     'password_env = "{env}"\n',
+    "graph": '[graph]\nclient_id = "c"\ntenant_id = "contoso.com"\ncertificate = "app.pfx"\n'
+    'certificate_password_env = "{env}"\n',
 }
+KEYS = {"graph": "certificate_password_env"}  # the key naming the variable, where not password_env
 
 
 @pytest.mark.parametrize("section", sorted(SECTIONS))
@@ -39,7 +42,7 @@ def test_a_missing_secret_stops_before_scanning_with_exit_2_naming_the_variable(
     cfg = write(tmp_path, SECTIONS[section].format(env=env))
     log = tmp_path / "run.log"
     r = cli("scan", "-c", cfg, "-q", "-o", tmp_path / "out", "--log-file", log, env={env: None})  # type: ignore[dict-item]
-    one_line_error(r, env, f"[{section}] password_env", "nothing was scanned")
+    one_line_error(r, env, f"[{section}] {KEYS.get(section, 'password_env')}", "nothing was scanned")
     assert not (tmp_path / "out" / "result.json").exists()  # nothing scanned, nothing written
     assert env in log.read_text(encoding="utf-8")
 
