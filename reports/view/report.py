@@ -13,6 +13,7 @@ from reports.view.changes import ChangesView, changes_view
 from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
+from reports.view.scope import Scope, scope
 from reports.view.sections import STATES, Count, Section, check_view, count, sections
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
@@ -79,6 +80,7 @@ class Report:
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
     redacted: bool
     actions: int  # rows in action-plan.csv
+    scope: Scope
     running_head: Markup  # the printed pages' header: company and date, as a CSS string
     running_class: Markup  # the classification, as a CSS string
 
@@ -129,6 +131,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
         actions=sum(1 for f in found if f.is_problem),
+        scope=scope(result),
         running_head=css_string(" · ".join(t for t in (result.company, when(result.started)[:10]) if t)),
         running_class=css_string(brand.classification),
     )

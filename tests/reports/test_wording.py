@@ -49,3 +49,28 @@ def test_the_readme_does_not_call_ad_fs_an_open_issue() -> None:
 
     readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert "tracked as an open issue" not in readme
+
+
+def test_scope_says_what_was_examined_what_was_not_and_as_of_when() -> None:
+    from datetime import timedelta
+
+    from scanner.model import SourceStatus
+    from tests.reports.conftest import T0
+
+    collected = T0 - timedelta(days=3)
+    sources = (
+        SourceStatus(name="sql", status="ok", target="cm01.corp.contoso.com/CM_EC1", started=collected),
+        SourceStatus(name="dns", status="not_configured", reason="no [dns] section in the configuration"),
+        SourceStatus(name="directory", status="error", reason="LDAP bind failed: invalid credentials"),
+    )
+    options = {"evidence": "C:/handover/evidence.json"}
+    result = scan(failed("upn.x"), sources=sources, options=options)
+    text = render_markdown(result)
+    scope = text.split("## Scope and limitations")[1].split("## About this run")[0]
+    assert "Saved evidence from C:/handover/evidence.json, collected 2026-11-22 18:00:00 UTC" in scope
+    assert "evaluated 2026-11-25 18:00:00 UTC" in scope
+    assert "- sql: cm01.corp.contoso.com/CM_EC1, read 2026-11-22 18:00:00 UTC" in scope
+    assert "- dns: not configured (no \\[dns\\] section in the configuration)" in scope
+    assert "- directory: could not be read (LDAP bind failed: invalid credentials)" in scope
+    page = render_html(result)
+    assert 'id="scope"' in page and 'href="#scope"' in page and "Not examined" in page
