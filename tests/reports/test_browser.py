@@ -128,7 +128,7 @@ def test_every_section_is_present_and_visible(browser: Any, pages: dict[str, Pat
     rows = browser.execute_script(
         "return [...document.querySelectorAll('.checklist tbody tr')].map(r => r.innerText)"
     )
-    assert len(rows) == 6 and all(re.search(r"Not ready|Ready|Not checked", r) for r in rows)
+    assert len(rows) == 7 and all(re.search(r"Not ready|Ready|Not checked", r) for r in rows)
     for c in (c for s in report.sections for c in s.problems):  # each card, and the checklist links to it
         assert browser.execute_script(f"return !!document.getElementById('{c.anchor}')"), c.id
 
