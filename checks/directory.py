@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from checks.upn import HYBRID_DOC, suffix_findings, verified_domains
 from checks.upn import collision as upn_collision
@@ -48,11 +47,6 @@ _HAVE = {
 SHOW = 5
 
 
-def _dir(ctx: Context[Any]) -> DirectoryEvidence:
-    assert ctx.ev.directory is not None
-    return ctx.ev.directory
-
-
 def _names(group: DirGroup) -> str:
     shown = ", ".join(u.name for u in group.users[:SHOW])
     more = group.count - min(SHOW, len(group.users))
@@ -78,7 +72,7 @@ def _scope(d: DirectoryEvidence) -> str:
 def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Every suffix the forest offers can end up on a user; a private or unverified one gives that
     user a sign-in name Intune cannot accept."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     names = sorted({s.lower() for s in (*d.upn_suffixes, *d.domains)})
     listed = ", ".join(names[:SHOW]) + (f" and {len(names) - SHOW:,} more" if len(names) > SHOW else "")
     verified, where, asked = verified_domains(ctx)
@@ -102,7 +96,7 @@ def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
     error types (character, format, length, localpart, domainpart, top-level domain) without its
     hand-kept TLD list, plus our own rule for users with no UPN. A domain is judged as written: a
     trailing dot or a label edged with a hyphen fails whatever the tenant has verified."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = _scope(d)
     merged: dict[str, list[DirGroup]] = {}
     for g in d.issues:
@@ -146,7 +140,7 @@ def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
 )
 def duplicate(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Older domain controllers let the same UPN onto two objects; Azure AD accepts only one."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = _scope(d)
     for g in d.duplicates:
         yield ctx.finding(
@@ -170,7 +164,7 @@ def collision(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """IdFix warns when its own fixes would collide; we propose none, but synchronization ignores
     letter case, surrounding spaces and a trailing dot, so correcting one of these UPNs makes it a
     duplicate of another user's: one of the two is then not synchronized and cannot enroll."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = _scope(d)
     for g in d.collisions:
         written = [(u.name, u.upn or "") for u in g.users]
@@ -195,9 +189,8 @@ class MismatchOptions:
 def discovery_mismatch(ctx: Context[MismatchOptions]) -> Iterator[Finding]:
     """Enrollment uses the UPN ConfigMgr discovered; when it is stale, users are licensed under a
     name they no longer sign in with."""
-    d = _dir(ctx)
-    assert ctx.ev.sql is not None
-    sql = ctx.ev.sql
+    d = ctx.need(ctx.ev.directory)
+    sql = ctx.need(ctx.ev.sql)
     pairs = [
         (who, ad, sql.upns[who])
         for who, ad in sorted(d.upns.items())

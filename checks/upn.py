@@ -70,11 +70,6 @@ def collision(ctx: Context[Any], key: str, written: list[tuple[str, str]], count
     )
 
 
-def _sql(ctx: Context[Any]) -> SqlEvidence:
-    assert ctx.ev.sql is not None
-    return ctx.ev.sql
-
-
 def _names(group: UserGroup) -> str:
     shown = ", ".join(u.name or repr(u.upn) for u in group.users[:SHOW])
     more = group.count - min(SHOW, len(group.users))
@@ -115,7 +110,7 @@ def _shown(suffix: str | None) -> str:
 def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """The walkthrough's own query: which UPN suffixes the site's discovered users carry, and how
     many. It is the starting point for every other UPN check and for the tenant's domain list."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     verified, where, asked = verified_domains(ctx)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}; {len(sql.inventory)} suffix groups"
     if sql.inventory_left_out:  # memory stays bounded: the rest are counted, not listed
@@ -156,7 +151,7 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     name is synchronized to the onmicrosoft.com domain and cannot enroll with the UPN they know. A
     domain that is no host name (contoso.com. with its trailing dot, sub-.contoso.com) is judged as
     written and fails too, whatever domains the tenant has verified."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     ctx.examined = f"{_plural(len(sql.domains), 'domain')} of {_plural(sql.users, 'user')} in {sql.origin}"
     ctx.examined += _not_judged(sql)
     for group in sql.domains:
@@ -185,7 +180,7 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Users can only enroll once the domain of their UPN is verified in the tenant; a verified
     root domain also covers its subdomains."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     verified, where, asked = verified_domains(ctx)
     if not verified and not asked:
         raise Skip("no [site] verified_domains in the configuration and the tenant was not asked")
@@ -218,7 +213,7 @@ def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """A user without a UPN cannot be matched to a cloud identity and cannot enroll; the
     documented query lumps them into one NULL row that is easy to overlook."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}"
     group = next((g for g in sql.issues if g.key == "missing"), None)
     if group is not None:
@@ -243,7 +238,7 @@ def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def malformed(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Directory synchronization rejects or rewrites these UPNs, and the documented query files
     them under wrong suffixes (no @ gives the whole UPN; trailing spaces cut letters off)."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}"
     for group in sql.issues:
         if group.key in upn.ISSUES:
@@ -269,7 +264,7 @@ def discovered_collision(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Synchronization ignores letter case, surrounding spaces and a trailing dot, so two users
     whose UPNs differ only in those become duplicates the moment the malformed one is corrected:
     one of them is then not synchronized and cannot enroll."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     partial = "" if sql.upns_complete else f" (the first {len(sql.upns):,} of {sql.users:,})"
     ctx.examined = f"{_plural(len(sql.upns), 'user')} in {sql.origin}{partial}"
     for group in sql.collisions:
