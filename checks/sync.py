@@ -44,7 +44,8 @@ def connector_account(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
     the most common reason devices cannot enroll. Connect's account logs on at every cycle."""
     d = ctx.need(ctx.ev.directory)
     accounts = d.sync_accounts
-    ctx.examined = f"{len(accounts)} Azure AD Connect accounts on {d.server}: " + (
+    noun = "account" if len(accounts) == 1 else "accounts"
+    ctx.examined = f"{len(accounts)} Azure AD Connect {noun} on {d.server}: " + (
         ", ".join(a.name for a in accounts) or "none"
     )
     if not accounts:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+import re
 from typing import Any
 
 from reports.templating import environment
@@ -15,12 +15,15 @@ MAX_BYTES = 1_000_000
 _CUT = "\n\n**Report cut at the size limit.** The complete data is in result.json and findings.csv.\n"
 
 
+_INERT = str.maketrans({c: "\\" + c for c in "\\`|[]<>"})  # a value's own backslash is escaped too
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # only an & that would spell an entity needs its backslash
+
+
 def escape(text: str) -> str:
-    """Make a value inert in Markdown: one table cell, no HTML, no code spans, no links."""
-    text = printable(text).replace("\\", "\\\\")  # first, so a value cannot un-escape our escapes
-    text = html.escape(text, quote=False).replace("`", "&#96;")
-    text = text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    """Make a value inert in Markdown: one table cell, no HTML, no code spans, no links. Backslash
+    escapes, not entities or <br>: pasted into Teams, Jira or Word the text reads as it is."""
+    text = _ENTITY.sub(r"\\&", printable(text).translate(_INERT))
+    return "; ".join(ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
 _ENV = environment("markdown")

@@ -202,6 +202,7 @@ class ReportConfig:
     accent: str = ""  # "#rgb" or "#rrggbb": the report's accent colour
     author: str = ""  # the consultant or team that prepared the report
     engagement: str = ""  # the engagement or project name shown under the title
+    classification: str = ""  # printed on every page of the PDF; default "Confidential"
 
     def __post_init__(self) -> None:
         # The accent reaches the style sheet: only a plain hex colour, so nothing can be injected.

@@ -26,7 +26,10 @@ def load(path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        hint = ""
+        if "Unescaped '\\'" in str(exc) or "escape sequence" in str(exc):  # "C:\Logs", the usual slip
+            hint = "; write Windows paths in single quotes ('C:\\Logs') or with forward slashes (C:/Logs)"
+        raise ConfigError(f"{path}: invalid TOML: {exc}{hint}") from None
     except ValueError as exc:  # tomllib's own: an integer of more than 4,300 digits
         raise ConfigError(f"{path}: invalid TOML: {' '.join(str(exc).split())[:200]}") from None
     except RecursionError:  # tomllib recurses per nested array or inline table

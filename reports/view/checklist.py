@@ -6,8 +6,8 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports.view.sections import CheckView
-from scanner.model import Severity
+from reports.view.sections import CheckView, check_view
+from scanner.model import ScanResult, Severity
 
 TENANT_UPN = ("domain_verified", "other_tenant", "unmanaged", "verified_list")
 # The one table that maps a prerequisite to the checks that judge it. A check added later joins a
@@ -25,10 +25,19 @@ PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "scp",
         "Service connection point",
-        ("scp.*", "site.*", "logs.sitecomp_connector", "*.apns_certificate", "tenant.mdm_authority"),
+        ("scp.*", "site.*", "logs.sitecomp_connector", "tenant.mdm_authority"),
     ),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
+    ("apns", "Apple push certificate (iOS)", ("*.apns_certificate",)),
 )
+# The checks without which a prerequisite is not judged at all: when one of them did not run, the
+# prerequisite is "not checked" whatever else passed (the connection point is the Intune endpoints;
+# the connector log alone does not make it ready). A prerequisite not listed needs no particular check.
+ESSENTIAL: dict[str, tuple[str, ...]] = {
+    "scp": ("scp.internet_endpoints",),
+    "dns": ("dns.enrollment_cname",),
+    "apns": ("ios.apns_certificate",),
+}
 LABELS = {"ready": "Ready", "not_ready": "Not ready", "not_checked": "Not checked"}
 PARTLY = "Ready, partly checked"  # what ran passed, but some of its checks were skipped
 _MAX_REASONS = 3  # distinct reasons shown per prerequisite; the sections below give every one
@@ -53,17 +62,23 @@ class Prerequisite:
     reasons: tuple[str, ...]  # why it was not (fully) checked
 
 
+def of_result(result: ScanResult) -> tuple[Prerequisite, ...]:
+    """The verdict straight from a result (the terminal's first lines)."""
+    return checklist(check_view(r, 0) for r in result.results)
+
+
 def checklist(checks: Iterable[CheckView]) -> tuple[Prerequisite, ...]:
     views = list(checks)
     return tuple(
-        _judge(key, title, [c for c in views if any(fnmatch.fnmatchcase(c.id, g) for g in globs)])
+        _judge(key, title, [c for c in views if any(fnmatch.fnmatchcase(c.id, g) for g in globs)], views)
         for key, title, globs in PREREQUISITES
     )
 
 
-def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
+def _judge(key: str, title: str, checks: list[CheckView], views: list[CheckView]) -> Prerequisite:
     """Not ready on a failing check (low-severity advice aside). Ready only when some check verified
-    it (passed, or failed only on accepted findings): facts and advice alone never make it ready."""
+    it (passed, or failed only on accepted findings) and every essential check ran: facts and advice
+    alone never make it ready."""
     failing = sorted((c for c in checks if c.state == "fail" and _blocks(c)), key=_worst_first)
     errored = [c for c in checks if c.state == "error"]
     skipped = [c for c in checks if c.state == "skipped"]
@@ -71,6 +86,8 @@ def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
     advice = sum(c.open for c in checks if c.state == "fail" and not _blocks(c))
     reasons = tuple(dict.fromkeys(f"{c.id}: {c.reason}" for c in errored + skipped))[:_MAX_REASONS]
     refs = tuple(CheckRef(id=c.id, title=c.title, anchor=c.anchor, severity=c.worst) for c in failing)
+    ran = {c.id for c in views if c.state not in ("skipped", "error")}
+    missing = [e for e in ESSENTIAL.get(key, ()) if e not in ran]
     if failing:
         state, summary = "not_ready", f"{_n(len(failing), 'check')} failed"
     elif errored:
@@ -78,6 +95,9 @@ def _judge(key: str, title: str, checks: list[CheckView]) -> Prerequisite:
         summary = f"{_n(len(errored), 'check')} could not run" + (
             f"; {_n(len(verified), 'other check')} passed" if verified else ""
         )
+    elif missing and verified:
+        state = "not_checked"
+        summary = f"{', '.join(missing)} did not run; {_n(len(verified), 'other check')} passed"
     elif not verified:
         state = "not_checked"
         summary = _unverified_summary(checks, advice, len(skipped))

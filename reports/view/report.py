@@ -5,19 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from reports.text import seconds, value, when
-from reports.view.brand import safe_accent, safe_logo
+from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
 from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
+from reports.view.scope import Scope, scope
 from reports.view.sections import STATES, Count, Section, check_view, count, sections
 from reports.view.trend import TrendView, open_for, trend_view
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
 CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 # Options shown elsewhere in the report (provenance, branding) rather than as plain options.
-_OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted")
+_OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted", "config")
+_LIST_IDS = 6  # a selection of up to this many checks is named; a longer one is counted
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,6 +30,7 @@ class Brand:
     engagement: str = ""
     accent: str = ""  # a validated #rgb / #rrggbb colour, or empty for the default
     logo: str = ""  # a validated data: URI, or empty
+    classification: str = "Confidential"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +81,9 @@ class Report:
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
     redacted: bool
     actions: int  # rows in action-plan.csv
+    scope: Scope
+    running_head: Markup  # the printed pages' header: company and date, as a CSS string
+    running_class: Markup  # the classification, as a CSS string
     trend: TrendView | None = None  # each prerequisite over the last runs kept in --history
 
 
@@ -102,7 +110,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         started=when(result.started),
         finished=when(result.finished),
         duration=seconds((result.finished - result.started).total_seconds()),
-        options=tuple((str(k), value(v)) for k, v in result.options.items() if k not in _OWN_KEYS),
+        options=_options(result.options),
         verdict=verdict,
         tone=tone,
         statuses=statuses,
@@ -122,10 +130,13 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
             if (n := sum(1 for p in prereqs if p.state == state))
         ),
         chart=severity_chart(severities),
-        brand=_brand(result.options.get("report")),
+        brand=(brand := _brand(result.options.get("report"))),
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
         actions=sum(1 for f in found if f.is_problem),
+        scope=scope(result),
+        running_head=css_string(" · ".join(t for t in (result.company, when(result.started)[:10]) if t)),
+        running_class=css_string(brand.classification),
         trend=trend_view(trend),
     )
 
@@ -139,7 +150,20 @@ def _brand(data: Any) -> Brand:
         engagement=text.get("engagement", ""),
         accent=safe_accent(text.get("accent", "")),
         logo=safe_logo(text.get("logo", "")),
+        classification=text.get("classification", "").strip() or "Confidential",
     )
+
+
+def _options(opts: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The options worth a reader's line: none empty, the checks counted unless only a few ran."""
+    rows = []
+    for k, v in opts.items():
+        if k in _OWN_KEYS or v in (None, "", [], {}):
+            continue
+        if k == "checks" and isinstance(v, list) and len(v) > _LIST_IDS:
+            v = _plural(len(v), "check")
+        rows.append((str(k), value(v)))
+    return tuple(rows)
 
 
 def _run(result: ScanResult) -> tuple[tuple[str, str], ...]:

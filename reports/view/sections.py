@@ -56,6 +56,14 @@ class Link:
 
 
 EVIDENCE_CAP = 25  # items of one evidence list shown per finding; the whole list is in the CSV
+# A value that starts with a folder on the scanning computer ("/opt/…/Cloudusersync.log:900: ERROR …",
+# "D:\\Program Files\\…\\Logs\\Sitecomp.log:135"): the reader needs the file's name, not where the tool
+# was installed; the full path stays in findings.csv and result.json.
+_FOLDER = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|/)(?:[^\\/:\n]*[\\/])+(?=[^\\/\n]+)", re.M)
+
+
+def _short(text: str) -> str:
+    return _FOLDER.sub("", text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,13 +250,13 @@ def _row(f: Finding, age: Callable[[str], str] | None) -> FindingRow:
 
 def _item(key: str, data: object) -> EvidenceItem:
     if not isinstance(data, list | tuple):
-        return EvidenceItem(key=key, text=value(data, sep="\n"), items=1, hidden=0)
+        return EvidenceItem(key=key, text=_short(value(data, sep="\n")), items=1, hidden=0)
     shown = list(data[:EVIDENCE_CAP])
     hidden = len(data) - len(shown)
-    text = value(shown, sep="\n")  # a list: a line each
+    text = _short(value(shown, sep="\n"))  # a list: a line each
     if hidden:
         text += f"\n… and {hidden:,} more in findings.csv"
-    lines = tuple(v if isinstance(v, str) else value(v) for v in shown)
+    lines = tuple(_short(v if isinstance(v, str) else value(v)) for v in shown)
     return EvidenceItem(key=key, text=text, items=len(data), hidden=hidden, values=lines)
 
 

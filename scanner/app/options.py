@@ -36,6 +36,11 @@ def load_config(path: Path | None) -> config.Config:
     return config.load(path)
 
 
+def check_ids(values: list[str] | None) -> list[str]:
+    """--only/--skip as given: repeated, comma-separated, or both."""
+    return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
+
+
 def formats(text: str) -> list[str]:
     """-f html,md,… as format names, with the files they point to (the action plan)."""
     chosen = [f.strip().lower() for f in text.split(",") if f.strip()]

@@ -6,6 +6,7 @@ history, email) is an `unattended.Run`. Nothing here imports typer or rich.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from contextlib import AbstractContextManager
@@ -52,6 +53,7 @@ class ScanRequest:
     argv: list[str] = field(default_factory=list)
     plan: unattended.Plan = field(default_factory=unattended.Plan)
     redact: bool = False
+    notes: tuple[str, ...] = ()  # said on stderr and kept as the result's warnings (in every report)
 
 
 def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
@@ -61,7 +63,7 @@ def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
     fmts = formats(req.formats if not plan.pdf else f"html,{req.formats}")  # the PDF is printed from HTML
     prepared = prepare(catalog, cfg, req.only, req.skip)
     saved = store.load_evidence(req.evidence) if req.evidence else None
-    for problem in catalog.load_errors:
+    for problem in (*catalog.load_errors, *req.notes):
         ui.say(f"mdm-preflight: warning: {problem}")
     options = {
         "command": scrub(req.argv),
@@ -85,6 +87,8 @@ def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
         with ui.progress(len(prepared)) as progress:
             result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
         result = job.compared(result)
+        if req.notes:
+            result = dataclasses.replace(result, warnings=(*result.warnings, *req.notes))
         # What leaves the machine is redacted; the history keeps real names, so later runs compare.
         shown = redacted(result, ev) if req.redact else result
         if req.redact:  # raw evidence would undo the redaction: none written, none left from before
@@ -125,7 +129,13 @@ def branding(cfg: config.Config) -> dict[str, Any]:
         except BrandError as exc:
             raise UsageError(f"{cfg.source}: report.logo: {exc}") from None
     return {
-        "report": {"author": rep.author, "engagement": rep.engagement, "accent": rep.accent, "logo": logo}
+        "report": {
+            "author": rep.author,
+            "engagement": rep.engagement,
+            "accent": rep.accent,
+            "logo": logo,
+            "classification": rep.classification,
+        }
     }
 
 

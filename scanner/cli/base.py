@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 
 from scanner import __version__, credentials
@@ -43,9 +44,39 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Prerequisite and health scanner for hybrid MDM (Configuration Manager + Intune).",
 )
-# Redirected output (a scheduled task's log) gets a fixed, generous width instead of 80 columns.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+# Redirected output (a scheduled task's log, a pipe into grep) is never wrapped: lines stay whole
+# whatever COLUMNS says; a terminal wraps at its own width.
+UNWRAPPED = 100_000
+
+
+def _console(stream: Any, **kw: Any) -> Console:
+    tty = stream.isatty()
+    return Console(highlight=False, width=None if tty else UNWRAPPED, soft_wrap=not tty, **kw)
+
+
+out = _console(sys.stdout)
+err = _console(sys.stderr, stderr=True)
+
+
+class _Argument(typer.core.TyperArgument):
+    """An argument shown by its metavar alone: FILE, not {result_file} <path>."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.metavar or (self.name or "").upper()
+        return name if self.required else f"[{name}]"
+
+
+class Command(typer.core.TyperCommand):
+    """A command whose help shows what to type, never Python names or types."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is typer.core.TyperArgument:
+                param.__class__ = _Argument
 
 
 def say(text: str) -> None:
@@ -72,15 +103,25 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
-OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Run only these check ids or globs.")]
-SkipOpt = Annotated[list[str] | None, typer.Option("--skip", help="Leave out these check ids or globs.")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Report formats, comma-separated.")]
-OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Folder for the reports.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Config file (TOML).")]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", metavar="IDS", help="Run only these check ids or globs (comma-separated)."),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option("--skip", metavar="IDS", help="Leave out these check ids or globs (comma-separated)."),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", metavar="FORMATS", help="Report formats, comma-separated.")
+]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", metavar="FOLDER", help="Folder for the reports.")]
 FailOpt = Annotated[
     str | None,
     typer.Option(
-        "--fail-on", help="Exit 1 at this severity or worse (critical, high, medium, low, info, never)."
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 1 at this severity or worse (critical, high, medium, low, info, never).",
     ),
 ]
 RedactOpt = Annotated[
@@ -93,7 +134,9 @@ RedactOpt = Annotated[
 PdfOpt = Annotated[
     bool, typer.Option("--pdf", help="Also print report.pdf with a local Chromium, Chrome or Edge.")
 ]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Log error window: 7d, 12h or a date.")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", metavar="WHEN", help="Log error window: 7d, 12h or a date.")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")]
 
 
@@ -105,7 +148,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     pass
 

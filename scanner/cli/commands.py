@@ -19,6 +19,7 @@ from scanner.app.options import (
     DEFAULT_CONFIG,
     DEFAULT_OUT,
     UsageError,
+    check_ids,
     load_config,
     with_overrides,
 )
@@ -32,6 +33,7 @@ from scanner.cli.base import (
     EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_USAGE,
+    Command,
     ConfigOpt,
     FailOpt,
     FormatOpt,
@@ -74,6 +76,12 @@ __all__ = [  # what 0.1 exported from scanner.cli
 ]
 
 
+NO_CONFIG = (
+    "saved evidence without a configuration: the company name, verified domains, check options and "
+    "exceptions are not applied; pass -c FILE to apply them"
+)
+
+
 class _Terminal:
     """The scan use case's view of the terminal: rich's progress bar and summary."""
 
@@ -96,7 +104,7 @@ def _scan(cfg: config.Config, **request: Any) -> None:
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(short_help="Scan the environment: reports, a summary, an email.")
 @boundary
 def scan(
     config_file: ConfigOpt = None,
@@ -106,20 +114,28 @@ def scan(
     output: OutOpt = DEFAULT_OUT,
     fail_on: FailOpt = None,
     evidence: Annotated[
-        Path | None, typer.Option(help="Re-evaluate saved evidence; touches nothing.")
+        Path | None, typer.Option(metavar="FILE", help="Re-evaluate saved evidence; touches nothing.")
     ] = None,
     since: SinceOpt = None,
     quiet: QuietOpt = False,
     history: Annotated[
-        Path | None, typer.Option(help="Keep each run's result here and compare with the previous one.")
+        Path | None,
+        typer.Option(metavar="FOLDER", help="Keep each run's result here and compare with the previous one."),
     ] = None,
-    keep: Annotated[int | None, typer.Option(help="Results kept in --history (default 30).")] = None,
-    baseline: Annotated[Path | None, typer.Option(help="Compare with this saved result.json.")] = None,
+    keep: Annotated[
+        int | None, typer.Option(metavar="N", help="Results kept in --history (default 30).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Compare with this saved result.json.")
+    ] = None,
     email: Annotated[bool, typer.Option("--email", help="Send the summary as [email] says.")] = False,
     dry_run_email: Annotated[
-        Path | None, typer.Option(help="Write the email to this .eml file instead of sending it.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the email to this .eml file instead of sending it."),
     ] = None,
-    log_file: Annotated[Path | None, typer.Option(help="Append to this rotating log file.")] = None,
+    log_file: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Append to this rotating log file.")
+    ] = None,
     debug: Annotated[
         bool,
         typer.Option("--debug", help="With --log-file: the libraries' debug log too (passwords masked)."),
@@ -164,15 +180,17 @@ def _scan_command(
     unattended_args: dict[str, Any],
     redact: bool = False,
 ) -> None:
+    notes: tuple[str, ...] = ()
     if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
         cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
+        notes = (NO_CONFIG,)
     else:
         cfg = load_config(config_file)
     cfg = with_overrides(cfg, fail_on, since)
     _scan(
         cfg,
-        only=only or [],
-        skip=skip or [],
+        only=check_ids(only),
+        skip=check_ids(skip),
         formats=formats,
         output=output,
         evidence=evidence,
@@ -180,6 +198,7 @@ def _scan_command(
         argv=sys.argv[1:],
         plan=unattended.plan(cfg, **unattended_args),
         redact=redact,
+        notes=notes,
     )
 
 
@@ -210,11 +229,13 @@ def demo_config() -> Path:
     return Path(str(files("sample_logs").joinpath("demo.toml")))
 
 
-@app.command()
+@app.command(short_help="Gather evidence only, to analyse later with scan --evidence.")
 @boundary
 def collect(
     config_file: ConfigOpt = None,
-    output: Annotated[Path, typer.Option("--output", "-o")] = Path("evidence.json"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the evidence.")
+    ] = Path("evidence.json"),
     only: OnlyOpt = None,
     skip: SkipOpt = None,
 ) -> None:
@@ -222,7 +243,7 @@ def collect(
     from scanner.runner import collect as gather
 
     cfg = load_config(config_file)
-    prepared = prepare(discover(), cfg, only or (), skip or ())
+    prepared = prepare(discover(), cfg, check_ids(only), check_ids(skip))
     ev = gather(cfg, {n for p in prepared for n in p.spec.info.needs})
     write_atomic(output, store.dump_evidence(ev))
     for s in ev.sources:
@@ -231,14 +252,15 @@ def collect(
     raise typer.Exit(ExitCode.INCOMPLETE if any(s.status in ("error", "partial") for s in ev.sources) else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
 def report(
-    result_file: Annotated[Path, typer.Argument(help="A saved result.json.")],
+    result_file: Annotated[Path, typer.Argument(metavar="RESULT.JSON", help="A saved result.json.")],
     formats: FormatOpt = "html",
     output: OutOpt = DEFAULT_OUT,
     config_file: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Take the [report] branding from this config.")
+        Path | None,
+        typer.Option("--config", "-c", metavar="FILE", help="Take the [report] branding from this config."),
     ] = None,
     redact: RedactOpt = False,
     pdf: PdfOpt = False,
@@ -267,16 +289,19 @@ def report(
         out.print(f"wrote {made}", markup=False)
 
 
-@app.command("diff")
+@app.command("diff", cls=Command, short_help="What changed between two saved results.")
 @boundary
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier result.json.")],
-    new: Annotated[Path, typer.Argument(help="The later result.json.")],
-    formats: Annotated[str, typer.Option("--format", "-f", help="Formats written with -o.")] = "html,md",
+    old: Annotated[Path, typer.Argument(metavar="OLD.JSON", help="The earlier result.json.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW.JSON", help="The later result.json.")],
+    formats: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMATS", help="Formats written with -o.")
+    ] = "html,md",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write NEW's reports, the comparison first.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FOLDER", help="Write NEW's reports, the comparison first."),
     ] = None,
-    rows: Annotated[int, typer.Option(help="Findings printed per group (0: all).")] = 25,
+    rows: Annotated[int, typer.Option(metavar="N", help="Findings printed per group (0: all).")] = 25,
 ) -> None:
     """What changed between two saved results: new, resolved, still failing, accepted, expired."""
     from scanner.app.outputs import write_reports

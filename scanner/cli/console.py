@@ -24,6 +24,16 @@ _STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta", Sta
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 SHOW_FINDINGS = 5
 SHOW_FACTS = 15
+FIX_FIRST = 3
+_SOURCE_WORDS = {
+    "ok": "read",
+    "not_configured": "not configured",
+    "partial": "partly read",
+    "error": "could not be read",
+    "offline": "from saved evidence",
+}
+_PREREQ_STYLE = {"ready": "green", "not_ready": "red", "not_checked": "yellow"}
+_PREREQ_MARK = {"ready": "✓", "not_ready": "✗", "not_checked": "?"}
 
 
 class ScanProgress:
@@ -49,29 +59,37 @@ class ScanProgress:
         self._bar.stop()
 
     def source_done(self, name: str, status: str) -> None:
-        self._bar.update(self._task, description=f"source {name}: {status}")
+        said = _SOURCE_WORDS.get(status, status.replace("_", " "))
+        self._bar.update(self._task, description=f"{name}: {said}")
 
     def check_done(self, check_id: str, status: Status) -> None:
         self._bar.update(self._task, advance=1, description=f"checking {check_id}")
 
 
 def summary(console: Console, result: ScanResult, written: list[Path], fail_on: str) -> None:
+    """The verdict per prerequisite first, then what to fix first, then every check."""
+    prerequisites(console, result)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col in ("status", "check", "severity", "findings", "title"):
+    width = max((len(r.check.id) for r in result.results), default=5)
+    table.add_column("status", no_wrap=True)
+    table.add_column("check", no_wrap=True, min_width=width)  # ids are typed into `explain`: never split
+    for col in ("severity", "findings", "title"):
         table.add_column(col, overflow="fold")
     for r in sorted(result.results, key=_order):
         open_n, total = len(r.open_findings), len(r.findings)
         count = f"{open_n}" + (f" (+{total - open_n} accepted)" if total > open_n else "")
+        worst = max((f.severity for f in r.open_findings), key=lambda s: s.rank, default=None)
         table.add_row(
             f"[{_STYLE[r.status]}]{r.status.value.upper()}[/]",
             r.check.id,
-            f"[{_SEV_STYLE[r.check.severity.value]}]{r.check.severity.value}[/]",
+            f"[{_SEV_STYLE[worst.value]}]{worst.value}[/]" if worst else "",
             count if total else "",
-            escape(r.check.title),
+            _what(r),
         )
-    console.print(table)
+    print_table(console, table)
     for r in sorted(result.results, key=_order):
         _details(console, r)
+    _not_run(console, result)
     for s in result.sources:
         for w in s.warnings:
             console.print(f"[yellow]![/] source {s.name}: {escape(w)}")
@@ -84,6 +102,57 @@ def summary(console: Console, result: ScanResult, written: list[Path], fail_on: 
     console.print(verdict(result, fail_on))
     for path in written:
         console.print(f"  wrote {escape(str(path))}")
+
+
+def prerequisites(console: Console, result: ScanResult) -> None:
+    """The walkthrough's prerequisites, each ready, not ready or not checked; then the fixes that matter."""
+    from reports.view.checklist import of_result
+
+    console.print("[bold]Prerequisites[/]")
+    fixes: list[str] = []
+    for p in of_result(result):
+        style = _PREREQ_STYLE[p.state]
+        console.print(
+            f"  [{style}]{_PREREQ_MARK[p.state]} {p.label:<22}[/] {escape(p.title)}: {escape(p.summary)}"
+        )
+        fixes += [c.id for c in p.failing if c.id not in fixes]
+    worst = sorted(
+        (r for r in result.results if r.check.id in fixes),
+        key=lambda r: (-max(f.severity.rank for f in r.open_findings), fixes.index(r.check.id)),
+    )
+    if worst:
+        console.print("\n[bold]Fix first[/]")
+        for r in worst[:FIX_FIRST]:
+            console.print(f"  {r.check.id} — {escape(r.check.title)}")
+    console.print()
+
+
+def print_table(console: Console, table: Table) -> None:
+    """A table as is on a terminal; in a log or pipe without the padding after each row's last cell."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    with console.capture() as captured:
+        console.print(table)
+    for line in captured.get().splitlines():
+        console.print(line.rstrip(), markup=False, highlight=False)
+
+
+def _what(r: CheckResult) -> str:
+    """A failing check's title names the problem; a passing one says it was not found."""
+    if r.status is not Status.PASS or r.check.severity.value == "info" or r.findings:
+        return escape(r.check.title)
+    return "[green]no problem found[/]"
+
+
+def _not_run(console: Console, result: ScanResult) -> None:
+    """One line per reason: a source that failed is said once, with the checks it stopped."""
+    by_reason: dict[tuple[Status, str], list[str]] = {}
+    for r in sorted(result.results, key=_order):
+        if r.status in (Status.ERROR, Status.SKIPPED):
+            by_reason.setdefault((r.status, r.reason), []).append(r.check.id)
+    for (status, reason), ids in by_reason.items():
+        console.print(f"[{_STYLE[status]}]{status.value}[/] {escape(', '.join(ids))}: {escape(reason)}")
 
 
 def _order(r: CheckResult) -> tuple[int, int, str]:
@@ -105,7 +174,7 @@ def _facts(console: Console, r: CheckResult) -> None:
     for f in r.findings[:SHOW_FACTS]:
         table.add_row(*(escape(str(f.evidence.get(k, ""))) for k in r.findings[0].evidence))
     console.print()
-    console.print(table)
+    print_table(console, table)
     if len(r.findings) > SHOW_FACTS:
         console.print(f"  … and {len(r.findings) - SHOW_FACTS} more rows in the report")
 
@@ -120,8 +189,6 @@ def _details(console: Console, r: CheckResult) -> None:
         if len(r.open_findings) > SHOW_FINDINGS:
             console.print(f"  … and {len(r.open_findings) - SHOW_FINDINGS} more in the report")
         console.print(f"  [bold]fix:[/] {escape(r.check.remediation)}")
-    elif r.status in (Status.ERROR, Status.SKIPPED):
-        console.print(f"[{_STYLE[r.status]}]{r.status.value}[/] {escape(r.check.id)}: {escape(r.reason)}")
 
 
 def verdict(result: ScanResult, fail_on: str) -> str:

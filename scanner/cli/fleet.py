@@ -40,7 +40,7 @@ def fleet(
     ] = None,
     log_file: Annotated[Path | None, typer.Option(help="Append to this rotating log file.")] = None,
 ) -> None:
-    """One report across many sites: newest result per site, worst first, shared findings, trends."""
+    """One report across many sites' results, worst first, with trends."""
     with unattended.log_file(log_file):
         cfg = load_config(config_file) if (config_file or email or dry_run_email) else None
         choice = fail_on or (cfg.scan.fail_on if cfg else "high")

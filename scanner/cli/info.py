@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from scanner.app.options import DEFAULT_CONFIG, UsageError
-from scanner.cli.base import SinceOpt, app, boundary, out
+from scanner.cli.base import Command, SinceOpt, app, boundary, out
 from scanner.cli.logview import show_logs
 from scanner.codec import to_jsonable
 from scanner.files import write_atomic
@@ -21,7 +21,9 @@ from scanner.registry import ACCESS, discover
 
 @app.command("checks")
 @boundary
-def list_checks(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_checks(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the catalog as JSON.")] = False,
+) -> None:
     """List the check catalog."""
     catalog = discover()
     if as_json:
@@ -35,9 +37,11 @@ def list_checks(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     out.print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 @boundary
-def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.errors.")]) -> None:
+def explain(
+    check_id: Annotated[str, typer.Argument(metavar="CHECK_ID", help="A check id, e.g. logs.errors.")],
+) -> None:
     """One check's description, remediation, references and options."""
     catalog = discover()
     spec = catalog.specs.get(check_id.lower())
@@ -45,11 +49,13 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.
         catalog.select([check_id])  # raises with suggestions when nothing matches
         raise UsageError(f"{check_id!r} is a pattern; give one check id")
     i = spec.info
-    out.print(f"[bold]{i.id}[/] — {i.title}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
+    # Descriptions name config sections ([site], [adfs]): plain text, never markup.
+    out.print(f"[bold]{i.id}[/] — {escape(i.title)}")
+    out.print(f"severity: {i.severity.value}   needs: {', '.join(i.needs)}\n", markup=False)
     out.print(i.description + "\n", markup=False)
     for source in (s for s in i.needs if s in ACCESS):
         out.print(f"Sign-in: {ACCESS[source]}\n", markup=False)
-    out.print(f"[bold]Remediation[/]\n{i.remediation}\n")
+    out.print(f"[bold]Remediation[/]\n{escape(i.remediation)}\n")
     for ref in i.references:
         out.print(f"  {ref}", markup=False)
     opts = dataclasses.fields(spec.options)
@@ -61,14 +67,16 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.
             out.print(f"  {f.name} = {f.default!r}", markup=False)
 
 
-@app.command()
+@app.command(cls=Command, short_help="Parse ConfigMgr logs: a summary per log, then recent errors.")
 @boundary
 def logs(
-    paths: Annotated[list[str], typer.Argument(help="Log files, folders or globs.")],
+    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Log files, folders or globs.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed evidence as JSON.")] = False,
     since: SinceOpt = None,
-    limit: Annotated[int, typer.Option(help="Entries to show per log.")] = 10,
-    time_convention: Annotated[str, typer.Option(help="bias (ConfigMgr) or offset.")] = "bias",
+    limit: Annotated[int, typer.Option(metavar="N", help="Entries to show per log.")] = 10,
+    time_convention: Annotated[
+        str, typer.Option(metavar="CONVENTION", help="bias (ConfigMgr) or offset.")
+    ] = "bias",
 ) -> None:
     """Parse ConfigMgr logs: a summary per log, then its recent errors and warnings."""
     show_logs(out, paths, as_json=as_json, since=since, limit=limit, convention=time_convention)
@@ -77,7 +85,9 @@ def logs(
 @app.command()
 @boundary
 def init(
-    output: Annotated[Path, typer.Option("--output", "-o")] = DEFAULT_CONFIG,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Where to write the example.")
+    ] = DEFAULT_CONFIG,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example configuration."""

@@ -77,3 +77,8 @@ def test_source_anchor_share_is_a_fact(forest: Evidence) -> None:
     r = run_check("sync.source_anchor", forest)
     [f] = r.findings
     assert r.status is Status.PASS and f.evidence["users"] == 50 and f.evidence["share"].endswith("%")
+
+
+def test_the_examined_line_counts_one_account_in_the_singular(forest: Evidence) -> None:
+    one = with_dir(forest, sync_accounts=(account(NOW),))
+    assert run_check("sync.connector_account", one).examined.startswith("1 Azure AD Connect account on ")

@@ -111,7 +111,7 @@ def test_changes_survive_the_json_round_trip_and_show_in_reports(tmp_path: Path)
     assert "&lt;script&gt;" in html[html.index('id="changes"') :]
     md = render_markdown(result)
     assert md.index("## What changed since the last run") < md.index("## Summary")
-    assert "| critical | upn.suffix | &lt;script&gt;" in md
+    assert "| critical | upn.suffix | \\<script\\>" in md
     assert "What changed" not in render_html(after()) and "What changed" not in render_markdown(after())
 
 

@@ -52,3 +52,13 @@ def test_branding_shows_in_the_report_and_a_tampered_one_does_not() -> None:
     bad = {"accent": "red;}</style><script>alert(1)</script>", "logo": "https://evil.example/x.png"}
     page = render_html(scan(failed("upn.x"), options={"report": bad}))
     assert "evil.example" not in page and "alert(1)" not in page and "<img" not in page
+
+
+def test_a_hostile_company_cannot_leave_the_print_header() -> None:
+    from tests.reports.conftest import HOSTILE
+
+    page = render_html(scan(failed("upn.x"), company=HOSTILE + '"; } </style><script>x()</script>'))
+    style = page.split("<style>")[1].split("</style>")[0]
+    head = next(ln for ln in style.splitlines() if "@top-left" in ln)
+    assert head.count('"') == 2 and "<" not in head and "}" not in head.split("content:")[1].split(";")[0]
+    assert page.count("</style>") == 1

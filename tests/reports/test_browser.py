@@ -128,7 +128,7 @@ def test_every_section_is_present_and_visible(browser: Any, pages: dict[str, Pat
     rows = browser.execute_script(
         "return [...document.querySelectorAll('.checklist tbody tr')].map(r => r.innerText)"
     )
-    assert len(rows) == 6 and all(re.search(r"Not ready|Ready|Not checked", r) for r in rows)
+    assert len(rows) == 7 and all(re.search(r"Not ready|Ready|Not checked", r) for r in rows)
     for c in (c for s in report.sections for c in s.problems):  # each card, and the checklist links to it
         assert browser.execute_script(f"return !!document.getElementById('{c.anchor}')"), c.id
 
@@ -312,13 +312,12 @@ def test_print_keeps_every_row_on_one_page_and_repeats_headers(browser: Any, tmp
         assert "SEVERITY" in texts[i] and "EVIDENCE" in texts[i], f"page {i + 1} has rows but no header"
 
 
-def test_print_starts_each_area_on_a_page_and_expands_details(browser: Any, tmp_path: Path) -> None:
+def test_print_expands_details(browser: Any, tmp_path: Path) -> None:
+    # Areas flow on rather than each starting a page: a short area left a near-empty page behind it
+    # (tests/reports/test_pdf_pages.py looks at every page).
     path = tmp_path / "areas.html"
     result = _tall_rows_scan(8)
     path.write_text(render_html(result), encoding="utf-8")
     texts = [unicodedata.normalize("NFKC", t) for t in _pdf_pages(browser, path, "print-areas")]
-    for s in build(result).sections:
-        first_lines = [t.strip().splitlines()[0] for t in texts if t.strip()]
-        assert any(line.startswith(s.title) for line in first_lines), f"{s.title} does not start a page"
     assert any("PASSEDDETAIL" in t for t in texts), "a closed <details> was not printed"
     assert any("CONTOSO\\user01" in t for t in texts), "a collapsed evidence list was not printed"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import replace
 
 from reports.html import render_html
-from reports.view.checklist import PREREQUISITES
+from reports.view.checklist import ESSENTIAL, PREREQUISITES
 from reports.view.report import build
 from scanner.model import Severity, Status
 from tests.reports.conftest import errored, failed, finding, passed, scan, skipped
@@ -24,6 +25,7 @@ def test_every_walkthrough_prerequisite_is_listed_in_order() -> None:
         "DNS for enrollment",
         "Service connection point",
         "User sync",
+        "Apple push certificate (iOS)",
     ]
 
 
@@ -44,7 +46,8 @@ def test_checks_added_later_slot_in_by_their_id() -> None:
         passed("logs.sitecomp_connector"),
     )
     assert got["adfs"].state == "not_ready"
-    assert got["scp"].state == "ready" and got["scp"].summary == "3 checks passed"
+    assert got["scp"].state == "ready" and got["scp"].summary == "2 checks passed"
+    assert got["apns"].state == "ready"  # the APNs certificate is its own prerequisite
 
 
 def test_all_skipped_is_not_checked_with_the_reasons() -> None:
@@ -60,6 +63,7 @@ def test_ready_with_a_check_skipped_says_it_was_partly_checked() -> None:
         passed("upn.non_routable_suffix"),
         skipped("upn.forest_suffixes", "needs [directory]"),
         passed("dns.domain_resolves"),
+        passed("dns.enrollment_cname"),
     )
     upn = got["upn"]
     assert upn.state == "ready" and upn.label == "Ready, partly checked"
@@ -111,12 +115,28 @@ def test_failing_checks_are_listed_worst_first() -> None:
 
 
 def test_the_score_counts_prerequisites_per_state() -> None:
-    report = build(scan(failed("upn.x"), passed("dns.y"), skipped("adfs.z", "no [adfs] url")))
+    report = build(scan(failed("upn.x"), passed("dns.enrollment_cname"), skipped("adfs.z", "no [adfs] url")))
     assert [(c.key, c.count) for c in report.readiness] == [
         ("ready", 1),
         ("not_ready", 1),
-        ("not_checked", 4),
+        ("not_checked", 5),
     ]
+
+
+def test_a_prerequisite_whose_essential_check_did_not_run_is_not_checked_never_ready() -> None:
+    got = _states(passed("logs.sitecomp_connector"), skipped("scp.internet_endpoints", "needs [endpoints]"))
+    scp = got["scp"]
+    assert scp.state == "not_checked" and scp.label == "Not checked"
+    assert scp.summary == "scp.internet_endpoints did not run; 1 other check passed"
+    assert scp.reasons == ("scp.internet_endpoints: needs [endpoints]",)
+    # absent altogether (--skip scp.*) is the same
+    assert _states(passed("logs.sitecomp_connector"))["scp"].state == "not_checked"
+
+
+def test_every_essential_check_belongs_to_its_prerequisite() -> None:
+    rows = {key: globs for key, _, globs in PREREQUISITES}
+    for key, ids in ESSENTIAL.items():
+        assert all(any(fnmatch.fnmatchcase(i, g) for g in rows[key]) for i in ids), key
 
 
 def test_the_service_connection_point_rests_on_the_site_database_rules_too() -> None:

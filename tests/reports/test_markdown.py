@@ -36,10 +36,14 @@ def test_hostile_values_stay_one_inert_row_each(hostile: ScanResult) -> None:
     rows = _findings_table(text)
     assert len(rows) == 3  # header + the two findings: no value broke out of its row
     assert all(len(r) == 5 for r in rows)
-    # A reader sees exactly the data (line break as <br>), minus control characters.
+    # A reader sees exactly the data (a line break as "; "), minus control characters; the Markdown
+    # itself holds no entity and no <br>, which Teams, Jira and Word would show as typed.
     target, message = rows[1][1], rows[1][2]
-    assert target.startswith("&lt;script&gt;alert(1)&lt;/script&gt; a|b<br>second line =cmd|")
-    assert unescape(target) == unescape(message) == HOSTILE_SHOWN.replace("\n", "<br>")
+    assert target.startswith("&lt;script&gt;alert(1)&lt;/script&gt; a|b; second line =cmd|")
+    assert unescape(target) == unescape(message) == HOSTILE_SHOWN.replace("\n", "; ")
+    cells = [ln for ln in text.splitlines() if ln.startswith("| high")]
+    assert cells and not any("&lt;" in c or "<br>" in c for c in cells)
+    assert "\\&amp; bell" in cells[0]  # the one & that spells an entity is escaped, the rest as typed
     assert "\x00" not in text and "\x07" not in text
 
 

@@ -40,3 +40,22 @@ def test_formulas_are_neutralised() -> None:
     rows = _rows(render_plan(hostile_scan()))
     assert any(r["target"] == "'" + FORMULA for r in rows)
     assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+
+
+def test_the_fix_names_the_record_of_this_finding_not_a_placeholder() -> None:
+    rem = "Create CNAME EnterpriseEnrollment.<domain> -> EnterpriseEnrollment-s.manage.microsoft.com."
+    result = scan(
+        failed(
+            "dns.enrollment_cname",
+            finding("dns.enrollment_cname", "enterpriseenrollment.eu.contoso.com"),
+            finding("dns.enrollment_cname", "fabrikam.com"),
+            remediation=rem,
+        ),
+        failed("upn.x", finding("upn.x", "ann@contoso.com"), remediation="Check <domain> for ann."),
+    )
+    fixes = {r["target"]: r["fix"] for r in _rows(render_plan(result))}
+    assert fixes["enterpriseenrollment.eu.contoso.com"].startswith(
+        "Create CNAME EnterpriseEnrollment.eu.contoso.com ->"
+    )
+    assert fixes["fabrikam.com"].startswith("Create CNAME EnterpriseEnrollment.fabrikam.com ->")
+    assert fixes["ann@contoso.com"] == "Check <domain> for ann."  # not a domain: left as the check says
