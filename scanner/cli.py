@@ -34,6 +34,7 @@ from scanner.timespec import window_start
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
+EXIT_STOPPED = 143  # 128 + SIGTERM: systemd, kill, a scheduler's "stop" (Windows: Ctrl+Break)
 EXIT_EMAIL, EXIT_LOCKED = unattended.EXIT_EMAIL, unattended.EXIT_LOCKED  # 4, 5: see README "Exit codes"
 DEFAULT_OUT = Path("mdm-preflight-report")
 DEFAULT_CONFIG = Path("mdm-preflight.toml")
@@ -54,6 +55,31 @@ err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() el
 
 class UsageError(Exception):
     """Bad input from the user: exit 2 with one line."""
+
+
+class Stopped(BaseException):
+    """A scheduler or service manager asked the run to stop (SIGTERM; Ctrl+Break on Windows).
+
+    A BaseException, like KeyboardInterrupt: nothing that handles errors as values swallows it, each
+    `with` on the way out runs (the history lock is released, a half-written report's temporary file
+    removed)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)  # a second request is not negotiable: it ends the process
+    raise Stopped(signal.Signals(signum).name)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM everywhere it exists; SIGBREAK on Windows, where Task Scheduler and services send
+    Ctrl+Break. (Ending a task with TerminateProcess cannot be caught by any program.)"""
+    import signal
+
+    for name in ("SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
 
 
 def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,6 +105,15 @@ def _boundary(func: Callable[..., Any]) -> Callable[..., Any]:
             unattended.log.error("interrupted")
             err.print("mdm-preflight: interrupted; files already written are complete", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Stopped as why:  # the scheduler's stop: the same promise, the service managers' code
+            unattended.log.error("stopped by %s", why)
+            err.print(
+                f"mdm-preflight: stopped by {why}; files already written are complete, the others were "
+                "not written",
+                markup=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_STOPPED) from None
 
     return wrapper
 
@@ -564,15 +599,16 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
+    _stop_on_signals()
     try:
         app()
     except SystemExit as done:
-        if done.code == EXIT_INTERRUPTED:
-            # Ctrl+C: do not wait for requests still out (worker threads end only at their
-            # timeouts); every file is already whole or absent, and the log is closed.
+        if done.code in (EXIT_INTERRUPTED, EXIT_STOPPED):
+            # Ctrl+C or a stop: do not wait for requests still out (worker threads end only at
+            # their timeouts); every file is already whole or absent, the lock and the log closed.
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(EXIT_INTERRUPTED)
+            os._exit(done.code)
         raise
     except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code
         sys.stderr.write(_bug_text(exc))

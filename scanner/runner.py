@@ -117,7 +117,7 @@ class _Job:
     error: BaseException | None = None
 
     def finish(self, deadline: float, name: str, target: str) -> SourceStatus:
-        self.thread.join(max(0.0, deadline - (time.monotonic() - self.t0)))
+        _join(self.thread, deadline - (time.monotonic() - self.t0))
         took = time.monotonic() - self.t0
         base = SourceStatus(name=name, status="ok", target=target, started=self.started, duration=took)
         if self.thread.is_alive():
@@ -126,6 +126,14 @@ class _Job:
         if self.error is not None:
             return replace(base, status="error", reason=_reason(self.error))
         return base
+
+
+def _join(thread: threading.Thread, seconds: float) -> None:
+    """Wait in short slices. The system may hand a stop signal (SIGTERM, Ctrl+C) to any thread, and
+    Python acts on it only when the main thread runs again: one long join would hold it for minutes."""
+    end = time.monotonic() + seconds
+    while thread.is_alive() and (left := end - time.monotonic()) > 0:
+        thread.join(min(left, 0.1))
 
 
 class _Upstream(Mapping[str, Any]):

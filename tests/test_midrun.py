@@ -1,0 +1,224 @@
+"""The fault matrix, part two: faults *during* a run (tests/test_faults.py has the connection-time ones).
+
+Each case breaks something after the run has started talking to it — a server that dies after the
+first page, a body cut short, a log rotated under the reader, the scheduler's stop, a full disk — and
+checks what an admin relies on: the run ends within its bound, says what happened in plain words,
+never judges half the data, keeps every other source's results and leaves no half-written file.
+The outcomes are recorded in bench/README.md ("Faults in the middle of a run").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.history import LOCK_NAME, runs
+from scanner.store import load_result
+from tests.conftest import SAMPLES
+
+REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
+ENV = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
+
+
+def scanner(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "scanner", *(str(a) for a in args)]
+
+
+def assert_whole_or_absent(folder: Path) -> list[str]:
+    """Every report in `folder` is complete; none half-written; returns the names present."""
+    import xml.etree.ElementTree as ET
+
+    if not folder.exists():
+        return []
+    names = sorted(p.name for p in folder.iterdir())
+    assert not [n for n in names if n.endswith(".tmp")], names  # no temporary file left behind
+    for name in names:
+        path = folder / name
+        if name.endswith(".json"):
+            json.loads(path.read_text(encoding="utf-8"))
+        elif name == "report.html":
+            assert path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+        elif name.endswith(".xml"):
+            ET.parse(path)
+        elif name.endswith((".md", ".csv")):
+            assert path.read_text(encoding="utf-8-sig").endswith("\n"), name
+    return names
+
+
+# --- the run itself: a stop from the scheduler ------------------------------------------------------
+
+
+def _silent_listener() -> socket.socket:
+    """A server that takes the connection and never says a word: the run waits inside a source."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    return s
+
+
+def _wait_for(condition: object, what: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"never {what}"
+        time.sleep(0.01)
+
+
+def _sleeping(pid: int) -> bool:
+    """The run's main thread is in a timed sleep (the lock wait polls with time.sleep)."""
+    try:
+        return "nanosleep" in Path(f"/proc/{pid}/wchan").read_text(encoding="ascii")
+    except OSError:
+        return False
+
+
+STOP_PHASES = ("collecting", "waiting-for-the-lock")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("phase", STOP_PHASES)
+def test_sigterm_ends_the_run_within_2_s_with_143_a_line_the_lock_released_no_half_file(
+    tmp_path: Path, phase: str
+) -> None:
+    """systemd's stop, `kill` and a scheduler's "stop the task" send SIGTERM: the run ends at once
+    with 143 (128 + 15), says so in one line and in its log, and leaves the history folder usable."""
+    history, out, log = tmp_path / "history", tmp_path / "out", tmp_path / "logs" / "scan.log"
+    with _silent_listener() as silent:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(
+            f"[scan]\ntimeout = 30\n[adfs]\nurl = 'https://sts.contoso.test:{silent.getsockname()[1]}'\n"
+            "resolve = { 'sts.contoso.test' = '127.0.0.1' }\n"
+            f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n[history]\nlock_wait = 60\n",
+            encoding="utf-8",
+        )
+        args = scanner("scan", "-c", cfg, "--history", history, "--log-file", log, "-o")
+        holder = None
+        if phase == "waiting-for-the-lock":  # another run holds the folder; this one waits for it
+            first = [*args, str(tmp_path / "first")]
+            holder = subprocess.Popen(first, env=ENV, stderr=subprocess.DEVNULL)
+            silent.settimeout(30)
+            silent.accept()[0].close()
+            assert (history / LOCK_NAME).exists()
+        proc = subprocess.Popen([*args, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, text=True)
+        try:
+            if holder is None:
+                silent.settimeout(30)
+                silent.accept()[0].close()  # the scan is collecting: it reached the server
+            else:
+                _wait_for(lambda: _sleeping(proc.pid), "waited for the lock")
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            _, errors = proc.communicate(timeout=20)
+            took = time.monotonic() - t0
+        finally:
+            proc.kill()
+            if holder is not None:
+                holder.kill()
+                holder.wait()
+    assert proc.returncode == 143, errors
+    assert took < 2.0, f"{took:.2f} s"
+    assert errors.strip().splitlines()[-1] == (
+        "mdm-preflight: stopped by SIGTERM; files already written are complete, the others were not written"
+    )
+    assert "Traceback" not in errors
+    assert "stopped by SIGTERM" in log.read_text(encoding="utf-8")
+    if holder is None:
+        assert not (history / LOCK_NAME).exists()  # released: the next night's run does not wait
+    else:
+        assert (history / LOCK_NAME).exists()  # the other run's lock is not ours to remove
+    assert_whole_or_absent(out)
+    MIDRUN["run", f"SIGTERM while {phase.replace('-', ' ')}"] = f"{took:.2f} s, exit 143"
+
+
+# --- the run itself: a full disk --------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs of its own (root only), unmounted afterwards whatever happened."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=755", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill the disk so that only `leave` bytes (whole pages) remain free."""
+    st = os.statvfs(disk)
+    free = st.f_bavail * st.f_frsize
+    filler = disk / "filler.bin"
+    with filler.open("wb") as fh:
+        fh.truncate(0)
+        fh.write(b"\0" * max(0, free - leave))
+    assert os.statvfs(disk).f_bavail * st.f_frsize <= leave + st.f_frsize
+
+
+DISK_CASES = {  # what is on the small disk, and how many bytes it has left when the run starts
+    "reports": ("out", "html"),
+    "reports-history-and-log": ("out history log", "html"),
+    "everything-and-no-byte-left": ("out history log", "none"),
+}
+
+
+@pytest.mark.parametrize("case", list(DISK_CASES))
+def test_a_full_disk_names_each_file_writes_what_fits_and_keeps_the_history_whole(
+    tmp_path: Path, small_disk: Path, case: str
+) -> None:
+    """ENOSPC while the run writes: one line per file that did not fit, naming it and the cause; the
+    others are written whole; the history's earlier results load as before and no lock is left."""
+    demo = SAMPLES / "demo.toml"
+    sizes = tmp_path / "sizes"
+    subprocess.run(scanner("scan", "-c", demo, "-o", sizes, "-q"), env=ENV, check=False, capture_output=True)
+    html = (sizes / "report.html").stat().st_size
+    there, room = DISK_CASES[case]
+    history = (small_disk if "history" in there else tmp_path) / "history"
+    history.mkdir()
+    earlier = history / "result-20261201T020000Z.json"
+    shutil.copy(sizes / "result.json", earlier)
+    log = (small_disk if "log" in there else tmp_path) / "logs" / "scan.log"
+    out = small_disk / "out"
+    # Room for the lock, the log's first lines and report.html, not for result.json (bigger than 16 KB).
+    fill(small_disk, leave=(html // 4096 + 4) * 4096 if room == "html" else 0)
+    r = subprocess.run(
+        scanner("scan", "-c", demo, "-o", out, "-q", "--history", history, "--log-file", log),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "Logging error" not in r.stderr, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert load_result(earlier).results  # the history is as it was: the earlier result loads
+    assert not (history / LOCK_NAME).exists() and not list(history.glob(".*"))
+    present = assert_whole_or_absent(out)
+    missing = [n for n in (*REPORTS, "evidence.json") if n not in present]
+    if room == "none":  # nothing can be recorded: nothing is scanned, and the line says why
+        assert lines[-1].startswith(f"mdm-preflight: error: history folder {history}: the disk is full")
+        assert runs(history) == [earlier] and not present
+        return
+    assert "report.html" in present and "result.json" in missing, present
+    for name in missing:
+        [line] = [ln for ln in lines if f"cannot write {out / name}:" in ln]
+        assert "the disk is full" in line and "free space" in line and "Excel" not in line, line
+    if "history" in there:
+        assert runs(history) == [earlier]
+        assert [ln for ln in lines if "could not save the result" in ln and "disk is full" in ln], lines
+    MIDRUN["run", f"disk full ({case.replace('-', ' ')})"] = f"exit 2, {len(missing)} files named"
+
+
+MIDRUN: dict[tuple[str, str], str] = {}
