@@ -7,7 +7,6 @@ import os
 import tempfile
 from pathlib import Path
 
-
 FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # no space, or the user's quota used up
 
 

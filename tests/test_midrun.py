@@ -108,7 +108,9 @@ def test_sigterm_ends_the_run_within_2_s_with_143_a_line_the_lock_released_no_ha
             silent.settimeout(30)
             silent.accept()[0].close()
             assert (history / LOCK_NAME).exists()
-        proc = subprocess.Popen([*args, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, text=True)
+        proc = subprocess.Popen(
+            [*args, str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, text=True
+        )
         try:
             if holder is None:
                 silent.settimeout(30)
