@@ -14,11 +14,13 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,7 @@ from scanner.store import load_result
 from tests.conftest import SAMPLES
 
 REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
+MIDRUN: dict[tuple[str, str], str] = {}  # (area, fault) -> outcome, for bench/README.md
 ENV = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
 
 
@@ -223,4 +226,84 @@ def test_a_full_disk_names_each_file_writes_what_fits_and_keeps_the_history_whol
     MIDRUN["run", f"disk full ({case.replace('-', ' ')})"] = f"exit 2, {len(missing)} files named"
 
 
-MIDRUN: dict[tuple[str, str], str] = {}
+# --- scanning in-process: one real scan per case ---------------------------------------------------
+
+
+def scan_in_process(folder: Path, cfg: str, *args: str) -> tuple[int, float, dict[str, dict[str, Any]], str]:
+    """A whole scan through the CLI: (exit code, seconds, results by check id, stderr)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scan.toml").write_text(cfg, encoding="utf-8")
+    t0 = time.monotonic()
+    r = CliRunner().invoke(
+        app, ["scan", "-c", str(folder / "scan.toml"), "-o", str(folder / "out"), "-q", *args]
+    )
+    took = time.monotonic() - t0
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    present = assert_whole_or_absent(folder / "out")
+    assert set(REPORTS) <= set(present), present
+    data = json.loads((folder / "out" / "result.json").read_text(encoding="utf-8"))
+    return r.exit_code, took, {x["check"]["id"]: x for x in data["results"]}, r.stderr
+
+
+def needs(check_id: str) -> tuple[str, ...]:
+    from scanner.registry import discover
+
+    return discover(plugins=False).specs[check_id].info.needs
+
+
+def assert_no_verdict(results: dict[str, dict[str, Any]], source: str, words: str) -> None:
+    """Every check that reads `source` is an error saying `words`; the logs' checks ran as usual."""
+    judged = [cid for cid, r in results.items() if source in needs(cid)]
+    assert judged
+    for cid in judged:
+        assert results[cid]["status"] == "error", (cid, results[cid]["status"], results[cid]["reason"])
+        assert words in results[cid]["reason"], (cid, results[cid]["reason"])
+    others = [r for cid, r in results.items() if needs(cid) == ("logs",)]
+    assert others and all(r["status"] in ("pass", "fail") for r in others)
+
+
+HEALTHY_LOGS = f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n[checks.\"logs.cloudusersync_stale\"]\nrelative_to = 'newest'\n"
+TIMEOUT = 3
+
+
+# --- Active Directory: the connection lost between pages --------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["reset", "silent"])
+def test_directory_lost_between_pages_is_an_error_naming_how_many_users_never_a_verdict(
+    tmp_path: Path, samba_lab: Any, how: str
+) -> None:
+    """A paged user search (5 per page) through a relay that resets the connection, or goes silent,
+    before the second page: no check judges the first five users as if they were the directory."""
+    from tests.lab.cutter import Relay, after_first_page, tls_server_context
+
+    tls = samba_lab.root / "private" / "tls-test"
+    relay = Relay(
+        upstream=(samba_lab.host, samba_lab.ldaps_port),
+        cut=after_first_page(),
+        how=how,
+        server_ctx=tls_server_context(str(tls / "cert.pem"), str(tls / "key.pem")),
+        upstream_ctx=ssl.create_default_context(cafile=str(samba_lab.ca_file)),
+        upstream_name=samba_lab.tls_name,
+    )
+    try:
+        cfg = (
+            f"[scan]\ntimeout = {TIMEOUT}\n[directory]\nurl = 'ldaps://127.0.0.1:{relay.port}'\n"
+            f"user = '{samba_lab.reader_upn}'\npassword_env = 'MDMP_MIDRUN_LDAP_PW'\n"
+            f"ca_file = '{samba_lab.ca_file}'\npage_size = 5\n" + HEALTHY_LOGS
+        )
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("MDMP_MIDRUN_LDAP_PW", samba_lab.reader_password)
+            code, took, results, _ = scan_in_process(tmp_path, cfg)
+    finally:
+        relay.close()
+    assert relay.cuts == 1
+    assert_no_verdict(results, "directory", "the connection was lost after 5 users (")
+    if how == "silent":
+        assert "no answer within the timeout" in results["upn.duplicate"]["reason"]
+    assert code == 3 and took < TIMEOUT + 2, (code, took)
+    MIDRUN["directory", f"{how} after the first page"] = f"{took:.1f} s, exit {code}"
