@@ -266,7 +266,9 @@ def assert_no_verdict(results: dict[str, dict[str, Any]], source: str, words: st
     assert others and all(r["status"] in ("pass", "fail") for r in others)
 
 
-HEALTHY_LOGS = f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n[checks.\"logs.cloudusersync_stale\"]\nrelative_to = 'newest'\n"
+HEALTHY_LOGS = f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n" + (
+    '[checks."logs.cloudusersync_stale"]\nrelative_to = "newest"\n'
+)
 TIMEOUT = 3
 
 
