@@ -9,6 +9,7 @@ The outcomes are recorded in bench/README.md ("Faults in the middle of a run").
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -413,3 +414,113 @@ def test_site_database_lost_mid_fetch_is_an_error_naming_how_many_users_never_a_
     assert_no_verdict(results, "sql", f"the answer stopped after 20,000 users ({cause}")
     assert code == 3 and took < TIMEOUT + 3, (code, took)
     MIDRUN["sql", fault.replace("-", " ") + " mid-fetch"] = f"{took:.1f} s, exit {code}"
+
+
+# --- AD FS over HTTPS: the answer breaks off -------------------------------------------------------
+
+
+class BrokenHttps:
+    """An HTTPS server (certificate from the web lab's CA) that breaks every answer the same way:
+    half the body then silence, half the body then a closed connection, or a reset right after the
+    TLS handshake."""
+
+    def __init__(self, web: Any, how: str, body: bytes) -> None:
+        import threading
+
+        self.how, self.body, self.held = how, body, []
+        self.ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        web.cert("sts.contoso.test").configure_cert(self.ctx)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.done = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        self.listener.settimeout(0.05)
+        while not self.done.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=self._answer, args=(raw,), daemon=True).start()
+
+    def _answer(self, raw: socket.socket) -> None:
+        import struct
+
+        try:
+            raw.settimeout(10)
+            conn = self.ctx.wrap_socket(raw, server_side=True)
+            self.held.append(conn)
+            if self.how == "reset-after-handshake":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                return
+            conn.recv(65536)  # the request
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            conn.sendall(head.encode() + self.body[: len(self.body) // 2])
+            if self.how == "closed-mid-body":
+                conn.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.done.set()
+        self.listener.close()
+        for c in self.held:
+            with contextlib.suppress(OSError):
+                c.close()
+
+
+HTTP_CUTS = {  # fault -> (check id -> status), the words its reason or finding holds
+    "silent-mid-body": (
+        {"adfs.metadata": "error", "adfs.reachable": "pass"},
+        f"nothing more within {TIMEOUT} s",
+    ),
+    "closed-mid-body": (
+        {"adfs.metadata": "error", "adfs.reachable": "pass"},
+        "the server closed the connection",
+    ),
+    "reset-after-handshake": (
+        {"adfs.metadata": "fail", "adfs.reachable": "fail"},
+        "closed or reset without an answer",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(HTTP_CUTS))
+def test_adfs_answer_cut_short_is_said_in_words_never_judged_as_bad_metadata(
+    tmp_path: Path, web_lab: Any, fault: str
+) -> None:
+    """Federation metadata whose body stops halfway is not "unusable metadata" (a verdict on the
+    server's content): it was not read, and the checks that need it say so. A server that resets
+    every request after the handshake does not answer over HTTPS: that is the reachable check's
+    finding."""
+    from tests.lab.web import Route, federation_metadata, signing_cert
+
+    meta = federation_metadata([signing_cert("ADFS Signing", days=300)])
+    probe = web_lab.serve({"/adfs/probe": Route()})
+    server = BrokenHttps(web_lab, fault, meta)
+    cfg = (
+        f"[scan]\ntimeout = {TIMEOUT}\n[adfs]\nurl = 'https://sts.contoso.test:{server.port}'\n"
+        f"ca_file = '{web_lab.ca_file}'\nresolve = {{ 'sts.contoso.test' = '127.0.0.1' }}\n"
+        f"probe_url = 'http://127.0.0.1:{probe.port}/adfs/probe'\n" + HEALTHY_LOGS
+    )
+    try:
+        code, took, results, _ = scan_in_process(tmp_path, cfg)
+    finally:
+        server.close()
+    expected, words = HTTP_CUTS[fault]
+    for cid, status in expected.items():
+        r = results[cid]
+        said = r["reason"] + " ".join(f["message"] for f in r["findings"])
+        assert r["status"] == status, (cid, r["status"], said)
+        assert status == "pass" or words in said, (cid, said)
+    if expected["adfs.metadata"] == "error":
+        assert f"of {len(meta):,} bytes" in results["adfs.metadata"]["reason"]
+        assert results["adfs.token_signing_expiry"]["status"] == "error"
+    others = [r for cid, r in results.items() if needs(cid) == ("logs",)]
+    assert others and all(r["status"] in ("pass", "fail") for r in others)
+    assert took < TIMEOUT + 2.5, took
+    MIDRUN["adfs", fault.replace("-", " ")] = f"{took:.1f} s, exit {code}"
