@@ -458,7 +458,7 @@ class BrokenHttps:
                 conn.close()
                 return
             conn.recv(65536)  # the request
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {len(self.body)}\r\n\r\n"
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {len(self.body)}\r\n\r\n"
             conn.sendall(head.encode() + self.body[: len(self.body) // 2])
             if self.how == "closed-mid-body":
                 conn.close()
