@@ -524,3 +524,105 @@ def test_adfs_answer_cut_short_is_said_in_words_never_judged_as_bad_metadata(
     assert others and all(r["status"] in ("pass", "fail") for r in others)
     assert took < TIMEOUT + 2.5, took
     MIDRUN["adfs", fault.replace("-", " ")] = f"{took:.1f} s, exit {code}"
+
+
+# --- DNS: a TCP answer cut short; a server that dies between the two rounds of questions ------------
+
+
+class BrokenDns:
+    """A DNS server on 127.0.0.1 (UDP and TCP, one port). tcp-cut: every UDP answer is truncated (TC),
+    and the TCP answer the resolver then asks for stops halfway. dies-later: answers like the public
+    DNS lab behind it until the first question about `late`, then never again (the first round of
+    questions, about the domains the configuration names, is whole; the second, about the UPN
+    suffixes the site database reported, gets nothing)."""
+
+    def __init__(self, how: str, upstream: tuple[str, int], late: str = "") -> None:
+        import threading
+
+        self.how, self.upstream, self.late, self.dead = how, upstream, late, False
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.port = self.udp.getsockname()[1]
+        self.tcp = socket.create_server(("127.0.0.1", self.port))
+        self.done = threading.Event()
+        for target in (self._serve_udp, self._serve_tcp):
+            threading.Thread(target=target, daemon=True).start()
+
+    def _answer(self, query: bytes) -> bytes:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            s.sendto(query, self.upstream)
+            return s.recv(65535)
+
+    def _serve_udp(self) -> None:
+        import dns.flags
+        import dns.message
+
+        self.udp.settimeout(0.05)
+        while not self.done.is_set():
+            try:
+                query, client = self.udp.recvfrom(65535)
+            except (TimeoutError, OSError):
+                continue
+            if self.how == "tcp-cut":
+                reply = dns.message.make_response(dns.message.from_wire(query))
+                reply.flags |= dns.flags.TC
+                self.udp.sendto(reply.to_wire(), client)
+                continue
+            name = str(dns.message.from_wire(query).question[0].name).rstrip(".").lower()
+            self.dead = self.dead or name == self.late or name.endswith("." + self.late)
+            if not self.dead:
+                self.udp.sendto(self._answer(query), client)
+
+    def _serve_tcp(self) -> None:
+        self.tcp.settimeout(0.05)
+        while not self.done.is_set():
+            try:
+                conn, _ = self.tcp.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn, contextlib.suppress(OSError):
+                conn.settimeout(5)
+                size = int.from_bytes(conn.recv(2), "big")
+                whole = self._answer(conn.recv(size))
+                conn.sendall(len(whole).to_bytes(2, "big") + whole[: len(whole) // 2])  # then closed
+
+    def close(self) -> None:
+        self.done.set()
+        self.udp.close()
+        self.tcp.close()
+
+
+@pytest.mark.parametrize("fault", ["tcp-cut", "dies-later"])
+def test_dns_answers_cut_or_stopping_midway_are_said_never_read_as_missing_records(
+    tmp_path: Path, dns_public: Any, fault: str
+) -> None:
+    """No DNS answer that was cut short or never came is read as "the record is missing"."""
+    users = tmp_path / "v_R_User.csv"
+    users.write_text(
+        "User_Name0,Unique_User_Name0,User_Principal_Name0\n"
+        + "".join(f"u{i},CORP\\u{i},u{i}@fabrikam.com\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    server = BrokenDns(fault, (dns_public.host, dns_public.port), late="fabrikam.com")
+    cfg = (
+        f"[scan]\ntimeout = {TIMEOUT}\n[site]\nverified_domains = ['contoso.com']\n"
+        f"[dns]\nnameservers = ['127.0.0.1:{server.port}']\n[sql]\ncsv = '{users}'\n" + HEALTHY_LOGS
+    )
+    try:
+        code, took, results, _ = scan_in_process(tmp_path, cfg)
+    finally:
+        server.close()
+    dns_checks = {cid: r for cid, r in results.items() if needs(cid) == ("dns",)}
+    assert dns_checks
+    if fault == "tcp-cut":  # nothing usable came back: the source failed, in words
+        assert_no_verdict(results, "dns", "the answer over TCP (the UDP answer was truncated) was cut off")
+        assert code == 1  # the site database's users on an unverified domain: its findings stand
+    else:
+        assert server.dead
+        late = [f for r in dns_checks.values() for f in r["findings"] if "fabrikam.com" in f["target"]]
+        assert late and all("could not be checked: TIMEOUT" in f["message"] for f in late), late
+        early = results["dns.domain_resolves"]
+        assert early["status"] == "pass" or "contoso.com" not in json.dumps(early["findings"])
+    assert took < 2 * TIMEOUT + 2.5, took
+    MIDRUN["dns", fault.replace("-", " ")] = f"{took:.1f} s, exit {code}"

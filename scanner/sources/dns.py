@@ -180,6 +180,8 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
         )
     except dns.resolver.NoNameservers as exc:
         text = str(exc)
+        if cut := _cut_short(exc):  # no server said SERVFAIL: the answer broke off on the way
+            return DnsAnswer(name=key, rtype=rtype, rcode="ERROR", detail=cut)
         code = "REFUSED" if "REFUSED" in text else "SERVFAIL"
         return DnsAnswer(name=key, rtype=rtype, rcode=code, detail=" ".join(text.split())[:300])
     except dns.exception.DNSException as exc:
@@ -196,6 +198,19 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
         canonical="" if canonical == key else canonical,
         server=server,
     )
+
+
+def _cut_short(exc: Any) -> str:
+    """Plain words when every try ended in an answer cut off mid-way, '' otherwise."""
+    import dns.message
+
+    tries = exc.kwargs.get("errors") or []  # (server, over TCP, port, exception, response)
+    failed = [t for t in tries if not isinstance(t[3], dns.message.Truncated)]  # TC: then TCP is tried
+    if not failed or not all(isinstance(t[3], EOFError | ConnectionResetError) for t in failed):
+        return ""
+    if len(failed) < len(tries) and all(t[1] for t in failed):
+        return "the answer over TCP (the UDP answer was truncated) was cut off before its end"
+    return "the answer was cut off before its end"
 
 
 def _text(rdata: Any) -> str:
