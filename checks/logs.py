@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scanner import error_codes
-from scanner.context import Context, Skip
+from scanner.context import Context, Skip, Unverifiable
 from scanner.model import Finding, Severity
 from scanner.registry import check
 from scanner.sources.logfacts import ComponentEvent
@@ -37,6 +37,8 @@ def _need(logs: LogsEvidence, name: str) -> LogSet:
     found = logs.find(name)
     if found is None:
         raise Skip(f"no {name} among the configured log paths ({', '.join(logs.paths)})")
+    if unread := [f.problem for f in found.files if f.problem]:  # part of a log is not the log
+        raise Unverifiable(f"{name} was not read whole, so it is not judged: {unread[0]}")
     return found
 
 

@@ -626,3 +626,99 @@ def test_dns_answers_cut_or_stopping_midway_are_said_never_read_as_missing_recor
         assert early["status"] == "pass" or "contoso.com" not in json.dumps(early["findings"])
     assert took < 2 * TIMEOUT + 2.5, took
     MIDRUN["dns", fault.replace("-", " ")] = f"{took:.1f} s, exit {code}"
+
+
+# --- ConfigMgr logs: rotated, truncated or gone while they are read --------------------------------
+
+
+def when_reading(path: Path, action: Any, past: int = 1 << 17) -> list[int]:
+    """Run `action` once this process has read `path` past `past` bytes and still has it open: the
+    parser is in the middle of it (Linux: /proc/self/fdinfo). Returns [position] once it fired."""
+    import re
+    import threading
+
+    fired: list[int] = []
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not fired:
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    if os.readlink(f"/proc/self/fd/{fd}") != str(path):
+                        continue
+                    info = Path(f"/proc/self/fdinfo/{fd}").read_text(encoding="ascii")
+                except OSError:
+                    continue
+                if (pos := int(re.search(r"pos:\s*(\d+)", info)[1])) > past:  # type: ignore[index]
+                    action()
+                    fired.append(pos)
+                    return
+            time.sleep(0.001)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return fired
+
+
+def _big(text: str, size: int = 8 << 20) -> str:
+    """The healthy log's records repeated to `size`: long enough to be caught in the middle."""
+    return text * (size // len(text) + 1)
+
+
+LOG_FAULTS = ("rotated", "truncated", "share-gone")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="watches the reader through /proc")
+@pytest.mark.parametrize("fault", LOG_FAULTS)
+def test_a_log_that_changes_while_read_is_read_again_or_not_judged(tmp_path: Path, fault: str) -> None:
+    """ConfigMgr renames X.log to X.lo_ at its size limit and starts a new X.log; a log can be emptied;
+    a share can go away. A read that overlapped the change never becomes a verdict on a mix of two
+    states: the log is read again as it is now, or its checks say it was not read whole."""
+    logs = tmp_path / "logs"
+    shutil.copytree(SAMPLES / "healthy", logs)
+    healthy = (SAMPLES / "healthy" / "Cloudusersync.log").read_text(encoding="utf-8")
+    live, previous = logs / "Cloudusersync.log", logs / "Cloudusersync.lo_"
+    broken = (SAMPLES / "broken" / "Cloudusersync.log").read_text(encoding="utf-8")
+    previous.write_text(broken, encoding="utf-8")  # an older file with failures in it
+    if fault == "share-gone":
+        previous.write_text(_big(broken), encoding="utf-8")
+        watched = previous
+    else:
+        live.write_text(_big(healthy), encoding="utf-8")
+        watched = live
+    newer = healthy[: healthy.index("\n", len(healthy) // 2) + 1]  # what the new file holds after the change
+
+    def change() -> None:
+        if fault == "rotated":
+            os.replace(live, previous)
+            live.write_text(newer, encoding="utf-8")
+        elif fault == "truncated":
+            with live.open("r+", encoding="utf-8") as fh:
+                fh.truncate(0)
+                fh.write(newer)
+        else:
+            shutil.rmtree(logs)
+
+    cfg = f"[scan]\ntimeout = {TIMEOUT}\n[logs]\npaths = ['{logs}']\n" + (
+        '[checks."logs.cloudusersync_stale"]\nrelative_to = "newest"\n'
+    )
+    size = watched.stat().st_size
+    fired = when_reading(watched, change)
+    code, took, results, _ = scan_in_process(tmp_path / "during", cfg)
+    assert fired and fired[0] < size, f"the change came mid-read: {fired} of {size} bytes"
+    sync = {cid: r for cid, r in results.items() if cid.startswith("logs.cloudusersync")}
+    if fault == "share-gone":
+        for cid, r in sync.items():
+            assert r["status"] == "error", (cid, r["status"], r["reason"])
+            assert "not read" in r["reason"] or "logs source failed" in r["reason"], r["reason"]
+    else:  # exactly what a scan of the files as they are now says
+        _, _, after, _ = scan_in_process(tmp_path / "after", cfg)
+        for cid, r in sync.items():
+            seen = (r["status"], r["examined"], [f["fingerprint"] for f in r["findings"]])
+            now = (
+                after[cid]["status"],
+                after[cid]["examined"],
+                [f["fingerprint"] for f in after[cid]["findings"]],
+            )
+            assert seen == now, cid
+    assert took < 30, took
+    MIDRUN["logs", fault.replace("-", " ") + " while read"] = f"{took:.1f} s, exit {code}"

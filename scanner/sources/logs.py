@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from scanner.sources.logfacts import (
     UserFailure,
     UserSyncReader,
 )
+from scanner.sources.rotation import read_steady
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
 
@@ -120,17 +122,17 @@ def collect_logs(
     paths: tuple[str, ...] | list[str], rule: TimeRule, base: Path | None = None
 ) -> LogsEvidence:
     found = resolve(paths, base)
-    sync, sitecomp = UserSyncReader(), SiteCompReader()
+    readers: dict[str, UserSyncReader | SiteCompReader] = {
+        "cloudusersync.log": UserSyncReader(),
+        "sitecomp.log": SiteCompReader(),
+    }
     sets, problems = [], []
     for log in found.logs:
-        readers: dict[str, UserSyncReader | SiteCompReader] = {
-            "cloudusersync.log": sync,
-            "sitecomp.log": sitecomp,
-        }
-        reader = readers.get(log.key)
-        logset, kept = _read_log(log, rule, reader)
+        logset, kept = _read_steady(log, rule, readers)
         sets.append(logset)
         problems.extend(kept)
+    sync, sitecomp = readers["cloudusersync.log"], readers["sitecomp.log"]
+    assert isinstance(sync, UserSyncReader) and isinstance(sitecomp, SiteCompReader)
     sync.finish()
     return LogsEvidence(
         paths=tuple(paths),
@@ -144,6 +146,25 @@ def collect_logs(
         sync_failures=tuple(sync.failures),
         components=tuple(sitecomp.events),
     )
+
+
+def _read_steady(
+    log: LogicalLog, rule: TimeRule, readers: dict[str, UserSyncReader | SiteCompReader]
+) -> tuple[LogSet, list[LogRecord]]:
+    """One logical log, read again while it rotates under the reader; each read starts its fact
+    reader afresh, so a record read twice is counted once."""
+    start = copy.deepcopy(readers.get(log.key))
+
+    def attempt(now: LogicalLog) -> tuple[LogSet, list[LogRecord]]:
+        reader = copy.deepcopy(start)
+        if reader is not None:
+            readers[log.key] = reader
+        return _read_log(now, rule, reader)
+
+    (logset, kept), moving = read_steady(log, attempt)
+    if moving:  # never read in one piece: its files say so, and the checks do not judge it
+        logset = replace(logset, files=tuple(replace(f, problem=f.problem or moving) for f in logset.files))
+    return logset, kept
 
 
 @dataclass(slots=True)
