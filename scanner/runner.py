@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -258,7 +258,7 @@ def run(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> tuple[ScanResult, Evidence]:
-    started = datetime.now(UTC)
+    started, t0 = datetime.now(UTC), time.monotonic()
     if evidence is None:
         needs = {n for p in prepared for n in p.spec.info.needs}
         evidence = collect(cfg, needs, progress)
@@ -267,7 +267,9 @@ def run(
     result = ScanResult(
         tool_version=__version__,
         started=started,
-        finished=datetime.now(UTC),
+        # From the monotonic clock: a clock set back or forward during the run (an NTP step) must not
+        # make it last minus an hour or a day in the reports.
+        finished=started + timedelta(seconds=time.monotonic() - t0),
         company=cfg.site.company,
         site_code=cfg.site.code,
         options=options or {},

@@ -536,10 +536,11 @@ class BrokenDns:
     questions, about the domains the configuration names, is whole; the second, about the UPN
     suffixes the site database reported, gets nothing)."""
 
-    def __init__(self, how: str, upstream: tuple[str, int], late: str = "") -> None:
+    def __init__(self, how: str, upstream: tuple[str, int], late: str = "", on_drop: Any = None) -> None:
         import threading
 
         self.how, self.upstream, self.late, self.dead = how, upstream, late, False
+        self.on_drop, self.asked = on_drop, set()  # lossy: the first try of each question is lost
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind(("127.0.0.1", 0))
         self.port = self.udp.getsockname()[1]
@@ -569,7 +570,16 @@ class BrokenDns:
                 reply.flags |= dns.flags.TC
                 self.udp.sendto(reply.to_wire(), client)
                 continue
-            name = str(dns.message.from_wire(query).question[0].name).rstrip(".").lower()
+            question = dns.message.from_wire(query).question[0]
+            name = str(question.name).rstrip(".").lower()
+            if self.how == "lossy":
+                if (name, question.rdtype) not in self.asked:  # lost on the way; the retry gets through
+                    self.asked.add((name, question.rdtype))
+                    if self.on_drop is not None:
+                        self.on_drop()
+                    continue
+                self.udp.sendto(self._answer(query), client)
+                continue
             self.dead = self.dead or name == self.late or name.endswith("." + self.late)
             if not self.dead:
                 self.udp.sendto(self._answer(query), client)
@@ -722,3 +732,73 @@ def test_a_log_that_changes_while_read_is_read_again_or_not_judged(tmp_path: Pat
             assert seen == now, cid
     assert took < 30, took
     MIDRUN["logs", fault.replace("-", " ") + " while read"] = f"{took:.1f} s, exit {code}"
+
+
+# --- the clock: stepped while the run waits ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def clockjump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/lab/clockjump.c built once: a preload that steps one process's wall clock (gcc, libc6-dev)."""
+    if not shutil.which("cc"):
+        from tests.lab import unavailable
+
+        unavailable("no C compiler: install the Debian packages gcc and libc6-dev")
+    out = tmp_path_factory.mktemp("clock") / "clockjump.so"
+    source = Path(__file__).parent / "lab" / "clockjump.c"
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(source), "-ldl"], check=True)
+    return out
+
+
+@pytest.mark.parametrize("step", [86400, -7200], ids=["a-day-forward", "two-hours-back"])
+def test_a_clock_stepped_during_the_run_changes_no_result_and_no_duration(
+    tmp_path: Path, dns_public: Any, clockjump: Path, step: int
+) -> None:
+    """The wall clock is stepped (an NTP correction) while DNS questions wait for their second try on a
+    lossy link: every question is still answered within the timeout, measured on the monotonic clock,
+    and the run's duration in the reports is the real one, not minus two hours or a day."""
+    offset = tmp_path / "offset"
+    outcomes = {}
+    for name, jump in (("steady", 0), ("stepped", step)):
+        offset.write_text("0\n", encoding="ascii")
+        server = BrokenDns(
+            "lossy", (dns_public.host, dns_public.port), on_drop=lambda j=jump: offset.write_text(f"{j}\n")
+        )
+        cfg = tmp_path / f"{name}.toml"
+        cfg.write_text(
+            f"[scan]\ntimeout = {TIMEOUT}\n[site]\nverified_domains = ['contoso.com']\n"
+            f"[dns]\nnameservers = ['127.0.0.1:{server.port}']\n" + HEALTHY_LOGS,
+            encoding="utf-8",
+        )
+        env = {**ENV, "LD_PRELOAD": str(clockjump), "MDMP_CLOCK_OFFSET_FILE": str(offset)}
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run(
+                scanner("scan", "-c", cfg, "-o", tmp_path / name, "-q"),
+                env=env,
+                capture_output=True,
+                timeout=60,
+            )
+        finally:
+            server.close()
+        took = time.monotonic() - t0
+        data = json.loads((tmp_path / name / "result.json").read_text(encoding="utf-8"))
+        outcomes[name] = {
+            x["check"]["id"]: (x["status"], [f["fingerprint"] for f in x["findings"]])
+            for x in data["results"]
+            if x["check"]["area"] == "dns"
+        }
+        assert r.returncode in (0, 1), r.stderr
+        from datetime import datetime
+
+        lasted = (
+            datetime.fromisoformat(data["finished"]) - datetime.fromisoformat(data["started"])
+        ).total_seconds()
+        assert 0 <= lasted <= took, (name, lasted, took)
+        suite = (tmp_path / name / "junit.xml").read_text(encoding="utf-8")
+        assert 'time="-' not in suite
+        assert took < 2 * TIMEOUT + 3, (name, took)
+    assert sum(s == "pass" for s, _ in outcomes["steady"].values()) >= 4  # answered, on the retry
+    assert "TIMEOUT" not in json.dumps(outcomes["stepped"])
+    assert outcomes["stepped"] == outcomes["steady"]
+    MIDRUN["clock", f"stepped {step:+d} s during a DNS retry"] = f"{took:.1f} s, exit {r.returncode}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -171,7 +172,7 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
 
     key = name.lower().rstrip(".")
     try:
-        answer = resolver.resolve(name, rtype, raise_on_no_answer=False, search=False)
+        answer = _resolve(resolver, name, rtype)
     except dns.resolver.NXDOMAIN:
         return DnsAnswer(name=key, rtype=rtype, rcode="NXDOMAIN")
     except dns.resolver.LifetimeTimeout:
@@ -198,6 +199,22 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
         canonical="" if canonical == key else canonical,
         server=server,
     )
+
+
+def _resolve(resolver: Any, name: str, rtype: str) -> Any:
+    """dnspython measures a query's lifetime with the wall clock: a clock stepped during the query (NTP,
+    an administrator) ends it at once. What is left of the lifetime on the monotonic clock is asked for
+    again, so only a server that is really silent for the lifetime gives TIMEOUT."""
+    import dns.resolver
+
+    end = time.monotonic() + resolver.lifetime
+    while True:
+        left = end - time.monotonic()
+        try:
+            return resolver.resolve(name, rtype, raise_on_no_answer=False, search=False, lifetime=left)
+        except dns.resolver.LifetimeTimeout:
+            if end - time.monotonic() < 0.1:
+                raise
 
 
 def _cut_short(exc: Any) -> str:
