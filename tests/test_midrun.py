@@ -802,3 +802,10 @@ def test_a_clock_stepped_during_the_run_changes_no_result_and_no_duration(
     assert "TIMEOUT" not in json.dumps(outcomes["stepped"])
     assert outcomes["stepped"] == outcomes["steady"]
     MIDRUN["clock", f"stepped {step:+d} s during a DNS retry"] = f"{took:.1f} s, exit {r.returncode}"
+
+
+def test_zz_print_the_midrun_matrix() -> None:
+    """The mid-run matrix as it ran (shown with -s; recorded in bench/README.md)."""
+    print("\n| area | fault in the middle | outcome |\n|---|---|---|")
+    for (area, fault), outcome in MIDRUN.items():
+        print(f"| {area} | {fault} | {outcome} |")
