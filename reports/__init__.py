@@ -1,9 +1,9 @@
-"""Report formats: each renders a ScanResult to one file's text; write_reports saves them atomically."""
+"""Report formats: each renders a ScanResult to one file's text. Pure: no file, process or network I/O
+(scanner.app.outputs writes them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 from reports.csvfmt import render_csv
@@ -11,7 +11,6 @@ from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
-from scanner.files import ReportWriteError, report_folder, write_atomic
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -40,28 +39,10 @@ def with_companions(formats: list[str]) -> list[str]:
 
 
 def render(result: ScanResult, fmt: str) -> str:
-    return _format(fmt).render(result)
+    return format_of(fmt).render(result)
 
 
-def write_reports(result: ScanResult, formats: list[str], outdir: Path) -> list[Path]:
-    """Each file is complete or absent; unknown names are refused before anything is written. A file
-    that cannot be written (a folder that is a file, no permission, a CSV open in Excel on Windows)
-    does not stop the others: ReportWriteError lists it after they are written."""
-    chosen = [_format(f) for f in dict.fromkeys(formats)]
-    report_folder(outdir)
-    written: list[Path] = []
-    problems: list[str] = []
-    for f in chosen:
-        try:
-            written.append(write_atomic(outdir / f.filename, f.render(result)))
-        except OSError as exc:  # WriteError: one line naming the file
-            problems.append(str(exc))
-    if problems:
-        raise ReportWriteError(written, problems)
-    return written
-
-
-def _format(fmt: str) -> Format:
+def format_of(fmt: str) -> Format:
     try:
         return FORMATS[fmt]
     except KeyError:

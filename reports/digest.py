@@ -8,9 +8,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from reports.html import _ENV as _HTML  # the report's own escaping rules, so the two never drift apart
-from reports.sections import CheckView, Count
 from reports.text import printable
-from reports.view import Report, build
+from reports.view.report import Report, build
+from reports.view.sections import CheckView, Count
 from scanner.model import ScanResult, Severity
 
 TOP = 3  # findings shown per failing check; the attached report has them all

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from reports.text import printable
-from reports.view import CAP, build
+from reports.view.report import CAP, build
 from scanner.model import ScanResult
 
 

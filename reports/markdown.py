@@ -7,9 +7,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from reports.sections import FindingRow
 from reports.text import printable
-from reports.view import Report, build
+from reports.view.report import Report, build
+from reports.view.sections import FindingRow
 from scanner.model import ScanResult
 
 MAX_BYTES = 1_000_000

@@ -15,10 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scanner.errors import PreflightError
 from scanner.model import Severity
 
 
-class ConfigError(Exception):
+class ConfigError(PreflightError):
     """The configuration cannot be used; the message names the file and the key."""
 
 

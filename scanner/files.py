@@ -7,10 +7,12 @@ import os
 import tempfile
 from pathlib import Path
 
+from scanner.errors import PreflightError
+
 FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # no space, or the user's quota used up
 
 
-class WriteError(OSError):
+class WriteError(PreflightError, OSError):
     """A file could not be written; its text is one line naming the file, why, and what to do."""
 
     def __str__(self) -> str:
@@ -39,7 +41,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
-class ReportWriteError(Exception):
+class ReportWriteError(PreflightError):
     """Some report files could not be written; the others were. One line per file that failed."""
 
     def __init__(self, written: list[Path], problems: list[str]) -> None:

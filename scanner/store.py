@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.codec import DecodeError, from_jsonable, to_jsonable
+from scanner.errors import PreflightError
 from scanner.evidence import SCHEMA_VERSION, Evidence
 from scanner.model import ScanResult
 
 T = TypeVar("T")
 
 
-class StoreError(Exception):
+class StoreError(PreflightError):
     """A saved file cannot be used; the message says which and why."""
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner import cmlog
 from scanner.cli import app
-from scanner.sources.sql import COUNT_GROUPS, MAX_GROUPS
+from scanner.evidence.sql import MAX_GROUPS
+from scanner.sources.parse import cmlog
+from scanner.sources.sql import COUNT_GROUPS
 from tests.lab.dnsmasq import DnsServer, Records, start_dnsmasq, txt_record_arg
 
 resource = pytest.importorskip("resource")  # ru_maxrss: the POSIX peak resident size

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner import cmlog
-from scanner.cmlog import ERROR, INFO, WARNING, FileStats, LogReadError, entry_time, parse_file
+from scanner.sources.parse import cmlog
+from scanner.sources.parse.cmlog import ERROR, INFO, WARNING, FileStats, LogReadError, entry_time, parse_file
 
 
 def ccm(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from scanner import error_codes
-from scanner.error_codes import describe, explain
+from scanner.facts import error_codes
+from scanner.facts.error_codes import describe, explain
 
 
 def test_win32_codes_wrapped_in_an_hresult_are_read_from_their_number() -> None:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.fedmeta import parse_metadata
 from scanner.sources.logs import TimeRule, collect_logs
+from scanner.sources.parse.fedmeta import parse_metadata
 from tests.fuzzing import TARGETS, mutate, run_one
 
 FUZZ = settings(
@@ -148,7 +148,7 @@ def _with_duplicate_extension(der: bytes) -> bytes:
 
 
 def test_certificates_cryptography_refuses_in_its_own_words_are_error_values() -> None:
-    from scanner.certs import cert_info
+    from scanner.sources.parse.certs import cert_info
     from tests.fuzzing import cert_seeds
 
     server = cert_seeds()[1]

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from scanner import history
 from scanner.cli import app
-from scanner.lock import LockBusy, RunLock
+from scanner.unattended.lock import LockBusy, RunLock
+from scanner.unattended.run import history
 from tests.conftest import SAMPLES
 from tests.reports.conftest import T0, failed, scan
 
@@ -119,7 +119,7 @@ def test_baseline_compares_with_a_given_result(tmp_path: Path) -> None:
 def hold_lock(folder: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process holding the history lock for `seconds`; returns once it holds it."""
     code = (
-        "import sys, time; from pathlib import Path; from scanner.lock import RunLock\n"
+        "import sys, time; from pathlib import Path; from scanner.unattended.lock import RunLock\n"
         f"with RunLock(Path({str(folder / history.LOCK_NAME)!r}), 0):\n"
         f"    print('held', flush=True); time.sleep({seconds})\n"
     )
@@ -199,7 +199,7 @@ def test_runs_racing_for_a_stale_lock_never_hold_it_together(tmp_path: Path) -> 
     path.write_text(json.dumps(stale), encoding="utf-8")
     start = time.time() + 1.5
     code = (
-        "import sys, time; from pathlib import Path; from scanner.lock import RunLock\n"
+        "import sys, time; from pathlib import Path; from scanner.unattended.lock import RunLock\n"
         f"time.sleep(max(0, {start} - time.time()))\n"
         f"with RunLock(Path({str(path)!r}), 30):\n"
         "    t0 = time.time(); time.sleep(0.15); print(t0, time.time(), flush=True)\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.logfiles import resolve
+from scanner.sources.logfiles import resolve
 
 
 def touch(folder: Path, *names: str) -> None:

@@ -15,10 +15,10 @@ import pytest
 import trustme
 from typer.testing import CliRunner, Result
 
-from reports.pdf import ENV as PDF_ENV
-from scanner import mail
+from scanner.app.pdf import ENV as PDF_ENV
 from scanner.cli import app
 from scanner.config import ATTACHABLE
+from scanner.unattended.run import mail
 from tests.conftest import SAMPLES
 from tests.lab.smtp import PASSWORD, MailLab
 

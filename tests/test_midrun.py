@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from scanner.history import LOCK_NAME, runs
 from scanner.store import load_result
+from scanner.unattended.history import LOCK_NAME, runs
 from tests.conftest import SAMPLES
 
 REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner import upn
-from scanner.domains import covered_by, non_public_reason
+from scanner.facts import upn
+from scanner.facts.domains import covered_by, non_public_reason
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scanner.certs import cert_info
-from scanner.web import fetch, http_client, probe_tls
+from scanner.sources.net.web import fetch, http_client, probe_tls
+from scanner.sources.parse.certs import cert_info
 from tests.lab.web import HOST, Route, WebLab
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from scanner.logfiles import LOG_SUFFIXES, LogicalLog, group
+from scanner.sources.logfiles import LOG_SUFFIXES, LogicalLog, group
 
 TRIES = 3  # a log that rotates three times during three reads is written faster than it can be read
 T = TypeVar("T")

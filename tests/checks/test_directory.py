@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.directory import DirectoryEvidence
 from scanner.model import Finding, SourceStatus, Status
-from scanner.sources.directory import DirectoryEvidence, _saved, _UserTally
+from scanner.sources.directory import _saved, _UserTally
 from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.directory import SyncAccount
 from scanner.model import SourceStatus, Status
-from scanner.sources.directory import SyncAccount, _saved
+from scanner.sources.directory import _saved
 from tests.conftest import SAMPLES, run_check
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from reports.html import render_html
-from reports.view import build
+from reports.view.report import build
 from scanner import store
 from scanner.model import ScanResult, Severity
 from tests.lab import unavailable

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.config import DirectoryConfig
-from scanner.sources.directory import DirectoryEvidence, DirectorySourceError, collect_directory
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.sources.directory import DirectorySourceError, collect_directory
 from tests.conftest import SAMPLES
 from tests.lab.samba import (
     MSOL_SAM,

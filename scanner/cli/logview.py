@@ -9,11 +9,12 @@ from rich.console import Console
 from rich.table import Table
 
 from reports.text import BIDI
-from scanner import error_codes
-from scanner.cmlog import LogReadError
+from scanner.cli.console import escape
 from scanner.codec import to_jsonable
-from scanner.console import escape
-from scanner.sources.logs import LogsEvidence, TimeRule, collect_logs
+from scanner.evidence.logs import LogsEvidence
+from scanner.facts import error_codes
+from scanner.sources.logs import TimeRule, collect_logs
+from scanner.sources.parse.cmlog import LogReadError
 from scanner.timespec import fmt, window_start
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanner import credentials
 from scanner.config import EmailConfig
+from scanner.errors import PreflightError
 from scanner.model import ScanResult, Severity, Status
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -33,7 +34,7 @@ _STATUS = {0: "OK", 1: "FAILED", 3: "INCOMPLETE"}
 _POLICY = email.policy.SMTP.clone(max_line_length=200)
 
 
-class MailError(Exception):
+class MailError(PreflightError):
     """The email could not be built or sent; the message is one line and never holds the password."""
 
 

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 
-from scanner.certs import CertInfo, cert_info
+from scanner.evidence.adfs import FederationMetadata
+from scanner.sources.parse.certs import CertInfo, cert_info
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FederationMetadata:
-    entity_id: str = ""
-    signing: tuple[CertInfo, ...] = ()  # token-signing certificates, each once (AD FS repeats them per role)
-    encryption: tuple[CertInfo, ...] = ()  # token-decrypting certificates
-    roles: tuple[str, ...] = ()  # the role elements present (RoleDescriptor, IDPSSODescriptor, ...)
-    error: str = ""  # why the document is not usable federation metadata; empty when it is
 
 
 def parse_metadata(body: bytes) -> FederationMetadata:

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from scanner.errors import PreflightError
 from scanner.files import write_atomic
 
 ENV = "MDM_PREFLIGHT_CHROMIUM"
@@ -32,7 +33,7 @@ HOW_TO_GET = (
 )
 
 
-class PdfError(Exception):
+class PdfError(PreflightError):
     """No browser, or the browser failed: one line saying what to do."""
 
 

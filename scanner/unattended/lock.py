@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from scanner.errors import PreflightError
+
 STALE_AFTER = 2 * 3600.0  # seconds; every scan is bounded by its timeouts, so an older lock is left over
 POLL = 0.2
 BREAK_STALE_AFTER = 30.0  # seconds; a takeover takes milliseconds, so an older marker is left over
 
 
-class LockBusy(Exception):
+class LockBusy(PreflightError):
     """Another run holds the lock past the wait; the message names it."""
 
 

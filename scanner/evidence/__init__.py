@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.apns import ApnsEvidence
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.evidence.dns import DnsEvidence
+from scanner.evidence.endpoints import EndpointsEvidence
+from scanner.evidence.logs import LogsEvidence
+from scanner.evidence.sql import SqlEvidence
 from scanner.model import SourceStatus
-from scanner.sources.adfs import AdfsEvidence
-from scanner.sources.apns import ApnsEvidence
-from scanner.sources.directory import DirectoryEvidence
-from scanner.sources.dns import DnsEvidence
-from scanner.sources.endpoints import EndpointsEvidence
-from scanner.sources.logs import LogsEvidence
-from scanner.sources.sql import SqlEvidence
 
 SCHEMA_VERSION = 1
 

@@ -7,25 +7,27 @@ import dataclasses
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from rich.console import Console
-
-from scanner import credentials, history, mail
+from scanner import credentials
 from scanner.config import Config, ConfigError, EmailConfig, HistoryConfig
 from scanner.diff import compare
+from scanner.errors import PreflightError
+from scanner.exitcodes import ExitCode
 from scanner.files import FULL, WriteError, write_atomic
-from scanner.lock import RunLock
 from scanner.model import ScanResult, Severity, Status
 from scanner.store import load_result
+from scanner.unattended import history, mail
+from scanner.unattended.lock import RunLock
 
-EXIT_EMAIL = 4  # the scan finished and its reports are on disk, but the email was not sent
-EXIT_LOCKED = 5  # another run holds the history folder: this run did nothing
+PdfPrinter = Callable[[Path, Path], Path]  # (report.html, report.pdf) -> the PDF written; PreflightError
+
+EXIT_EMAIL, EXIT_LOCKED = ExitCode.EMAIL, ExitCode.LOCKED  # the names 0.1 exported
 log = logging.getLogger("mdm_preflight")
 log.addHandler(logging.NullHandler())  # without --log-file, nothing: never Python's stderr fallback
 
@@ -128,10 +130,13 @@ class _LogFile(RotatingFileHandler):
 class Run:
     """One unattended run's state; the scan itself happens between `prepare` and `finish`."""
 
-    def __init__(self, cfg: Config, plan: Plan, err: Console) -> None:
+    def __init__(
+        self, cfg: Config, plan: Plan, say: Callable[[str], None], printer: PdfPrinter | None = None
+    ) -> None:
         self.cfg = cfg
         self.plan = plan
-        self.err = err
+        self._out = say  # one line to the user's stderr (the CLI's console)
+        self.printer = printer  # HTML -> PDF, given by the application layer
         self.previous: ScanResult | None = None
         self.previous_name = ""
         self.secret: str | None = None
@@ -202,11 +207,13 @@ class Run:
         the scan and its other reports stand, and the email says why the PDF is missing."""
         if not self.plan.pdf:
             return []
-        from reports.pdf import PdfError, print_pdf
-
+        if self.printer is None:
+            self.pdf_problem = "no PDF printer was given to this run"
+            self.warn(f"report.pdf not printed: {self.pdf_problem}")
+            return []
         try:
-            return [print_pdf(html, html.with_name("report.pdf"))]
-        except PdfError as exc:
+            return [self.printer(html, html.with_name("report.pdf"))]
+        except PreflightError as exc:
             self.pdf_problem = str(exc)
             self.warn(f"report.pdf not printed: {exc}")
             return []
@@ -253,16 +260,16 @@ class Run:
 
     def _mail_failed(self, why: str, code: int) -> int:
         line = f"mdm-preflight: email not sent: {why} (the reports are written; scan exit code {code})"
-        self.err.print(line, markup=False, soft_wrap=True)
+        self._out(line)
         log.error("%s", line.removeprefix("mdm-preflight: "))
-        return EXIT_EMAIL
+        return ExitCode.EMAIL
 
     def warn(self, text: str) -> None:
-        self.err.print(f"mdm-preflight: warning: {text}", markup=False, soft_wrap=True)
+        self._out(f"mdm-preflight: warning: {text}")
         log.warning("%s", text)
 
     def say(self, text: str) -> None:
-        self.err.print(text, markup=False, soft_wrap=True)
+        self._out(text)
         log.info("%s", text)
 
 

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from scanner.errors import PreflightError
+from scanner.evidence.logs import MAX_RECORD_CHARS
+
 CHUNK_CHARS = 1 << 20  # decoded characters per read: bounds memory whatever the file size
 SNIFF_BYTES = 1 << 16
-MAX_RECORD_CHARS = 1 << 20  # a message or plain line longer than this is cut to it, and counted
 MAX_ATTR_CHARS = 64 << 10  # the attributes of a CCM record, likewise (real ones take about 100)
 
 ERROR, WARNING, INFO = 3, 2, 1
@@ -37,7 +39,7 @@ _TILDE = re.compile(r"~(?=\s|$)")
 _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
 
 
-class LogReadError(Exception):
+class LogReadError(PreflightError):
     """A file that cannot be read as a log: missing, unreadable, or binary."""
 
 

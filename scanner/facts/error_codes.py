@@ -15,7 +15,7 @@ _MAX_CODES = 5  # distinct codes explained per finding
 
 @cache
 def _table() -> tuple[dict[int, str], dict[int, str]]:
-    data = tomllib.loads(files("scanner").joinpath("error_codes.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(files("scanner.facts").joinpath("error_codes.toml").read_text(encoding="utf-8"))
     hresults = {int(k, 16): v for k, v in data["hresult"].items()}
     win32 = {int(k): v for k, v in data["win32"].items()}
     return hresults, win32

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from reports.changes import changes_view
-from scanner.console import escape
+from reports.view.changes import changes_view
+from scanner.cli.console import escape
 from scanner.model import Changes
 
 _STYLE = {"new": "red", "exception_expired": "yellow", "resolved": "green", "newly_accepted": "cyan"}

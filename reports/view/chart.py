@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.sections import Count
+from reports.view.sections import Count
 
 WIDTH = 560  # the SVG's viewBox; it scales to the page
 LABEL_W = 92  # room for the severity name left of the bars

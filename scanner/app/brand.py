@@ -1,17 +1,16 @@
-"""Consultants' branding: the logo embedded as a data: URI and a validated accent colour."""
+"""Consultants' branding: the logo file read and embedded as a data: URI."""
 
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 
+from scanner.errors import PreflightError
+
 MAX_LOGO_BYTES = 256 * 1024  # a logo, not a photo: keeps the report small and the JSON readable
-ACCENT = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")  # nothing else can reach the style sheet
-_DATA_URI = re.compile(r"data:image/(?:png|jpeg|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}")
 
 
-class BrandError(ValueError):
+class BrandError(PreflightError, ValueError):
     """The logo cannot be used; the message names the file and says what to do."""
 
 
@@ -38,12 +37,3 @@ def _kind(data: bytes) -> str | None:
     if head.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
         return "svg+xml"  # shown through <img>, where an SVG's scripts never run
     return None
-
-
-def safe_accent(text: str) -> str:
-    """The accent when it is a plain #rgb / #rrggbb colour, else empty (a saved result may be edited)."""
-    return text if ACCENT.fullmatch(text) else ""
-
-
-def safe_logo(text: str) -> str:
-    return text if _DATA_URI.fullmatch(text) else ""

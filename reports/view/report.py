@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reports.brand import safe_accent, safe_logo
-from reports.changes import ChangesView, changes_view
-from reports.chart import Chart, severity_chart
-from reports.checklist import LABELS, Prerequisite, checklist
-from reports.provenance import scrub
-from reports.sections import STATES, Count, Section, check_view, count, sections
 from reports.text import seconds, value, when
+from reports.view.brand import safe_accent, safe_logo
+from reports.view.changes import ChangesView, changes_view
+from reports.view.chart import Chart, severity_chart
+from reports.view.checklist import LABELS, Prerequisite, checklist
+from reports.view.provenance import scrub
+from reports.view.sections import STATES, Count, Section, check_view, count, sections
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
 CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json

@@ -5,18 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from scanner.web import describe
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Lookup:
-    host: str
-    addresses: tuple[str, ...] = ()  # in the order the system resolver returned them
-    seconds: float = 0.0
-    error: str = ""  # plain words: "the name does not resolve", "no answer within 10 s"
+from scanner.evidence.web import Lookup
+from scanner.sources.net.web import describe
 
 
 def lookup(host: str, port: int, *, timeout: float) -> Lookup:

@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reports.sections import CheckView
+from reports.view.sections import CheckView
 from scanner.model import Severity
 
 # The one table that maps a prerequisite to the checks that judge it. A check added later joins a
