@@ -199,15 +199,19 @@ def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> Direc
     try:
         for entry in _paged(conn, base, cfg.filter, USER_ATTRS, page_size):
             tally.add(entry)
+        accounts = tuple(
+            _account(e, netbios)
+            for e in _search(
+                conn,
+                base,
+                SYNC_FILTER,
+                "SUBTREE",
+                ["sAMAccountName", "userAccountControl", "lastLogonTimestamp"],
+            )
+        )
+        scp = _search(conn, f"{SCP_CN},{config_dn}", "(objectClass=*)", "BASE", ["keywords"])
     except LDAPException as exc:  # half a user list judged as the whole would be a false verdict
         raise DirectorySourceError(lost(exc, cfg.url, tally.users + tally.excluded, "users")) from None
-    accounts = tuple(
-        _account(e, netbios)
-        for e in _search(
-            conn, base, SYNC_FILTER, "SUBTREE", ["sAMAccountName", "userAccountControl", "lastLogonTimestamp"]
-        )
-    )
-    scp = _search(conn, f"{SCP_CN},{config_dn}", "(objectClass=*)", "BASE", ["keywords"])
     return tally.evidence(
         server=str(_first(root, "dnsHostName") or cfg.url),
         base_dn=base,
