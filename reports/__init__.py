@@ -11,6 +11,7 @@ from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
+from scanner.formats import RENDERED
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -20,15 +21,16 @@ class Format(NamedTuple):
     render: Callable[[ScanResult], str]
 
 
-# Format name (as given to -f) -> file and renderer; a new format is one more line here.
-FORMATS: dict[str, Format] = {
-    "html": Format("report.html", render_html),
-    "md": Format("report.md", render_markdown),
-    "json": Format("result.json", dump_result),
-    "csv": Format("findings.csv", render_csv),
-    "junit": Format("junit.xml", render_junit),
-    "plan": Format("action-plan.csv", render_plan),
+# Format name (as given to -f, named in scanner/formats.py) -> file and renderer.
+_RENDERERS: dict[str, Callable[[ScanResult], str]] = {
+    "html": render_html,
+    "md": render_markdown,
+    "json": dump_result,
+    "csv": render_csv,
+    "junit": render_junit,
+    "plan": render_plan,
 }
+FORMATS: dict[str, Format] = {name: Format(out.filename, _RENDERERS[name]) for name, out in RENDERED.items()}
 # Formats written along with another because it points to them: the HTML report and the findings
 # list both send the reader to the action plan.
 COMPANIONS: dict[str, tuple[str, ...]] = {"html": ("plan",), "csv": ("plan",)}

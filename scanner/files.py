@@ -92,3 +92,17 @@ def check_report_folder(path: Path) -> None:
         raise ReportWriteError(
             [], [f"cannot create the report folder {path}: {problem}; choose another folder with -o"]
         )
+
+
+def read_text(
+    path: Path, error: type[PreflightError], kind: str, *, hint: str = "", encoding: str = "utf-8"
+) -> str:
+    """A text file the user named, or `error` with one line: missing (with `hint`), unreadable, not text."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise error(f"{path}: no such {kind} file{f' ({hint})' if hint else ''}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text; save the {kind} file as UTF-8") from None

@@ -97,10 +97,10 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
     jobs: dict[str, _Job] = {}
     for src in sorted(ready, key=lambda s: bool(s.after)):
         upstream = _Upstream(cfg, {n: jobs[n] for n in src.after if n in jobs})
-        jobs[src.name] = _start(partial(src.collect, cfg, upstream))
+        jobs[src.name] = _start(partial(src.run, cfg, upstream))
     for name, job in jobs.items():
         src = built_in_sources()[name]
-        status = job.finish(src.deadline(cfg), name, src.target(cfg))
+        status = job.finish(src.deadline(cfg), name, src.describe(cfg))
         if job.value is not None:
             sections[name] = job.value
             status = _assess(status, job.value)
@@ -249,7 +249,7 @@ def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
             duration=time.monotonic() - t0,
         )
     # Findings of severity info are facts to show (an inventory), not problems: the check passes.
-    status = Status.FAIL if any(f.severity is not Severity.INFO for f in findings) else Status.PASS
+    status = Status.FAIL if any(f.is_problem for f in findings) else Status.PASS
     return CheckResult(
         check=info, status=status, findings=findings, examined=ctx.examined, duration=time.monotonic() - t0
     )

@@ -122,7 +122,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         brand=_brand(result.options.get("report")),
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
-        actions=sum(1 for f in found if f.severity is not Severity.INFO),
+        actions=sum(1 for f in found if f.is_problem),
     )
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from reports import FORMATS, with_companions
 from scanner import config
+from scanner import formats as output_formats
 from scanner.errors import PreflightError
 from scanner.model import Severity
 from scanner.timespec import window_start
 
 DEFAULT_OUT = Path("mdm-preflight-report")
 DEFAULT_CONFIG = Path("mdm-preflight.toml")
-ALL_FORMATS = "html,md,json,csv,junit"
+ALL_FORMATS = ",".join(output_formats.DEFAULT)
 
 
 class UsageError(PreflightError):

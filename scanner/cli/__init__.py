@@ -4,28 +4,5 @@
 
 from __future__ import annotations
 
-from scanner.cli.commands import (
-    EXIT_BUG,
-    EXIT_CLEAN,
-    EXIT_EMAIL,
-    EXIT_FINDINGS,
-    EXIT_INCOMPLETE,
-    EXIT_INTERRUPTED,
-    EXIT_LOCKED,
-    EXIT_USAGE,
-    app,
-    main,
-)
-
-__all__ = [
-    "EXIT_BUG",
-    "EXIT_CLEAN",
-    "EXIT_EMAIL",
-    "EXIT_FINDINGS",
-    "EXIT_INCOMPLETE",
-    "EXIT_INTERRUPTED",
-    "EXIT_LOCKED",
-    "EXIT_USAGE",
-    "app",
-    "main",
-]
+from scanner.cli.commands import *  # noqa: F403  (app, main and the EXIT_ names 0.1 exported)
+from scanner.cli.commands import __all__ as __all__

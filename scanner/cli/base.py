@@ -20,8 +20,19 @@ from scanner.errors import PreflightError
 from scanner.exitcodes import ExitCode
 from scanner.unattended import run as unattended
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3  # the names 0.1 exported
-EXIT_EMAIL, EXIT_LOCKED, EXIT_BUG, EXIT_INTERRUPTED = 4, 5, 6, 130
+# The names 0.1 exported; the codes themselves are scanner.exitcodes.ExitCode.
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = (
+    ExitCode.CLEAN,
+    ExitCode.FINDINGS,
+    ExitCode.USAGE,
+    ExitCode.INCOMPLETE,
+)
+EXIT_EMAIL, EXIT_LOCKED, EXIT_BUG, EXIT_INTERRUPTED = (
+    ExitCode.EMAIL,
+    ExitCode.LOCKED,
+    ExitCode.BUG,
+    ExitCode.INTERRUPTED,
+)
 
 # Tracebacks of real bugs stay plain: rich's would print local variables, which can hold secrets.
 app = typer.Typer(

@@ -10,7 +10,7 @@ from rich.markup import escape as _escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scanner.model import CheckResult, ScanResult, Severity, Status
+from scanner.model import CheckResult, ScanResult, Status
 
 
 def escape(text: str) -> str:
@@ -125,9 +125,7 @@ def _details(console: Console, r: CheckResult) -> None:
 
 
 def verdict(result: ScanResult, fail_on: str) -> str:
-    found = [
-        f for f in result.open_findings() if f.severity is not Severity.INFO
-    ]  # info: facts, not problems
+    found = result.open_problems()
     counts = {s: sum(1 for f in found if f.severity.value == s) for s in _SEV_STYLE}
     parts = [f"{n} {s}" for s, n in counts.items() if n]
     head = (

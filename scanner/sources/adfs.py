@@ -32,13 +32,6 @@ class AdfsSourceError(PreflightError):
 
 
 def collect_adfs(cfg: AdfsConfig, timeout: float, base: Path | None = None) -> AdfsEvidence:
-    if cfg.evidence:
-        from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-        try:
-            return saved_section(base / cfg.evidence if base else Path(cfg.evidence), "adfs", AdfsEvidence)
-        except StoreError as exc:
-            raise AdfsSourceError(str(exc)) from None
     url = urlparse(cfg.url.strip())
     if url.scheme != "https" or not url.hostname:
         raise AdfsSourceError(f"[adfs] url {cfg.url!r}: use https://<federation service name>")

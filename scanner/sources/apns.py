@@ -22,11 +22,6 @@ class ApnsError(PreflightError):
 
 def collect_apns(cfg: Config) -> ApnsEvidence:
     ap = cfg.apns or ApnsConfig()
-    if ap.evidence:
-        from scanner.store import saved_section  # here: the store imports the evidence types
-
-        saved = Path(ap.evidence)
-        return saved_section(cfg.base_dir / saved if cfg.base_dir else saved, "apns", ApnsEvidence)
     if not ap.certificate:
         raise ApnsError(
             "[apns] certificate is empty: give the APNs certificate's file (PEM, DER or .p12/.pfx)"

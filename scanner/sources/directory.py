@@ -50,23 +50,11 @@ class DirectorySourceError(PreflightError):
 
 
 def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> DirectoryEvidence:
-    if cfg.evidence:
-        return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
     conn = _bind(cfg, timeout)
     try:
         return _read(conn, cfg, cfg.sample_users, cfg.page_size)
     finally:
         conn.unbind()
-
-
-def _saved(path: Path) -> DirectoryEvidence:
-    """The directory section of an evidence file collected on the customer's side."""
-    from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-    try:
-        return saved_section(path, "directory", DirectoryEvidence)
-    except StoreError as exc:
-        raise DirectorySourceError(str(exc)) from None
 
 
 def _bind(cfg: DirectoryConfig, timeout: float) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -43,11 +42,6 @@ def domains_to_check(cfg: Config, sections: Mapping[str, Any]) -> dict[str, str]
 def collect_dns(cfg: Config, sections: Mapping[str, Any]) -> DnsEvidence:
     """Known names first, while the site database and AD are still read; their UPN suffixes after."""
     dns_cfg = cfg.dns or DnsConfig()
-    if dns_cfg.evidence:
-        from scanner.store import saved_section  # here: the store imports the evidence types
-
-        path = Path(dns_cfg.evidence)
-        return saved_section(cfg.base_dir / path if cfg.base_dir else path, "dns", DnsEvidence)
     adfs = (urlparse(cfg.adfs.url).hostname or "") if cfg.adfs and cfg.adfs.url else ""
     known = domains_to_check(cfg, {})
     first = _asks(known) + ([(adfs, "A"), (adfs, "CNAME")] if adfs else [])

@@ -34,11 +34,6 @@ def default_endpoints() -> list[tuple[str, str]]:
 
 def collect_endpoints(cfg: Config) -> EndpointsEvidence:
     ep = cfg.endpoints or EndpointsConfig()
-    if ep.evidence:
-        from scanner.store import saved_section  # here: the store imports the evidence types
-
-        path = Path(ep.evidence)
-        return saved_section(cfg.base_dir / path if cfg.base_dir else path, "endpoints", EndpointsEvidence)
     listed = [(e, "") for e in ep.endpoints] or default_endpoints()
     listed_in = "[endpoints] endpoints" if ep.endpoints else f"the bundled list ({DEFAULTS})"
     targets = [_target(address, purpose) for address, purpose in listed]

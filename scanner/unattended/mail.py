@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from scanner import credentials
+from scanner import credentials, formats
 from scanner.config import EmailConfig
 from scanner.errors import PreflightError
 from scanner.model import ScanResult, Severity, Status
@@ -20,15 +20,7 @@ from scanner.model import ScanResult, Severity, Status
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 # Raw bytes of all attachments together. Base64 adds a third, and many servers refuse mail over 10 MB.
 MAX_ATTACH = 7_000_000
-_TYPES = {
-    "html": ("text", "html"),
-    "md": ("text", "markdown"),
-    "json": ("application", "json"),
-    "csv": ("text", "csv"),
-    "junit": ("application", "xml"),
-    "plan": ("text", "csv"),
-    "pdf": ("application", "pdf"),
-}
+_TYPES = {name: out.media_type for name, out in formats.ALL.items()}
 _STATUS = {0: "OK", 1: "FAILED", 3: "INCOMPLETE"}
 # CRLF as on the wire; headers fold at 200 so a subject starting with "<" is not folded before its first word.
 _POLICY = email.policy.SMTP.clone(max_line_length=200)
@@ -78,7 +70,7 @@ def subject_values(result: ScanResult, code: int) -> dict[str, str | int]:
         "status": _STATUS.get(code, "FAILED"),
         "failed": sum(1 for r in result.results if r.status is Status.FAIL and r.open_findings),
         "errors": result.count(Status.ERROR),
-        "open": sum(1 for f in found if f.severity is not Severity.INFO),
+        "open": sum(1 for f in found if f.is_problem),
         "new": len(changes.new) if changes else 0,
         "resolved": len(changes.resolved) if changes else 0,
         "accepted": sum(1 for r in result.results for f in r.findings if f.accepted is not None),
@@ -96,12 +88,12 @@ def subject(cfg: EmailConfig, result: ScanResult, code: int) -> str:
 
 def attachments(cfg: EmailConfig, result: ScanResult, written: list[Path]) -> list[Attachment]:
     """The report files this run wrote, byte for byte; a format not written is rendered for the mail."""
-    from reports import FORMATS, render
+    from reports import render
 
     out = []
     by_name = {p.name: p for p in written}
     for fmt in cfg.attach:
-        name = FORMATS[fmt].filename if fmt in FORMATS else "report.pdf"
+        name = formats.ALL[fmt].filename
         path = by_name.get(name)
         if path is None and fmt == "pdf":
             continue  # only a browser prints one; the message says why it is missing

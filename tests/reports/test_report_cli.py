@@ -12,7 +12,7 @@ import pytest
 
 from scanner.app.pdf import ENV
 from tests.reports.test_brand import PNG
-from tests.test_cli import cli, one_line_error
+from tests.system.test_cli import cli, one_line_error
 
 
 @pytest.fixture(scope="module")

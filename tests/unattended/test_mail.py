@@ -312,7 +312,9 @@ def test_the_system_store_does_not_trust_a_private_ca(tmp_path: Path, mail_lab: 
 def test_a_missing_ca_file_is_a_config_error_before_scanning(tmp_path: Path, mail_lab: MailLab) -> None:
     cfg = write_config(tmp_path, users(tmp_path, "u.csv"), mail_lab, ca_file="certs/corp-ca.pem")
     r = scan(cfg, tmp_path / "out")
-    assert r.exit_code == 2 and "email.ca_file 'certs/corp-ca.pem': no such file" in r.stderr
+    # named as resolved: the file beside the config, whatever folder the task started in
+    missing = tmp_path.resolve() / "certs" / "corp-ca.pem"
+    assert r.exit_code == 2 and f"email.ca_file '{missing}': no such file" in r.stderr
     assert not (tmp_path / "out").exists()
 
 

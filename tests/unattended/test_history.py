@@ -23,7 +23,7 @@ from scanner.unattended.run import history
 from tests.conftest import SAMPLES
 from tests.reports.conftest import T0, failed, scan
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str | Path) -> Result:

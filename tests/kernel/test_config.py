@@ -138,5 +138,24 @@ def test_an_environment_timeout_out_of_range_is_refused(
 
 
 def test_relative_log_paths_start_at_the_config_folder(tmp_path: Path) -> None:
-    cfg = config.load(write(tmp_path, "[logs]\npaths = 'logs'\n"))
-    assert cfg.base_dir == tmp_path.resolve() and cfg.logs is not None and cfg.logs.paths == ("logs",)
+    cfg = config.load(write(tmp_path, "[logs]\npaths = ['logs', '\\\\cm01\\SMS_EC1\\Logs', 'C:/Logs']\n"))
+    assert cfg.base_dir == tmp_path.resolve() and cfg.logs is not None
+    # relative: from the config's folder; UNC and drive paths: as written, also when read on Linux
+    assert cfg.logs.paths == (str(tmp_path.resolve() / "logs"), "\\\\cm01\\SMS_EC1\\Logs", "C:/Logs")
+
+
+def test_every_relative_path_key_starts_at_the_config_folder(tmp_path: Path) -> None:
+    """One rule for every file a section names, not only the ones each source remembered to join."""
+    cfg = config.load(
+        write(
+            tmp_path,
+            "[directory]\nurl = 'ldaps://dc1'\nca_file = 'ca.pem'\nevidence = 'e.json'\n"
+            "[sql]\ncsv = 'users.csv'\n[adfs]\nurl = 'https://sts.contoso.com'\nca_file = 'a/ca.pem'\n"
+            "[apns]\ncertificate = 'push.pem'\n[report]\nlogo = 'logo.png'\n",
+        )
+    )
+    base = tmp_path.resolve()
+    assert cfg.directory is not None and cfg.sql is not None and cfg.adfs is not None and cfg.apns is not None
+    assert cfg.directory.ca_file == str(base / "ca.pem") and cfg.directory.evidence == str(base / "e.json")
+    assert cfg.sql.csv == str(base / "users.csv") and cfg.adfs.ca_file == str(base / "a" / "ca.pem")
+    assert cfg.apns.certificate == str(base / "push.pem") and cfg.report.logo == str(base / "logo.png")

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.registry import discover
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 CATALOG = discover(plugins=False)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import SAMPLES
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 PLUGIN = '''
 from scanner.model import Severity
@@ -75,3 +75,55 @@ def test_a_broken_plugin_is_reported_and_makes_the_run_incomplete(tmp_path: Path
     scanned = run(site, "scan", "-c", cfg, "-f", "json", "-o", tmp_path / "out")
     assert scanned.returncode == 3, scanned.stdout + scanned.stderr
     assert "plugin brokenplugin" in scanned.stderr and "missing dependency foo" in scanned.stderr
+
+
+# A plugin written against 0.1's flat layout: evidence types from the source modules, helpers from
+# scanner.domains and scanner.upn. It must keep working after the packages moved.
+OLD_PATHS_PLUGIN = '''
+from scanner.model import Severity
+from scanner.registry import check
+from scanner.sources.logs import LogsEvidence
+from scanner.sources.sql import SqlEvidence
+from scanner import upn, domains, cmlog, web
+
+
+@check(id="old.logs_seen", title="No ConfigMgr log was read", severity=Severity.LOW,
+       needs={"logs"}, remediation="Add the site server's Logs folder to [logs] paths.")
+def logs_seen(ctx):
+    """Written for 0.1."""
+    assert isinstance(ctx.ev.logs, LogsEvidence) and SqlEvidence and upn and domains and cmlog and web
+    ctx.examined = f"{len(ctx.ev.logs.logs)} logs"
+    if not ctx.ev.logs.logs:
+        yield ctx.finding("logs", "no log was read")
+'''
+
+API_PLUGIN = '''
+from scanner.api import Context, LogsEvidence, Severity, check
+
+
+@check(id="api.logs_seen", title="No ConfigMgr log was read", severity=Severity.LOW,
+       needs={"logs"}, remediation="Add the site server's Logs folder to [logs] paths.")
+def logs_seen(ctx: Context):
+    """Written against the public API."""
+    assert isinstance(ctx.ev.logs, LogsEvidence)
+    ctx.examined = f"{len(ctx.ev.logs.logs)} logs"
+    if not ctx.ev.logs.logs:
+        yield ctx.finding("logs", "no log was read")
+'''
+
+
+def test_plugins_on_old_import_paths_and_on_the_public_api_both_run(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    install(site, "oldplugin", OLD_PATHS_PLUGIN)
+    install(site, "apiplugin", API_PLUGIN)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n", encoding="utf-8")
+    scanned = run(
+        site, "scan", "-c", cfg, "--only", "old.*", "--only", "api.*", "-f", "json", "-o", tmp_path / "o"
+    )
+    assert scanned.returncode == 0, scanned.stderr
+    results = json.loads((tmp_path / "o" / "result.json").read_text(encoding="utf-8"))["results"]
+    assert {r["check"]["id"]: r["status"] for r in results} == {
+        "old.logs_seen": "pass",
+        "api.logs_seen": "pass",
+    }

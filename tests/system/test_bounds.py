@@ -22,7 +22,7 @@ from tests.lab.dnsmasq import DnsServer, Records, start_dnsmasq, txt_record_arg
 
 resource = pytest.importorskip("resource")  # ru_maxrss: the POSIX peak resident size
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MB = 1 << 20
 # VmHWM where there is /proc: Linux carries a parent's ru_maxrss over fork + exec into the child.
 CHILD = """

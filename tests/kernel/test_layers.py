@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("scanner", "checks", "reports")
 
 # layer -> the layers it may import (itself always)
@@ -162,3 +162,38 @@ def test_a_forbidden_arrow_is_caught(tmp_path: Path, module: str, source: str, e
     finally:
         ROOT = real
     assert any(expected in v for v in found), found
+
+
+@pytest.mark.parametrize(
+    ("module", "allowed_third_party"),
+    [("checks.upn", {"publicsuffixlist"}), ("reports.csvfmt", {"jinja2"}), ("scanner.api", set())],
+)
+def test_importing_a_check_or_a_renderer_loads_no_source(module: str, allowed_third_party: set[str]) -> None:
+    """What the layers promise at run time: a check or a renderer is usable without any client library."""
+    import subprocess
+    import sys
+
+    watched = ["ldap3", "pyodbc", "httpx", "dns", "cryptography", "defusedxml", "jinja2", "typer", "rich"]
+    watched.append("publicsuffixlist")
+    code = (
+        f"import sys, {module}\n"
+        "print(*sorted(m for m in sys.modules if m.startswith('scanner.sources')), sep=',')\n"
+        f"print(*sorted({{m.split('.')[0] for m in sys.modules}} & set({watched!r})), sep=',')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    sources, third = done.stdout.splitlines()
+    assert sources == ""
+    assert set(filter(None, third.split(","))) <= allowed_third_party
+
+
+def test_the_sources_are_named_once() -> None:
+    """An evidence section, a config section and a collector per source, under one name."""
+    import dataclasses
+
+    from scanner.config import Config
+    from scanner.evidence import SECTIONS
+    from scanner.sources import SOURCES
+
+    assert set(SOURCES) == set(SECTIONS)
+    assert set(SECTIONS) <= {f.name for f in dataclasses.fields(Config)}
+    assert all(SOURCES[name].section == name for name in SECTIONS)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scripts.catalog import BEGIN, END, table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_catalog_matches_the_code() -> None:
