@@ -1,4 +1,4 @@
-"""The fault matrix, part two: faults *during* a run (tests/test_faults.py has the connection-time ones).
+"""The fault matrix, part two: faults *during* a run (test_faults.py has the connection-time ones).
 
 Each case breaks something after the run has started talking to it — a server that dies after the
 first page, a body cut short, a log rotated under the reader, the scheduler's stop, a full disk — and
@@ -745,7 +745,7 @@ def clockjump(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
         unavailable("no C compiler: install the Debian packages gcc and libc6-dev")
     out = tmp_path_factory.mktemp("clock") / "clockjump.so"
-    source = Path(__file__).parent / "lab" / "clockjump.c"
+    source = Path(__file__).resolve().parents[1] / "lab" / "clockjump.c"
     subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(source), "-ldl"], check=True)
     return out
 
