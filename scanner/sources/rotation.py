@@ -33,11 +33,12 @@ def read_steady(log: LogicalLog, read: Callable[[LogicalLog], T]) -> tuple[T, st
     for _ in range(TRIES):
         before = _look(log.files)
         result = read(log)
-        now = _now(log)
-        why = _changed(before, _look(now.files))
+        # The same paths again: a rollover always replaces the .log, so a new .lo_ never comes alone.
+        # (No folder listing per log: a Logs share holds hundreds, and each look costs a round trip.)
+        why = _changed(before, _look(log.files))
         if not why:
             return result, ""
-        log = now
+        log = _now(log)
     return result, f"{log.name} was {why} each time it was read ({TRIES} times); scan again later"
 
 
@@ -54,8 +55,6 @@ def _look(paths: list[Path]) -> dict[Path, _Seen | None]:
 
 
 def _changed(before: dict[Path, _Seen | None], after: dict[Path, _Seen | None]) -> str:
-    if any(p not in before for p in after):
-        return "rotated"  # a new .lo_ beside the .log
     for p, was in before.items():
         now = after.get(p)
         if was is None or now is None:
@@ -73,9 +72,14 @@ def _now(log: LogicalLog) -> LogicalLog:
     reads fail and say so) and any sibling that appeared."""
     files = set(log.files)
     folder = log.files[0].parent if log.files else None
+    stem = log.key.rsplit(".", 1)[0]
     try:
         if folder is not None:
-            files |= {p for p in folder.iterdir() if p.suffix.lower() in LOG_SUFFIXES and p.is_file()}
+            files |= {
+                p
+                for p in folder.iterdir()
+                if p.name.lower().startswith(stem) and p.suffix.lower() in LOG_SUFFIXES and p.is_file()
+            }
     except OSError:  # the folder itself is gone
         pass
     same = [g for g in group(sorted(files)) if g.key == log.key]
