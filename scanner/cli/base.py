@@ -140,6 +140,13 @@ def _root(
     pass
 
 
+def _abandoned() -> bool:
+    """Threads still working after the command returned: requests a source's deadline gave up on."""
+    import threading
+
+    return any(t.is_alive() and t is not threading.main_thread() for t in threading.enumerate())
+
+
 def _bug_text(exc: BaseException) -> str:
     import traceback
 
@@ -157,9 +164,10 @@ def main() -> None:
     try:
         app()
     except SystemExit as done:
-        if done.code in (ExitCode.INTERRUPTED, ExitCode.STOPPED):
-            # Ctrl+C or a stop: do not wait for requests still out (worker threads end only at
-            # their timeouts); every file is already whole or absent, the lock and the log closed.
+        if done.code in (ExitCode.INTERRUPTED, ExitCode.STOPPED) or _abandoned():
+            # Ctrl+C, a stop, or a source the run gave up on at its deadline: do not wait for
+            # requests still out (worker threads end only at their own timeouts, and a clock set
+            # back can stretch those); every file is already whole or absent, the lock and log closed.
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(int(done.code))  # type: ignore[arg-type]
