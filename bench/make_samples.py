@@ -8,7 +8,8 @@ the users, thumbprints and timestamps.  No real customer log was used.
 The output is deterministic: running ``python bench/make_samples.py`` from the
 repository root rewrites every file byte-for-byte identically.  Use ``--check``
 to verify the files on disk instead of writing them (exit code 1 on a
-difference).  Standard library only.
+difference).  Standard library only, plus the project's table of the connector's
+components (scanner/facts/connector.toml), so the logs name what the checks look for.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from scanner.facts import connector
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "sample_logs"
 
@@ -32,13 +35,7 @@ SITE = "EC1"
 INSTALL_DIR = r"C:\Program Files\Microsoft Configuration Manager"
 SIZE_LIMIT = 1_200_000
 
-SCP_COMPONENTS = (
-    "SMS_DMP_UPLOADER",
-    "SMS_DMP_DOWNLOADER",
-    "SMS_CLOUD_USERSYNC",
-    "SMS_SERVICE_CONNECTOR",
-    "SMS_OUTGOING_CONTENT_MANAGER",
-)
+SCP_COMPONENTS = connector.components()  # the service connection point's, from the one table
 OTHER_COMPONENTS = (
     "SMS_AD_SYSTEM_DISCOVERY_AGENT",
     "SMS_AD_USER_DISCOVERY_AGENT",
@@ -293,11 +290,13 @@ SITECOMP_THREAD = 4888
 
 
 def statmsg(msg_id: int, sev: str, t: datetime, comp_name: str) -> str:
-    istr = " ".join(f'ISTR{i}=""' for i in range(2, 10))
+    """A status message about a component: COMP is the component, ISTR0 the site system (as Microsoft's
+    Exchange connector article reads 1015: "from the SMS_EXCHANGE_CONNECTOR component")."""
+    istr = " ".join(f'ISTR{i}=""' for i in range(1, 10))
     return (
         f'STATMSG: ID={msg_id} SEV={sev} LEV=M SOURCE="SMS Server" '
-        f'COMP="{SITECOMP_COMP}" SYS={SERVER} SITE={SITE} PID=2168 TID={SITECOMP_THREAD} '
-        f'GMTDATE={gmtdate(t)} ISTR0="{comp_name}" ISTR1="{SERVER}" {istr} NUMATTRS=0'
+        f'COMP="{comp_name}" SYS={SERVER} SITE={SITE} PID=2168 TID={SITECOMP_THREAD} '
+        f'GMTDATE={gmtdate(t)} ISTR0="{SERVER}" {istr} NUMATTRS=0'
     )
 
 
@@ -902,8 +901,9 @@ class Facts:
     cc: Parsed
 
 
-def _istr0(msg: str) -> str:
-    m = re.search(r'ISTR0="([^"]*)"', msg)
+def _comp_of(msg: str) -> str:
+    """The component a status message is about (its COMP field)."""
+    m = re.search(r'\bCOMP="([^"]*)"', msg)
     return m.group(1) if m else ""
 
 
@@ -954,7 +954,7 @@ def verify(outs: list[Output]) -> Facts:
             _need(not re.search(r"(?i)error|fail(?!over)", benign), f"{rel}: error text {msg}")
     hs = sms["healthy/Sitecomp.log"]
     _need(
-        sorted(_istr0(m) for _, _, m in hs if "ID=1015 " in m) == sorted(SCP_COMPONENTS),
+        sorted(_comp_of(m) for _, _, m in hs if "ID=1015 " in m) == sorted(SCP_COMPONENTS),
         "healthy Sitecomp must install all five SCP components",
     )
 
@@ -992,12 +992,12 @@ def verify(outs: list[Output]) -> Facts:
 
     # broken Sitecomp
     bs = sms["broken/Sitecomp.log"]
-    ok = {_istr0(m) for _, _, m in bs if "ID=1015 " in m}
+    ok = {_comp_of(m) for _, _, m in bs if "ID=1015 " in m}
     _need(
         ok == {"SMS_DMP_DOWNLOADER", "SMS_SERVICE_CONNECTOR", "SMS_OUTGOING_CONTENT_MANAGER"},
         f"unexpected 1015 set {ok}",
     )
-    f1016 = [t for t, _, m in bs if "ID=1016 SEV=E" in m and _istr0(m) == "SMS_CLOUD_USERSYNC"]
+    f1016 = [t for t, _, m in bs if "ID=1016 SEV=E" in m and _comp_of(m) == "SMS_CLOUD_USERSYNC"]
     _need(len(f1016) >= 4, "need >= 4 SMS_CLOUD_USERSYNC failures")
     _need(
         all(timedelta(minutes=55) <= b - a <= timedelta(minutes=65) for a, b in itertools.pairwise(f1016)),
@@ -1125,7 +1125,7 @@ def render_readme(f: Facts) -> bytes:
         f"- SMS_CLOUD_USERSYNC fails {len(f.sitecomp_1016)} times, about 60 minutes apart:",
         f"  `Installing component SMS_CLOUD_USERSYNC...`, `{INSTALL_ERROR}`,",
         "  `Installation failed and will be retried in the next polling cycle.` and",
-        '  `STATMSG: ID=1016 SEV=E ... ISTR0="SMS_CLOUD_USERSYNC"` at',
+        '  `STATMSG: ID=1016 SEV=E ... COMP="SMS_CLOUD_USERSYNC" ... ISTR0="CM01.corp.contoso.com"` at',
         "  " + ", ".join(fmt_local(t)[11:] for t in f.sitecomp_1016) + ".",
         "- SMS_DMP_DOWNLOADER, SMS_SERVICE_CONNECTOR and SMS_OUTGOING_CONTENT_MANAGER install",
         "  fine (`ID=1015`).",
@@ -1162,6 +1162,35 @@ def render_readme(f: Facts) -> bytes:
         "- Story: the invented Intune service certificate expires 2026-11-24 05:58; daily",
         "  type 2 expiry warnings in the week before; from",
         f"  {both_tz(cc_401)} the connection checks fail with `(401) Unauthorized` (type 3).",
+        "",
+        "## Saved evidence (JSON)",
+        "",
+        "Written by scripts in `scripts/` (run from the repository root); the demo reads them instead of",
+        "contacting anything. Only documentation addresses (192.0.2.0/24) and invented names appear.",
+        "",
+        "- `endpoints.json` (`scripts/make_endpoints_sample.py`): the bundled Intune endpoint list probed",
+        "  through `proxy.contoso.com:8080`; the proxy's allow-list lacks `bspmts.mp.microsoft.com` (403",
+        "  Filtered) and `graph.microsoft.com` takes 4.4 s (slow).",
+        "- `apns.json` (`scripts/make_apns_sample.py`): an MDM push certificate (topic",
+        "  `com.apple.mgmt.External.…`, issued by Apple's push CA) read on 2026-11-26, expiring 2026-12-08;",
+        '  the demo measures from when it was read, so it shows "expires in 12 days" on any day.',
+        "- `sql.json` (`scripts/make_site_sample.py`): the site database as `collect` reads it. Its users",
+        "  are `v_R_User.csv`'s; its site tables plant one problem per site rule: the service connection",
+        "  point on CM01 at EC1, a child primary under the central administration site CAS, in offline",
+        "  mode; SMS_CLOUD_USERSYNC critical and stopped; status messages 10005 (duplicate UPNs), 9605",
+        "  (upload failed) and 1016 (SMS_CLOUD_USERSYNC failed to install, as in `broken/Sitecomp.log`);",
+        "  the Intune collection EC100012 with members whose UPN is missing, has no @, ends in",
+        "  `corp.contoso.local` or `fabrikam.com` (not verified).",
+        "",
+        "- `tenant.json` (`scripts/make_tenant_sample.py`): the tenant as realm discovery and Microsoft",
+        "  Graph saw it on 2026-11-26, one planted problem per tenant check: eu.contoso.com is unknown to",
+        "  Entra ID, fabrikam.com is held by another tenant than the forest's service connection point",
+        "  names (and is managed while AD FS is configured), sales.contoso.com (listed in",
+        "  `verified_domains`) is in an unmanaged self-service tenant, directory synchronization last ran",
+        "  26 hours before Graph was read, the MDM authority is Office 365, Intune's Apple push certificate",
+        "  expires 12 days after the read, and Entra ID still holds last year's token-signing certificate",
+        "  for contoso.com. Every login the realm lookups sent was the placeholder",
+        "  `mdm-preflight@<domain>`.",
         "",
         "## Note for checker authors",
         "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import formats
+from scanner.cloud import GraphConfig, TenantConfig
 from scanner.errors import PreflightError
 from scanner.model import Severity
 
@@ -38,6 +40,22 @@ class SqlConfig:
     password_env: str = ""  # the name of an environment variable, never the password
     csv: str = ""  # offline: a v_R_User export (columns User_Principal_Name0, optional names)
     sample_users: int = 25  # users named per suffix and per problem (0: all); counts are always complete
+    intune_collection: str = ""  # the Intune subscription's user collection ID, e.g. "EC100012"
+    status_days: int = 7  # status messages of the connector's components this many days back are read
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
+
+    def __post_init__(self) -> None:
+        if self.csv and self.evidence:
+            raise ValueError("sql.csv and sql.evidence are both set: keep the one to read")
+        if self.intune_collection and not _COLLECTION_ID.fullmatch(self.intune_collection):
+            raise ValueError(
+                f"sql.intune_collection: {self.intune_collection!r} is not a collection ID like EC100012 "
+                "(the Collection ID column in the console, not the collection's name)"
+            )
+
+
+# A collection ID: the site code and five hex digits (EC100012; SMS00002 is All Users).
+_COLLECTION_ID = re.compile(r"[A-Za-z0-9]{3}[0-9A-Fa-f]{5}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,7 +136,7 @@ class EmailConfig:
     from_: str  # the TOML key is `from`
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
-    subject: str = "{company} hybrid MDM: {status}, {failed} failing, {new} new, {resolved} resolved"
+    subject: str = "{company} hybrid MDM: {status}, {open} open findings, {new} new, {resolved} resolved"
     send: str = "on_failure"  # always | on_failure | on_change
     attach: tuple[str, ...] = ("html",)  # report formats attached (within a size cap)
 
@@ -215,6 +233,8 @@ class Config:
     history: HistoryConfig | None = None  # scan keeps results here and compares with the last one
     endpoints: EndpointsConfig | None = None
     apns: ApnsConfig | None = None
+    tenant: TenantConfig | None = field(default_factory=TenantConfig)  # on by default; lookup = false: off
+    graph: GraphConfig | None = None
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # validated by the registry
     exceptions: tuple[ExceptionRule, ...] = ()
     base_dir: Path | None = None  # where relative paths in the file start
@@ -228,16 +248,18 @@ _CHOICES = {
     ("email", "security"): ["starttls", "tls", "none"],
     ("email", "send"): ["always", "on_failure", "on_change"],
 }
-# Numbers with a range: (lowest, highest, what the number is); a bound of None is open. TOML also
-# allows inf and nan, which no setting means.
+# Numbers with a range: (lowest, highest, unit); None is open. TOML's inf and nan mean no setting.
 _RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
     ("scan", "timeout"): (0.1, 86400, "seconds"),
     ("logs", "timeout"): (0.1, 86400, "seconds"),
     ("logs", "missing_bias"): (-1440, 1440, "minutes"),
     ("sql", "sample_users"): (0, None, "users (0: all)"),
+    ("sql", "status_days"): (1, 365, "days"),
     ("directory", "sample_users"): (0, None, "users (0: all)"),
     ("directory", "page_size"): (1, None, "entries per page"),
     ("dns", "port"): (1, 65535, "a UDP/TCP port"),
+    ("tenant", "max_sync_age_hours"): (0.1, None, "hours"),
+    ("tenant", "rate"): (0.1, 1000, "requests per second"),
 }
 # TOML keys that are Python keywords, and the field each fills.
 _ALIASES = {("email", "from"): "from_"}
