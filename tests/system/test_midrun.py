@@ -101,7 +101,8 @@ def test_sigterm_ends_the_run_within_2_s_with_143_a_line_the_lock_released_no_ha
         cfg.write_text(
             f"[scan]\ntimeout = 30\n[adfs]\nurl = 'https://sts.contoso.test:{silent.getsockname()[1]}'\n"
             "resolve = { 'sts.contoso.test' = '127.0.0.1' }\n"
-            f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n[history]\nlock_wait = 60\n",
+            f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n[history]\nlock_wait = 60\n"
+            "[tenant]\nlookup = false\n",
             encoding="utf-8",
         )
         args = scanner("scan", "-c", cfg, "--history", history, "--log-file", log, "-o")
@@ -272,6 +273,7 @@ def assert_no_verdict(results: dict[str, dict[str, Any]], source: str, words: st
 
 HEALTHY_LOGS = f"[logs]\npaths = ['{SAMPLES / 'healthy'}']\n" + (
     '[checks."logs.cloudusersync_stale"]\nrelative_to = "newest"\n'
+    "[tenant]\nlookup = false\n"  # no question to Microsoft's sign-in service: loopback only
 )
 TIMEOUT = 3
 
@@ -708,7 +710,7 @@ def test_a_log_that_changes_while_read_is_read_again_or_not_judged(tmp_path: Pat
         else:
             shutil.rmtree(logs)
 
-    cfg = f"[scan]\ntimeout = {TIMEOUT}\n[logs]\npaths = ['{logs}']\n" + (
+    cfg = f"[scan]\ntimeout = {TIMEOUT}\n[logs]\npaths = ['{logs}']\n[tenant]\nlookup = false\n" + (
         '[checks."logs.cloudusersync_stale"]\nrelative_to = "newest"\n'
     )
     size = watched.stat().st_size
