@@ -543,10 +543,17 @@ class BrokenDns:
 
         self.how, self.upstream, self.late, self.dead = how, upstream, late, False
         self.on_drop, self.asked = on_drop, set()  # lossy: the first try of each question is lost
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", 0))
-        self.port = self.udp.getsockname()[1]
-        self.tcp = socket.create_server(("127.0.0.1", self.port))
+        for _ in range(50):  # one port number free for both UDP and TCP
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.udp.bind(("127.0.0.1", 0))
+            self.port = self.udp.getsockname()[1]
+            try:
+                self.tcp = socket.create_server(("127.0.0.1", self.port))
+                break
+            except OSError:  # taken for TCP (another test's connection): try another
+                self.udp.close()
+        else:
+            raise RuntimeError("no port free for both UDP and TCP on 127.0.0.1")
         self.done = threading.Event()
         for target in (self._serve_udp, self._serve_tcp):
             threading.Thread(target=target, daemon=True).start()
