@@ -16,7 +16,7 @@ from scanner.cli.base import SinceOpt, app, boundary, out
 from scanner.cli.logview import show_logs
 from scanner.codec import to_jsonable
 from scanner.files import write_atomic
-from scanner.registry import discover
+from scanner.registry import ACCESS, discover
 
 
 @app.command("checks")
@@ -47,6 +47,8 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.
     i = spec.info
     out.print(f"[bold]{i.id}[/] — {i.title}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
     out.print(i.description + "\n", markup=False)
+    for source in (s for s in i.needs if s in ACCESS):
+        out.print(f"Sign-in: {ACCESS[source]}\n", markup=False)
     out.print(f"[bold]Remediation[/]\n{i.remediation}\n")
     for ref in i.references:
         out.print(f"  {ref}", markup=False)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from scanner import credentials
 from scanner.config import DirectoryConfig
 from scanner.errors import PreflightError
 from scanner.evidence.directory import DirectoryEvidence, DirGroup, DirUser, SyncAccount
 from scanner.facts import upn
+from scanner.sources.net import bind
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
@@ -50,82 +48,14 @@ class DirectorySourceError(PreflightError):
 
 
 def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> DirectoryEvidence:
-    conn = _bind(cfg, timeout)
+    try:
+        conn = bind.connect(cfg, timeout)
+    except bind.BindError as exc:
+        raise DirectorySourceError(str(exc)) from None
     try:
         return _read(conn, cfg, cfg.sample_users, cfg.page_size)
     finally:
         conn.unbind()
-
-
-def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
-    import ldap3
-    from ldap3.core.exceptions import LDAPException
-
-    seconds = max(1, int(timeout))  # ldap3 packs the receive timeout into a C struct: whole seconds
-    url = urlparse(cfg.url)
-    if url.scheme not in ("ldap", "ldaps") or not url.hostname:
-        raise DirectorySourceError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
-    secure = url.scheme == "ldaps"
-    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cfg.ca_file or None)
-    server = ldap3.Server(
-        url.hostname,
-        port=url.port or (636 if secure else 389),
-        use_ssl=secure,
-        tls=tls,
-        get_info=ldap3.NONE,
-        connect_timeout=timeout,
-    )
-    auth = ldap3.NTLM if cfg.auth == "ntlm" else ldap3.SIMPLE
-    password = _password(cfg.password_env) if cfg.user else None
-    conn = ldap3.Connection(
-        server,
-        user=cfg.user or None,
-        password=password,
-        authentication=auth if cfg.user else ldap3.ANONYMOUS,
-        client_strategy=ldap3.SAFE_SYNC,
-        read_only=True,
-        receive_timeout=seconds,
-        raise_exceptions=False,
-    )
-    where = f"{cfg.url}"
-    try:
-        conn.open()
-        if cfg.start_tls and not secure:
-            conn.start_tls()
-        # One attempt only: retrying a bad password per check would lock the account out.
-        answer = conn.bind()  # SAFE_SYNC answers (ok, result, response, request); others a bool
-    except LDAPException as exc:
-        raise DirectorySourceError(_explain(exc, where, cfg)) from None
-    ok, result = answer[:2] if isinstance(answer, tuple) else (answer, conn.result)
-    if not ok:
-        result = result or {}
-        code = str(result.get("description", "?"))
-        why = " — wrong user name or password" if code == "invalidCredentials" else ""
-        said = str(result.get("message", "")).strip()[:200]
-        raise DirectorySourceError(f"{where}: bind as {cfg.user} failed{why} ({code}: {said})")
-    return conn
-
-
-def _explain(exc: Exception, where: str, cfg: DirectoryConfig) -> str:
-    text = " ".join(str(exc).split())[:300]
-    low = text.lower()
-    if "timed out" in low or "timeout" in low:
-        hint = "no answer within the timeout"
-    elif "certificate" in low:
-        hint = "the server's certificate is not trusted: set [directory] ca_file to your CA bundle"
-    elif "ssl" in low or "tls" in low:
-        hint = "the TLS handshake failed: is this an LDAPS port? (plain LDAP on 389 takes start_tls = true)"
-    elif "refused" in low:
-        hint = "connection refused: nothing listens there; check the host and port"
-    else:
-        hint = "cannot connect: check the host, port and firewall"
-    return f"{where}: {hint} ({type(exc).__name__}: {text})"
-
-
-def _password(env: str) -> str:
-    return credentials.password(
-        env, "directory", "Password for the directory account: ", DirectorySourceError
-    )
 
 
 def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> list[dict[str, Any]]:
@@ -300,6 +230,7 @@ class _UserTally:
             issues=self.groups("issues"),
             upn_domains=self.groups("domains"),
             duplicates=self.duplicates(),
+            collisions=self.collisions(),
             upns=self.upns,
             sample_users=self.limit,
             **forest,
@@ -324,6 +255,16 @@ class _UserTally:
             for k, (n, on, users) in sorted(self._by_upn.items())
             if n > 1
         )
+
+    def collisions(self) -> tuple[DirGroup, ...]:
+        """UPNs that differ only in what synchronization normalises: fixing one collides."""
+        out = []
+        for key, values in upn.collisions(list(self._by_upn)).items():
+            slots = [self._by_upn[v] for v in values]
+            users = tuple(u for slot in slots for u in slot[2])
+            count, enabled = sum(s[0] for s in slots), sum(s[1] for s in slots)
+            out.append(DirGroup(key=key, count=count, enabled=enabled, users=users))
+        return tuple(out)
 
 
 def _excluded(sam: str, dn: str, critical: Any) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -73,13 +74,16 @@ USER_PASSWORD = "Us3r!Passw0rd"  # every seeded enabled user's password
 HYBRID_JOIN_SCP_DN = (
     f"CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services,{CONFIG_DN}"
 )
+# Level 1, plus every authentication and authorization the DC grants ("Successful AuthZ: [LDAP,krb5] user
+# [CORP]\[svc-preflight]"): the DC's own record of each bind (see binds_since).
+LOG_LEVEL = "1 auth_audit:5"
 LOCKOUT_THRESHOLD = 50  # domain policy in the lab (Samba's default 0 never counts bad passwords)
 UF_ACCOUNTDISABLE, UF_NORMAL_ACCOUNT, UF_DONT_EXPIRE_PASSWD = 0x2, 0x200, 0x10000
 BUILTIN_ACCOUNTS = ("Administrator", "Guest", "krbtgt", "dns-dc1")  # present after provisioning
 
 # --- the standard scenario (seed_standard) ----------------------------------------------------------
 # Alternate UPN suffixes on CN=Partitions (the forest's own corp.contoso.test is implicit, not listed).
-SEED_UPN_SUFFIXES = ("contoso.com", "corp.contoso.local", "fabrikam.com")
+SEED_UPN_SUFFIXES = ("contoso.com", "corp.contoso.local", "fabrikam.com", "contoso.com.")
 SEED_SCP_KEYWORDS = ("azureADName:contoso.com", "azureADId:72f988bf-86f1-41af-91ab-2d7cd011db47")
 SEED_OUS = ("OU=Staff", "OU=Service Accounts")
 HOSTILE = "<script>alert(1)</script>\u202eexe.txt\nsecond line"  # HTML, right-to-left override, newline
@@ -107,7 +111,8 @@ def _user(
         "upn": upn,
         "enabled": enabled,
         "consistency_guid": guid,  # bytes, or None when the attribute is not set
-        # what is wrong with the UPN itself: "missing", scanner.facts.upn.ISSUES keys, "non_routable" (suffix)
+        # what is wrong with the UPN itself: "missing", scanner.facts.upn.ISSUES keys, or what is wrong with
+        # its domain: "malformed_domain" (no host name), "non_routable" (no public one)
         "issues": issues,
         "excluded": excluded,  # never exported by directory synchronization: report none of its issues
         "ou": ou,  # None: CN=Users
@@ -159,6 +164,21 @@ SEED_USERS: list[dict[str, Any]] = [
     _user("nodomain", "nodomain@", ("empty_domain",)),
     # Samba only stores two @ without a password (with one it cannot build the Kerberos salt): disabled.
     _user("multi", "multi@fabrikam@contoso.com", ("multiple_at",), enabled=False),
+    # what synchronization rejects and IdFix's rules catch: domains judged as written (Samba takes them all)
+    _user("jdot", "john@contoso.com.", ("malformed_domain",)),
+    _user("mary", "mary@contoso.com..", ("malformed_domain",)),
+    _user("ann", "ann@sub-.contoso.com", ("malformed_domain",)),
+    _user("eve", "eve@contoso-.com", ("malformed_domain",)),
+    _user("bobh", "bob@-contoso.com", ("malformed_domain",)),
+    _user("xpuny", "x@xn--.com", ("malformed_domain",)),
+    _user("jlead", "john@.contoso.com", ("malformed_domain",)),
+    _user("jodots", "jo..hn@contoso.com", ("double_dot",)),
+    _user("zoe", "zoe@contoso.za", ("non_routable",)),
+    _user("blank", "   ", ("missing",)),
+    # healthy controls, and the users the malformed ones collide with once fixed
+    _user("obrien", "o'brien@contoso.com", display_name="Orla O'Brien"),
+    _user("kim", "kim@eu.contoso.com"),
+    _user("john", "john@contoso.com"),  # Samba refuses Tom@contoso.com beside tom's: see SAMBA_REFUSED_UPNS
     # accounts synchronization leaves out
     _user(MSOL_SAM, None, excluded=True, ou="OU=Service Accounts", description=MSOL_DESCRIPTION),
     _user("HealthMailbox1234", "HealthMailbox1234@corp.contoso.local", ("non_routable",), excluded=True),
@@ -169,6 +189,10 @@ SAMBA_REFUSED_UPNS: dict[str, str] = {
     "": "invalidAttributeSyntax (21): Element userPrincipalName has empty attribute in ldb message",
     "two@fabrikam@contoso.com": "operationsError (1): 00002020: setup_kerberos_keys: generation of a "
     "salting principal failed: Malformed representation of principal",
+    # Beside the seeded "tom@contoso.com ": Samba compares UPNs ignoring letter case and surrounding
+    # spaces (it keeps a trailing dot apart), so that collision is tested on unit data only.
+    "Tom@contoso.com": "constraintViolation (19): 0000202F: samldb: userPrincipalName 'Tom@contoso.com' "
+    "is already in use",
 }
 
 
@@ -202,6 +226,7 @@ class SambaLab:
     reader_password: str = READER_PASSWORD
     timings: dict[str, float] = field(default_factory=dict)  # template, clone, start, seed (seconds)
     seed_notes: dict[str, str] = field(default_factory=dict)  # what seed_standard could not write
+    options: tuple[str, ...] = ()  # extra smb.conf settings start() passes, e.g. "server services = ..."
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -362,6 +387,20 @@ class SambaLab:
             value = found[0]["raw_attributes"].get("badPwdCount") or [b"0"]
             return int(value[0])
 
+    def log_mark(self) -> int:
+        """Where the DC's log ends now: binds_since(mark) reads what happened after."""
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def binds_since(self, mark: int) -> list[tuple[str, str]]:
+        """Binds the DC granted after `mark`, from its audit log: (how, account), e.g. ("LDAP,krb5",
+        "svc-preflight") for a Kerberos bind, ("LDAP,simple bind", "svc-preflight") for a password.
+        Samba also logs "LDAP,no bind" for a request before any bind (StartTLS): not a bind, left out."""
+        with open(self.log, "rb") as fh:
+            fh.seek(mark)
+            text = fh.read().decode("utf-8", errors="replace")
+        found = re.findall(r"Successful AuthZ: \[([^\]]*)\] user \[[^\]]*\]\\\[([^\]]*)\]", text)
+        return [(how, who) for how, who in found if how.startswith("LDAP") and how != "LDAP,no bind"]
+
     def start(self) -> None:
         """Start samba -F in its own process group and wait until LDAP answers an authenticated search."""
         if self.proc is not None and self.proc.poll() is None:
@@ -371,8 +410,9 @@ class SambaLab:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                ["samba", "-s", str(self.conf), "-F", "--no-process-group", "--debug-stdout", "-d", "1",
-                 "--maximum-runtime=3600"],
+                ["samba", "-s", str(self.conf), "-F", "--no-process-group", "--debug-stdout",
+                 f"--option=log level = {LOG_LEVEL}", "--maximum-runtime=3600",
+                 *(f"--option={o}" for o in self.options)],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
