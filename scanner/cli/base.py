@@ -177,6 +177,11 @@ def main() -> None:
             sys.stderr.flush()
             os._exit(int(done.code))  # type: ignore[arg-type]
         raise
+    except (KeyboardInterrupt, Stopped) as why:  # outside a command's boundary (starting, finishing)
+        code = ExitCode.INTERRUPTED if isinstance(why, KeyboardInterrupt) else ExitCode.STOPPED
+        sys.stderr.write(f"mdm-preflight: {'interrupted' if code == ExitCode.INTERRUPTED else 'stopped'}\n")
+        sys.stderr.flush()
+        os._exit(int(code))  # never wait for requests still out
     except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code
         sys.stderr.write(_bug_text(exc))
         sys.stderr.write(
