@@ -198,8 +198,8 @@ def test_a_full_disk_names_each_file_writes_what_fits_and_keeps_the_history_whol
     shutil.copy(sizes / "result.json", earlier)
     log = (small_disk if "log" in there else tmp_path) / "logs" / "scan.log"
     out = small_disk / "out"
-    # Room for the lock, the log's first lines and report.html, not for result.json (bigger than 16 KB).
-    fill(small_disk, leave=(html // 4096 + 4) * 4096 if room == "html" else 0)
+    # Room for the lock, the log, report.html and its trend section, not for result.json (70 KB and more).
+    fill(small_disk, leave=(html // 4096 + 12) * 4096 if room == "html" else 0)  # + the trend, lock, log
     r = subprocess.run(
         scanner("scan", "-c", demo, "-o", out, "-q", "--history", history, "--log-file", log),
         env=ENV,
