@@ -29,6 +29,8 @@ def _readable(ev: AdfsEvidence, page: HttpInfo) -> None:
     _answered(ev)
     if page.status == 0 and "not trusted" in page.error:
         raise Unverifiable(f"{page.url} was not read: {page.error} (see adfs.tls_certificate)")
+    if page.cut:  # part of a page is no page: neither "missing" nor "unusable" would be true
+        raise Unverifiable(f"{page.url} was not read whole: {page.error}; scan again")
 
 
 def _not_ok(ctx: Context[Any], page: HttpInfo) -> Finding:
@@ -80,6 +82,11 @@ def reachable(ctx: Context[NoOptions]) -> Iterator[Finding]:
     ctx.examined = f"HTTPS on {where}"
     if ev.tls.error:
         yield ctx.finding(ev.url, f"{ev.url} does not answer over HTTPS: {ev.tls.error}.", error=ev.tls.error)
+        return
+    pages = (ev.metadata_http, ev.mex, ev.openid, ev.idp_signon)  # HTTPS; the probe is plain HTTP
+    if ev.tls.verified and not any(p.status for p in pages):  # e.g. a reset after every handshake
+        why = ev.metadata_http.error
+        yield ctx.finding(ev.url, f"{ev.url} completes the TLS handshake but answers no request: {why}.")
         return
     answers = "; ".join(
         f"{_name(p)} " + (f"{p.status} in {_ms(p)}" if p.status else p.error) for p in ev.endpoints()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from scanner.context import Context, Skip
+from scanner.context import Context, Skip, Unverifiable
 from scanner.evidence.logs import LogRecord, LogSet, LogsEvidence, SyncFacts, UserFailure
 from scanner.facts import error_codes
 from scanner.model import Finding, Severity
@@ -28,6 +28,8 @@ def need(logs: LogsEvidence, name: str) -> list[LogSet]:
     found = logs.named(name)
     if not found:
         raise Skip(f"no {name} among the configured log paths ({', '.join(logs.paths)})")
+    if unread := [f.problem for log in found for f in log.files if f.problem]:  # part of a log is no log
+        raise Unverifiable(f"{name} was not read whole, so it is not judged: {unread[0]}")
     return found
 
 

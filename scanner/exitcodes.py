@@ -2,7 +2,8 @@
 
 0 clean · 1 findings at or above the threshold · 2 usage or configuration error · 3 scan incomplete (a
 check errored, a configured source failed, or nothing was checked) · 4 the email was not sent · 5 another
-run holds the history folder · 6 a bug in mdm-preflight · 130 interrupted (Ctrl+C).
+run holds the history folder · 6 a bug in mdm-preflight · 130 interrupted (Ctrl+C) · 143 stopped (SIGTERM:
+systemd, kill, a scheduler's stop; Ctrl+Break on Windows).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class ExitCode(IntEnum):
     LOCKED = 5  # another run holds the history folder: this run did nothing
     BUG = 6  # an unexpected exception: never mistaken for findings (1)
     INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
+    STOPPED = 143  # 128 + SIGTERM: how service managers and schedulers end a process
 
 
 def for_result(result: ScanResult, fail_on: str) -> ExitCode:

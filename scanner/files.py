@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from scanner.errors import PreflightError
+
+FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # no space, or the user's quota used up
 
 
 class WriteError(PreflightError, OSError):
@@ -52,6 +55,11 @@ def cannot_write(path: Path, exc: OSError) -> str:
     if isinstance(exc, FileExistsError | NotADirectoryError):  # mkdir or mkstemp met a file
         where = next((p for p in path.parents if p.exists()), path.parent)  # the file in the way
         return f"cannot write {path}: {where} is a file, not a folder; choose another folder with -o"
+    if exc.errno in FULL:  # Windows' ERROR_DISK_FULL arrives as ENOSPC too
+        return (
+            f"cannot write {path}: the disk is full ({exc.strerror or exc}); free space on it or choose "
+            "another folder with -o"
+        )
     return (
         f"cannot write {path}: {exc.strerror or exc}; close it if another program has it open "
         "(Excel locks CSV files), or choose another folder with -o"

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
 from typing import Any, Protocol
 
@@ -127,7 +127,7 @@ class _Job:
     error: BaseException | None = None
 
     def finish(self, deadline: float, name: str, target: str) -> SourceStatus:
-        self.thread.join(max(0.0, deadline - (time.monotonic() - self.t0)))
+        _join(self.thread, deadline - (time.monotonic() - self.t0))
         took = time.monotonic() - self.t0
         base = SourceStatus(name=name, status="ok", target=target, started=self.started, duration=took)
         if self.thread.is_alive():
@@ -136,6 +136,14 @@ class _Job:
         if self.error is not None:
             return replace(base, status="error", reason=_reason(self.error))
         return base
+
+
+def _join(thread: threading.Thread, seconds: float) -> None:
+    """Wait in short slices. The system may hand a stop signal (SIGTERM, Ctrl+C) to any thread, and
+    Python acts on it only when the main thread runs again: one long join would hold it for minutes."""
+    end = time.monotonic() + seconds
+    while thread.is_alive() and (left := end - time.monotonic()) > 0:
+        thread.join(min(left, 0.1))
 
 
 class _Upstream(Mapping[str, Any]):
@@ -260,7 +268,7 @@ def run(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> tuple[ScanResult, Evidence]:
-    started = datetime.now(UTC)
+    started, t0 = datetime.now(UTC), time.monotonic()
     if evidence is None:
         needs = {n for p in prepared for n in p.spec.info.needs}
         evidence = collect(cfg, needs, progress)
@@ -269,7 +277,9 @@ def run(
     result = ScanResult(
         tool_version=__version__,
         started=started,
-        finished=datetime.now(UTC),
+        # From the monotonic clock: a clock set back or forward during the run (an NTP step) must not
+        # make it last minus an hour or a day in the reports.
+        finished=started + timedelta(seconds=time.monotonic() - t0),
         company=cfg.site.company,
         site_code=cfg.site.code,
         options=options or {},

@@ -84,6 +84,32 @@ def say(text: str) -> None:
     err.print(text, markup=False, soft_wrap=True)
 
 
+class Stopped(BaseException):
+    """A scheduler or service manager asked the run to stop (SIGTERM; Ctrl+Break on Windows).
+
+    A BaseException, like KeyboardInterrupt: nothing that handles errors as values swallows it, and
+    each `with` on the way out runs (the history lock is released, a half-written report's temporary
+    file removed)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    import signal
+
+    signal.signal(signum, signal.SIG_DFL)  # a second request is not negotiable: it ends the process
+    raise Stopped(signal.Signals(signum).name)
+
+
+def stop_on_signals() -> None:
+    """SIGTERM where it exists; SIGBREAK on Windows, which services and console wrappers send as
+    Ctrl+Break. (Task Scheduler's "End" on a task without a console terminates the process: nothing
+    can be done then, and the next run takes over the lock of the ended process.)"""
+    import signal
+
+    for name in ("SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
+
+
 def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
     """Domain errors end here as one line on stderr and exit code 2, never a traceback."""
 
@@ -99,6 +125,11 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
             unattended.log.error("interrupted")
             err.print("mdm-preflight: interrupted; files already written are complete", markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Stopped as why:  # the scheduler's stop: the same promise, the service managers' code
+            unattended.log.error("stopped by %s", why)
+            done = "files already written are complete, the others were not written"
+            say(f"mdm-preflight: stopped by {why}; {done}")
+            raise typer.Exit(ExitCode.STOPPED) from None
 
     return wrapper
 
@@ -155,6 +186,13 @@ def _root(
     pass
 
 
+def _abandoned() -> bool:
+    """Threads still working after the command returned: requests a source's deadline gave up on."""
+    import threading
+
+    return any(t.is_alive() and t is not threading.main_thread() for t in threading.enumerate())
+
+
 def _bug_text(exc: BaseException) -> str:
     import traceback
 
@@ -172,16 +210,23 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
+    stop_on_signals()
     try:
         app()
     except SystemExit as done:
-        if done.code == ExitCode.INTERRUPTED:
-            # Ctrl+C: do not wait for requests still out (worker threads end only at their
-            # timeouts); every file is already whole or absent, and the log is closed.
+        if done.code in (ExitCode.INTERRUPTED, ExitCode.STOPPED) or _abandoned():
+            # Ctrl+C, a stop, or a source the run gave up on at its deadline: do not wait for
+            # requests still out (worker threads end only at their own timeouts, and a clock set
+            # back can stretch those); every file is already whole or absent, the lock and log closed.
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(int(ExitCode.INTERRUPTED))
+            os._exit(int(done.code))  # type: ignore[arg-type]
         raise
+    except (KeyboardInterrupt, Stopped) as why:  # outside a command's boundary (starting, finishing)
+        code = ExitCode.INTERRUPTED if isinstance(why, KeyboardInterrupt) else ExitCode.STOPPED
+        sys.stderr.write(f"mdm-preflight: {'interrupted' if code == ExitCode.INTERRUPTED else 'stopped'}\n")
+        sys.stderr.flush()
+        os._exit(int(code))  # never wait for requests still out
     except Exception as exc:  # a bug: plain traceback (no locals), secrets masked, its own exit code
         sys.stderr.write(_bug_text(exc))
         sys.stderr.write(

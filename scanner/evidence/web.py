@@ -62,6 +62,7 @@ class HttpInfo:
     location: str = ""  # where a redirect points; redirects are reported, not followed
     error: str = ""
     retry_after: float = 0.0  # seconds a 429 or 503 asked the client to wait (Retry-After)
+    cut: bool = False  # the body broke off before its end (reset, closed, silent): the part is not judged
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -65,12 +65,12 @@ def collect_adfs(cfg: AdfsConfig, timeout: float, base: Path | None = None) -> A
             tls=tls.result(),
             metadata_http=metadata_http,
             metadata=parse_metadata(body)
-            if metadata_http.status == 200 and not metadata_http.truncated
+            if metadata_http.status == 200 and not (metadata_http.truncated or metadata_http.cut)
             else None,
             probe=probe.result()[0],
             mex=pages["mex"].result()[0],
             idp_signon=signon,
-            idp_signon_form=signon.status == 200 and _is_signon_form(signon_body),
+            idp_signon_form=signon.status == 200 and not signon.cut and _is_signon_form(signon_body),
             openid=pages["openid"].result()[0],
         )
 

@@ -90,6 +90,8 @@ def _first(entry: dict[str, Any], name: str) -> Any:
 
 
 def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> DirectoryEvidence:
+    from ldap3.core.exceptions import LDAPException
+
     [root] = _search(
         conn,
         "",
@@ -112,15 +114,22 @@ def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> Direc
     netbios = next((str(_first(r, "nETBIOSName")) for r in refs if _first(r, "nCName") == base), "")
     netbios = netbios or next((str(_first(r, "nETBIOSName")) for r in refs if _first(r, "nETBIOSName")), "")
     tally = _UserTally(limit=sample, netbios=netbios)
-    for entry in _paged(conn, base, cfg.filter, USER_ATTRS, page_size):
-        tally.add(entry)
-    accounts = tuple(
-        _account(e, netbios)
-        for e in _search(
-            conn, base, SYNC_FILTER, "SUBTREE", ["sAMAccountName", "userAccountControl", "lastLogonTimestamp"]
+    try:
+        for entry in _paged(conn, base, cfg.filter, USER_ATTRS, page_size):
+            tally.add(entry)
+        accounts = tuple(
+            _account(e, netbios)
+            for e in _search(
+                conn,
+                base,
+                SYNC_FILTER,
+                "SUBTREE",
+                ["sAMAccountName", "userAccountControl", "lastLogonTimestamp"],
+            )
         )
-    )
-    scp = _search(conn, f"{SCP_CN},{config_dn}", "(objectClass=*)", "BASE", ["keywords"])
+        scp = _search(conn, f"{SCP_CN},{config_dn}", "(objectClass=*)", "BASE", ["keywords"])
+    except LDAPException as exc:  # half a user list judged as the whole would be a false verdict
+        raise DirectorySourceError(lost(exc, cfg.url, tally.users + tally.excluded, "users")) from None
     return tally.evidence(
         server=str(_first(root, "dnsHostName") or cfg.url),
         base_dn=base,
@@ -129,6 +138,22 @@ def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> Direc
         sync_accounts=accounts,
         scp_found=bool(scp),
         scp_keywords=tuple(scp[0]["attributes"].get("keywords") or ()) if scp else (),
+    )
+
+
+def lost(exc: Exception, where: str, count: int, what: str) -> str:
+    """A connection that broke in the middle of an answer, in plain words, with how far it got."""
+    text = " ".join(str(exc).split())[:200]
+    low = text.lower()
+    if "timed out" in low or "timeout" in low:
+        how = "no answer within the timeout"
+    elif "reset" in low:
+        how = "the connection was reset"
+    else:
+        how = "the server closed the connection"
+    return (
+        f"{where}: the connection was lost after {count:,} {what} ({how}; {type(exc).__name__}); no check "
+        "judged the partial list: scan again"
     )
 
 

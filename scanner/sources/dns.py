@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -115,7 +116,7 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
 
     key = name.lower().rstrip(".")
     try:
-        answer = resolver.resolve(name, rtype, raise_on_no_answer=False, search=False)
+        answer = _resolve(resolver, name, rtype)
     except dns.resolver.NXDOMAIN:
         return DnsAnswer(name=key, rtype=rtype, rcode="NXDOMAIN")
     except dns.resolver.LifetimeTimeout:
@@ -124,6 +125,8 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
         )
     except dns.resolver.NoNameservers as exc:
         text = str(exc)
+        if cut := _cut_short(exc):  # no server said SERVFAIL: the answer broke off on the way
+            return DnsAnswer(name=key, rtype=rtype, rcode="ERROR", detail=cut)
         code = "REFUSED" if "REFUSED" in text else "SERVFAIL"
         return DnsAnswer(name=key, rtype=rtype, rcode=code, detail=" ".join(text.split())[:300])
     except dns.exception.DNSException as exc:
@@ -140,6 +143,35 @@ def _ask(resolver: Any, name: str, rtype: str) -> DnsAnswer:
         canonical="" if canonical == key else canonical,
         server=server,
     )
+
+
+def _resolve(resolver: Any, name: str, rtype: str) -> Any:
+    """dnspython measures a query's lifetime with the wall clock: a clock stepped during the query (NTP,
+    an administrator) ends it at once. What is left of the lifetime on the monotonic clock is asked for
+    again, so only a server that is really silent for the lifetime gives TIMEOUT."""
+    import dns.resolver
+
+    end = time.monotonic() + resolver.lifetime
+    while True:
+        left = end - time.monotonic()
+        try:
+            return resolver.resolve(name, rtype, raise_on_no_answer=False, search=False, lifetime=left)
+        except dns.resolver.LifetimeTimeout:
+            if end - time.monotonic() < 0.1:
+                raise
+
+
+def _cut_short(exc: Any) -> str:
+    """Plain words when every try ended in an answer cut off mid-way, '' otherwise."""
+    import dns.message
+
+    tries = exc.kwargs.get("errors") or []  # (server, over TCP, port, exception, response)
+    failed = [t for t in tries if not isinstance(t[3], dns.message.Truncated)]  # TC: then TCP is tried
+    if not failed or not all(isinstance(t[3], EOFError | ConnectionResetError) for t in failed):
+        return ""
+    if len(failed) < len(tries) and all(t[1] for t in failed):
+        return "the answer over TCP (the UDP answer was truncated) was cut off before its end"
+    return "the answer was cut off before its end"
 
 
 def _text(rdata: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from scanner.sources.parse.cmlog import (
     entry_time,
     parse_log,
 )
+from scanner.sources.rotation import read_steady
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
 
@@ -39,7 +40,7 @@ def collect_logs(
     found = resolve(paths, base)
     sets, problems = [], []
     for log in found.logs:
-        logset, kept = _read_log(log, rule)
+        logset, kept = _read_steady(log, rule)
         sets.append(logset)
         problems.extend(kept)
     return LogsEvidence(
@@ -49,6 +50,14 @@ def collect_logs(
         logs=tuple(sets),
         problems=tuple(problems),
     )
+
+
+def _read_steady(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]:
+    """One logical log, read again while it rotates under the reader (each read starts afresh)."""
+    (logset, kept), moving = read_steady(log, lambda now: _read_log(now, rule))
+    if moving:  # never read in one piece: its files say so, and the checks do not judge it
+        logset = replace(logset, files=tuple(replace(f, problem=f.problem or moving) for f in logset.files))
+    return logset, kept
 
 
 @dataclass(slots=True)

@@ -212,9 +212,12 @@ def _query(
             keep = {upn.group_key(s.suffix) or "" for s in inventory} if out_groups else None
             tally = _Tally(limit=limit, keep=keep)
             cur = cn.execute(guard(DETAIL_QUERY.replace("CM_EC1", db)))
-            while batch := cur.fetchmany(FETCH_ROWS):
-                for r in batch:  # by position: drivers differ in the case of column names
-                    tally.add(r[0] or "", r[1] or "", r[2])
+            try:
+                while batch := cur.fetchmany(FETCH_ROWS):
+                    for r in batch:  # by position: drivers differ in the case of column names
+                        tally.add(r[0] or "", r[1] or "", r[2])
+            except pyodbc.Error as exc:  # half a table judged as the whole would be a false verdict
+                raise SqlSourceError(stopped(exc, target, tally.users, timeout)) from None
             site = _site(cn, db, cfg, target, timeout) if cfg is not None else None
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout, integrated(_split(conn_str)))) from None
@@ -250,6 +253,17 @@ def _query_timeout(cn: Any, timeout: float) -> None:
 
     with contextlib.suppress(pyodbc.Error):
         cn.timeout = max(1, int(timeout))
+
+
+def stopped(exc: Any, target: str, users: int, timeout: float) -> str:
+    """The answer broke off while rows were fetched: how far it got and why, in plain words."""
+    why = explain(exc, target, timeout).removeprefix(f"{target}: ")
+    if why.startswith("cannot connect: "):  # 08S01 mid-answer: SQL Server's KILL, a failover, a network cut
+        why = "the connection was lost" + (why[why.find(" (") :] if " (" in why else "")
+    return (
+        f"{target}: the answer stopped after {users:,} users ({why}); no check judged part of the table: "
+        "scan again"
+    )
 
 
 # A failed integrated login, in the words of Microsoft's ODBC drivers (SSPI on Windows, GSSAPI on Linux).
@@ -290,6 +304,10 @@ def explain(exc: Any, target: str, timeout: float, integrated: bool = False) -> 
         why = "no such database: check [sql] database (default CM_<site code>)"
     elif "permission denied" in low or state == "42501":
         why = "permission denied: the account needs read access (db_datareader) to the site database"
+    elif state in ("57P01", "57P02", "57P03") or "terminating connection" in low:
+        why = "the server ended the session (an administrator, a restart or a failover)"
+    elif state == "57014" and "statement timeout" in low:
+        why = "the server cancelled the query: its statement timeout is shorter than the query takes"
     elif state == "HYT00" or "timeout" in low:
         why = f"no answer within {timeout:g} s"
     elif "refused" in low:

@@ -77,8 +77,12 @@ class RunLock:
             "started": datetime.now(UTC).isoformat(),
             "token": self.token,
         }
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(info, fh)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(info, fh)
+        except BaseException:  # a full disk: an empty lock would hold the folder for STALE_AFTER
+            _remove(self.path)
+            raise
         return True
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,7 +19,7 @@ from scanner.config import Config, ConfigError, EmailConfig, HistoryConfig
 from scanner.diff import compare
 from scanner.errors import PreflightError
 from scanner.exitcodes import ExitCode
-from scanner.files import write_atomic
+from scanner.files import FULL, WriteError, write_atomic
 from scanner.model import ScanResult, Severity, Status
 from scanner.store import load_result
 from scanner.unattended import history, mail
@@ -85,7 +87,7 @@ def log_file(path: Path | None, debug: bool = False) -> Iterator[None]:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        handler = _LogFile(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"--log-file {path}: cannot open ({exc.strerror or exc})") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
@@ -105,6 +107,28 @@ def log_file(path: Path | None, debug: bool = False) -> Iterator[None]:
         warned.removeHandler(handler)
         owner.setLevel(before)
         handler.close()
+
+
+class _LogFile(RotatingFileHandler):
+    """A log that cannot be written (a full disk, a share gone) is one warning, never a traceback per
+    message on stderr: the run and its reports matter more than its log."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        exc = sys.exc_info()[1]
+        why = _why(exc) if isinstance(exc, OSError) else repr(exc)
+        sys.stderr.write(
+            f"mdm-preflight: warning: the log file {self.baseFilename} is not written: {why} "
+            "(or choose another --log-file); the run goes on\n"
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # the last lines could not be flushed: said once already
+            super().close()
 
 
 class Run:
@@ -148,7 +172,7 @@ class Run:
                 if self.previous is None:
                     self._previous_from_history(self.plan.history)
             except OSError as exc:
-                raise ConfigError(f"history folder {self.plan.history}: {exc.strerror or exc}") from None
+                raise ConfigError(f"history folder {self.plan.history}: {_why(exc)}") from None
             if lock.took_over:
                 self.warn(f"history lock was left over ({lock.took_over}); took it over")
 
@@ -184,7 +208,7 @@ class Run:
         try:
             saved, deleted = history.save(self.plan.history, result, self.plan.keep)
         except OSError as exc:
-            self.warn(f"could not save the result in {self.plan.history}: {exc.strerror or exc}")
+            self.warn(f"could not save the result in {self.plan.history}: {_why(exc)}")
             return
         log.info("kept %s; removed %d older result(s)", saved, len(deleted))
 
@@ -257,6 +281,14 @@ class Run:
     def say(self, text: str) -> None:
         self._out(text)
         log.info("%s", text)
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, WriteError):  # already one line naming the file and what to do
+        return str(exc)
+    if exc.errno in FULL:
+        return f"the disk is full ({exc.strerror}); free space on it"
+    return str(exc.strerror or exc)
 
 
 def with_ca_file(cfg: Config) -> EmailConfig:

@@ -83,10 +83,13 @@ def probe_tls(
 
 
 def _seen(base: TlsInfo, s: ssl.SSLSocket, t0: float, *, verified: bool) -> TlsInfo:
-    peer = s.getpeername()
+    try:
+        address = str(s.getpeername()[0])
+    except OSError:  # reset right after the handshake: what was seen stands, the reset is the pages' story
+        address = base.address
     return replace(
         base,
-        address=str(peer[0]),
+        address=address,
         protocol=s.version() or "",
         verified=verified,
         chain=tuple(cert_info(d) for d in _chain(s, "get_unverified_chain")),
@@ -184,6 +187,8 @@ def describe(exc: BaseException, timeout: float) -> str:
         if isinstance(e, ssl.SSLError):
             return f"the TLS handshake failed: {e.reason or e}"
     name = type(exc).__name__
+    if name == "RemoteProtocolError" and "without sending a response" in str(exc):
+        return "the connection was closed or reset without an answer"  # after the TLS handshake
     if name in ("RemoteProtocolError", "LocalProtocolError"):
         return f"not an HTTP answer ({exc})"
     return f"{name}: {exc}" if str(exc) else name
@@ -257,10 +262,13 @@ def fetch(
     body = bytearray()
     try:
         with client.stream("GET", url, headers=headers) as resp:
-            for chunk in resp.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes or time.monotonic() - t0 > 2 * timeout:
-                    break
+            try:
+                for chunk in resp.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes or time.monotonic() - t0 > 2 * timeout:
+                        break
+            except Exception as exc:  # the answer began, then broke off: say how far it got
+                return _cut(url, resp, len(body), exc, timeout, t0), b""
             info = HttpInfo(
                 url=url,
                 status=resp.status_code,
@@ -276,6 +284,25 @@ def fetch(
             return info, bytes(body[:max_bytes])
     except Exception as exc:  # any failure of the request is a fact about the server, reported as such
         return HttpInfo(url=url, error=describe(exc, timeout), seconds=time.monotonic() - t0), b""
+
+
+def _cut(url: str, resp: Any, got: int, exc: Exception, timeout: float, t0: float) -> HttpInfo:
+    expected = resp.headers.get("content-length", "")
+    of = f" of {int(expected):,}" if expected.isdigit() else ""
+    why = describe(exc, timeout)
+    if why.startswith("no answer within"):
+        why = f"nothing more within {timeout:g} s"
+    elif why.startswith("not an HTTP answer"):
+        why = "the server closed the connection"
+    return HttpInfo(
+        url=url,
+        status=resp.status_code,
+        content_type=resp.headers.get("content-type", ""),
+        size=got,
+        cut=True,
+        error=f"the answer stopped after {got:,}{of} bytes: {why}",
+        seconds=time.monotonic() - t0,
+    )
 
 
 def _retry_after(resp: Any) -> float:
