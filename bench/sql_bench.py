@@ -43,6 +43,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
 CHUNK = 100_000
 PW_ENV = "MDMP_BENCH_SQL_PW"
 Row = tuple[str | None, str | None, str | None]
