@@ -24,7 +24,6 @@ Markdown on stdout, progress on stderr. Needs root (Samba's fixed ports 389/636)
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import platform
@@ -35,7 +34,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from scanner.config import DirectoryConfig  # noqa: E402
 from scanner.sources.directory import USER_ATTRS  # noqa: E402
-from tests.lab import samba  # noqa: E402
+from tests.lab import samba, samba_bulk  # noqa: E402
 
 PW_ENV = "MDMP_BENCH_LDAP_PW"
-# entries per ldbadd run: one transaction each; a single 50k transaction is quadratic (8k: 62 s)
-CHUNK = 1000
 # Exactly what the directory source asks for, so ldapsearch does the same work.
 FILTER, ATTRS = DirectoryConfig().filter, USER_ATTRS
 OUS = ("OU=Staff", "OU=Contractors", "OU=Disabled")
@@ -82,84 +78,59 @@ def upn_for(kind: str, name: str) -> str | None:
     }[kind]
 
 
-def ldif_entry(dn: str, attrs: list[tuple[str, str | bytes]]) -> str:
-    lines = [f"dn: {dn}"]
-    for key, value in attrs:
-        raw = value if isinstance(value, bytes) else value.encode()
-        plain = raw.isascii() and not raw.startswith((b" ", b":", b"<")) and not raw.endswith(b" ")
-        lines.append(f"{key}: {raw.decode()}" if plain else f"{key}:: {base64.b64encode(raw).decode()}")
-    return "\n".join(lines) + "\n\n"
-
-
-def ldif_entries(users: int, seed: int) -> Iterator[str]:
-    rnd, base = random.Random(seed), samba.BASE_DN
-    for ou in OUS:
-        yield ldif_entry(f"{ou},{base}", [("objectClass", "organizationalUnit")])
-    msol = [
-        ("objectClass", "user"),
-        ("sAMAccountName", "MSOL_0123456789ab"),
-        ("userAccountControl", "544"),
-    ]
-    msol.append(("lastLogonTimestamp", str(samba.MSOL_LAST_LOGON)))
-    yield ldif_entry(f"CN=MSOL_0123456789ab,CN=Users,{base}", msol)
+def bulk_users(users: int, seed: int) -> list[samba_bulk.BulkUser]:
+    rnd = random.Random(seed)
+    out = []
     for i in range(users):
-        sam = f"{rnd.choice(FIRST)}.{rnd.choice(LAST)}{i}"
+        sam = f"{rnd.choice(FIRST)}.{rnd.choice(LAST)}{i}"[:20]
         enabled = rnd.random() > 0.1
-        attrs: list[tuple[str, str | bytes]] = [
-            ("objectClass", "user"),
-            ("sAMAccountName", sam[:20]),
-            ("userAccountControl", "544" if enabled else "546"),
-        ]
-        if (upn := upn_for(rnd.choice(KINDS), sam)) is not None:
-            attrs.append(("userPrincipalName", upn))
-        if rnd.random() < 0.6:
-            attrs.append(("mS-DS-ConsistencyGuid", uuid.UUID(int=rnd.getrandbits(128)).bytes_le))
+        upn = upn_for(rnd.choice(KINDS), sam)
+        guid = uuid.UUID(int=rnd.getrandbits(128)).bytes_le if rnd.random() < 0.6 else None
         ou = OUS[0] if enabled and i % 5 else OUS[1] if enabled else OUS[2]
-        yield ldif_entry(f"CN={sam},{ou},{base}", attrs)
-    config = samba.CONFIG_DN
-    yield (
-        ldif_entry(
-            f"CN=Device Registration Configuration,CN=Services,{config}", [("objectClass", "container")]
-        )
-    )
+        out.append(samba_bulk.BulkUser(sam=sam, upn=upn, enabled=enabled, consistency_guid=guid, ou=ou))
+    return out
+
+
+def forest_ldif() -> str:
+    """What besides the users: the Entra Connect account and the hybrid-join SCP."""
+    base, config, entry = samba.BASE_DN, samba.CONFIG_DN, samba_bulk.ldif_entry
+    msol = [("objectClass", "user"), ("sAMAccountName", samba.MSOL_SAM), ("userAccountControl", "544")]
+    msol.append(("lastLogonTimestamp", str(samba.MSOL_LAST_LOGON)))
     scp = [("objectClass", "serviceConnectionPoint"), *(("keywords", k) for k in samba.SEED_SCP_KEYWORDS)]
-    yield ldif_entry(samba.HYBRID_JOIN_SCP_DN, scp)
+    return (
+        entry(f"CN={samba.MSOL_SAM},CN=Users,{base}", msol)
+        + entry(f"CN=Device Registration Configuration,CN=Services,{config}", [("objectClass", "container")])
+        + entry(samba.HYBRID_JOIN_SCP_DN, scp)
+    )
 
 
 def ensure_bench_template(users: int, seed: int) -> tuple[Path, dict[str, float]]:
-    final = Path(tempfile.gettempdir()) / f"mdm-bench-samba-{users}-s{seed}"
+    final = Path(tempfile.gettempdir()) / f"mdm-bench-samba-{users}-s{seed}-bulk"
     if (final / "ready").is_file():
         return final, {}
     base, _ = samba.ensure_template(samba.check_requirements())
     building = final.with_name(final.name + ".building")
     shutil.rmtree(building, ignore_errors=True)
-    times: dict[str, float] = {}
-    t = time.perf_counter()
+    began = time.perf_counter()
     samba.clone(base, building)
     shutil.copy(base / "etc" / "smb.conf", building / "etc" / "smb.conf")  # keep the path placeholder
-    entries = list(ldif_entries(users, seed))
-    times["ldif"] = time.perf_counter() - t
-    log(f"loading {users} users with ldbadd (Samba stopped), {CHUNK} per transaction ...")
-    t = time.perf_counter()
-    env = samba._clean_env()
-    sam = str(building / "private" / "sam.ldb")
-    ldif = building / "chunk.ldif"
-    for start in range(0, len(entries), CHUNK):
-        ldif.write_text("".join(entries[start : start + CHUNK]), encoding="utf-8")
-        done = subprocess.run(
-            ["ldbadd", "--nosync", "-H", sam, str(ldif)], capture_output=True, text=True, env=env
+    log(f"loading {users:,} users offline (tests/lab/samba_bulk.py) ...")
+    # The conf with this folder's path for the tools; the template keeps the placeholder.
+    conf = building / "etc" / "smb.conf"
+    text = conf.read_text(encoding="utf-8")
+    conf.write_text(text.replace(samba.PLACEHOLDER, str(building)), encoding="utf-8")
+    try:
+        samba_bulk.add_ldif(building, forest_ldif())
+        suffixes = "".join(f"uPNSuffixes: {s}\n" for s in samba.SEED_UPN_SUFFIXES)
+        samba_bulk.ldb(
+            "ldbmodify",
+            building,
+            stdin=f"dn: {samba.PARTITIONS_DN}\nchangetype: modify\nadd: uPNSuffixes\n{suffixes}\n",
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"ldbadd failed: {(done.stderr or done.stdout).strip()[-500:]}")
-        log(f"  {min(start + CHUNK, len(entries))} entries, {time.perf_counter() - t:.0f} s")
-    suffixes = "".join(f"uPNSuffixes: {s}\n" for s in samba.SEED_UPN_SUFFIXES)
-    mod = building / "suffixes.ldif"
-    mod.write_text(f"dn: {samba.PARTITIONS_DN}\nchangetype: modify\nadd: uPNSuffixes\n{suffixes}\n")
-    done = subprocess.run(["ldbmodify", "-H", sam, str(mod)], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"ldbmodify failed: {done.stderr.strip()[-500:]}")
-    times["ldbadd"] = time.perf_counter() - t
-    ldif.unlink()
+        times = samba_bulk.load_users(building, bulk_users(users, seed))
+    finally:
+        conf.write_text(text, encoding="utf-8")
+    times["total"] = time.perf_counter() - began
     (building / "ready").write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"), encoding="utf-8")
     os.rename(building, final)
     return final, times
