@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reports import FORMATS, render  # noqa: E402
-from reports.redact import redact  # noqa: E402
 from scanner import config  # noqa: E402
+from scanner.app.redact import redact  # noqa: E402
 from scanner.registry import discover  # noqa: E402
 from scanner.runner import prepare, run  # noqa: E402
 

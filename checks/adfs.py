@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.certs import CertInfo
 from scanner.context import Context, Unverifiable
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.web import HttpInfo
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.adfs import AdfsEvidence
-from scanner.web import HttpInfo
 
 REQUIREMENTS = "https://learn.microsoft.com/windows-server/identity/ad-fs/overview/ad-fs-requirements"
 RENEW = "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-o365-certs"

@@ -8,10 +8,9 @@ from typing import Any
 
 from checks.adfs import RENEW, _adfs, _not_ok, _readable
 from scanner.context import Context, Unverifiable
-from scanner.fedmeta import FederationMetadata
+from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.adfs import AdfsEvidence
 
 METADATA_DOC = "https://learn.microsoft.com/entra/identity-platform/federation-metadata"
 

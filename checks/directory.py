@@ -8,14 +8,14 @@ from typing import Any
 
 from checks.upn import HYBRID_DOC, suffix_findings
 from scanner.context import Context
+from scanner.evidence.directory import DirectoryEvidence, DirGroup
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.directory import DirectoryEvidence, DirGroup
 
 IDFIX_DOC = (
     "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"
 )
-# scanner.upn's classes under the names IdFix users know.
+# scanner.facts.upn's classes under the names IdFix users know.
 IDFIX_CLASS = {
     "missing": "blank",
     "invalid_characters": "character",
@@ -79,7 +79,7 @@ def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """IdFix's error classes over every user directory synchronization would export, without its
     hand-kept TLD list: blank, character, format, length and top-level domain."""
-    from scanner.domains import non_public_reason
+    from scanner.facts.domains import non_public_reason
 
     d = _dir(ctx)
     ctx.examined = _scope(d)

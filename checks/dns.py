@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from scanner.context import Context, Skip
-from scanner.domains import covered_by
+from scanner.evidence.dns import ENROLLMENT, REGISTRATION, DnsAnswer, DnsEvidence
+from scanner.facts.domains import covered_by
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.dns import ENROLLMENT, REGISTRATION, DnsAnswer, DnsEvidence
 
 ENROLL_DOC = "https://learn.microsoft.com/mem/intune/enrollment/windows-enroll"
 DOMAIN_DOC = (

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from scanner import error_codes
 from scanner.context import Context, Skip
+from scanner.evidence.logs import ComponentEvent, LogRecord, LogSet, LogsEvidence
+from scanner.facts import error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import check
-from scanner.sources.logfacts import ComponentEvent
-from scanner.sources.logs import LogRecord, LogSet, LogsEvidence
 from scanner.timespec import fmt, window_start
 
 USERSYNC, SITECOMP = "Cloudusersync.log", "Sitecomp.log"

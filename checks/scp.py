@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.context import Context, Skip
+from scanner.evidence.endpoints import EndpointProbe, EndpointsEvidence
 from scanner.model import Finding, Severity
 from scanner.registry import check
-from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence
 
 INTERNET_DOC = "https://learn.microsoft.com/mem/configmgr/core/plan-design/network/internet-endpoints"
 INTUNE_DOC = "https://learn.microsoft.com/mem/intune/fundamentals/intune-endpoints"

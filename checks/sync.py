@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from scanner.context import Context
-from scanner.domains import covered_by, non_public_reason
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.facts.domains import covered_by, non_public_reason
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.directory import DirectoryEvidence
 from scanner.timespec import fmt
 
 CONNECT_DOC = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scanner import upn
 from scanner.context import Context, Skip
-from scanner.domains import covered_by, non_public_reason
+from scanner.evidence.sql import SqlEvidence, UserGroup
+from scanner.facts import upn
+from scanner.facts.domains import covered_by, non_public_reason
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
-from scanner.sources.sql import SqlEvidence, UserGroup
 
 HYBRID_DOC = "https://learn.microsoft.com/microsoft-365/enterprise/prepare-for-directory-synchronization"
 DOMAINS_DOC = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"

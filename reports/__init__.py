@@ -1,9 +1,9 @@
-"""Report formats: each renders a ScanResult to one file's text; write_reports saves them atomically."""
+"""Report formats: each renders a ScanResult to one file's text. Pure: no file, process or network I/O
+(scanner.app.outputs writes them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 from reports.csvfmt import render_csv
@@ -11,7 +11,7 @@ from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
-from scanner.files import ReportWriteError, report_folder, write_atomic
+from scanner.formats import RENDERED
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -21,15 +21,16 @@ class Format(NamedTuple):
     render: Callable[[ScanResult], str]
 
 
-# Format name (as given to -f) -> file and renderer; a new format is one more line here.
-FORMATS: dict[str, Format] = {
-    "html": Format("report.html", render_html),
-    "md": Format("report.md", render_markdown),
-    "json": Format("result.json", dump_result),
-    "csv": Format("findings.csv", render_csv),
-    "junit": Format("junit.xml", render_junit),
-    "plan": Format("action-plan.csv", render_plan),
+# Format name (as given to -f, named in scanner/formats.py) -> file and renderer.
+_RENDERERS: dict[str, Callable[[ScanResult], str]] = {
+    "html": render_html,
+    "md": render_markdown,
+    "json": dump_result,
+    "csv": render_csv,
+    "junit": render_junit,
+    "plan": render_plan,
 }
+FORMATS: dict[str, Format] = {name: Format(out.filename, _RENDERERS[name]) for name, out in RENDERED.items()}
 # Formats written along with another because it points to them: the HTML report and the findings
 # list both send the reader to the action plan.
 COMPANIONS: dict[str, tuple[str, ...]] = {"html": ("plan",), "csv": ("plan",)}
@@ -40,28 +41,10 @@ def with_companions(formats: list[str]) -> list[str]:
 
 
 def render(result: ScanResult, fmt: str) -> str:
-    return _format(fmt).render(result)
+    return format_of(fmt).render(result)
 
 
-def write_reports(result: ScanResult, formats: list[str], outdir: Path) -> list[Path]:
-    """Each file is complete or absent; unknown names are refused before anything is written. A file
-    that cannot be written (a folder that is a file, no permission, a CSV open in Excel on Windows)
-    does not stop the others: ReportWriteError lists it after they are written."""
-    chosen = [_format(f) for f in dict.fromkeys(formats)]
-    report_folder(outdir)
-    written: list[Path] = []
-    problems: list[str] = []
-    for f in chosen:
-        try:
-            written.append(write_atomic(outdir / f.filename, f.render(result)))
-        except OSError as exc:  # WriteError: one line naming the file
-            problems.append(str(exc))
-    if problems:
-        raise ReportWriteError(written, problems)
-    return written
-
-
-def _format(fmt: str) -> Format:
+def format_of(fmt: str) -> Format:
     try:
         return FORMATS[fmt]
     except KeyError:

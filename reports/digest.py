@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from reports.html import _ENV as _HTML  # the report's own escaping rules, so the two never drift apart
-from reports.sections import CheckView, Count
-from reports.text import printable
-from reports.view import Report, build
+from reports.templating import environment
+from reports.view.report import Report, build
+from reports.view.sections import CheckView, Count
 from scanner.model import ScanResult, Severity
 
 TOP = 3  # findings shown per failing check; the attached report has them all
@@ -44,23 +40,11 @@ def _worst_first(c: CheckView) -> tuple[int, str]:
     return -(Severity(c.worst).rank if c.worst else 0), c.id
 
 
-def _text_finalize(data: Any) -> Any:
-    return printable(data) if isinstance(data, str) else data
-
-
-_TEXT = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=False,
-    undefined=StrictUndefined,
-    finalize=_text_finalize,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_TEXT = environment("text")
 
 
 def render_email_html(d: Digest) -> str:
-    return _HTML.get_template("email.html").render(d=d, report=d.report)
+    return environment("html").get_template("email.html").render(d=d, report=d.report)
 
 
 def render_email_text(d: Digest) -> str:

@@ -5,31 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from importlib.resources import files
-from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports.text import printable
-from reports.view import CAP, build
+from reports.templating import environment
+from reports.view.report import CAP, build
 from scanner.model import ScanResult
 
-
-def _finalize(data: Any) -> Any:
-    # Runs on every {{ }} before autoescape, so no value can smuggle control characters through.
-    if isinstance(data, Markup):
-        return Markup(printable(data))
-    return printable(data) if isinstance(data, str) else data
-
-
-_ENV = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    finalize=_finalize,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_ENV = environment("html")
 
 
 # The only script the page may run, named by its hash in the Content-Security-Policy: nothing else

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from reports.sections import FindingRow
+from reports.templating import environment
 from reports.text import printable
-from reports.view import Report, build
+from reports.view.report import Report, build
+from reports.view.sections import FindingRow
 from scanner.model import ScanResult
 
 MAX_BYTES = 1_000_000
@@ -24,20 +22,7 @@ def escape(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
-def _finalize(data: Any) -> Any:
-    # Every {{ }} passes through here: the Markdown counterpart of HTML autoescape.
-    return escape(data) if isinstance(data, str) else data
-
-
-_ENV = Environment(
-    loader=PackageLoader("reports", "templates"),
-    autoescape=False,
-    undefined=StrictUndefined,
-    finalize=_finalize,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_ENV = environment("markdown")
 
 
 def render_markdown(result: ScanResult, budget: int = MAX_BYTES) -> str:

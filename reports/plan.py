@@ -6,7 +6,7 @@ import csv
 import io
 
 from reports.csvfmt import cell
-from scanner.model import ScanResult, Severity
+from scanner.model import ScanResult
 
 COLUMNS = (
     "severity",
@@ -28,7 +28,7 @@ def render_plan(result: ScanResult) -> str:
         (f.severity, r.check.id, r.check.title, f.target, f.message, r.check.remediation, f.fingerprint)
         for r in result.results
         for f in r.open_findings
-        if f.severity is not Severity.INFO
+        if f.is_problem
     ]
     rows.sort(key=lambda row: (-row[0].rank, row[1], row[3]))
     out = io.StringIO()

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import math
-import os
 import string
-import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scanner import formats
+from scanner.errors import PreflightError
 from scanner.model import Severity
 
 
-class ConfigError(Exception):
+class ConfigError(PreflightError):
     """The configuration cannot be used; the message names the file and the key."""
 
 
@@ -145,8 +140,8 @@ class EmailConfig:
 
 
 _TEXT_FIELDS = ("company", "site", "status", "date")
-# The report formats (reports.FORMATS), and the PDF a local browser prints from the HTML.
-ATTACHABLE = ("html", "md", "json", "csv", "junit", "plan", "pdf")
+# The report formats, and the PDF a local browser prints from the HTML.
+ATTACHABLE = tuple(formats.ALL)
 
 
 def _subject_fields(template: str) -> None:
@@ -248,150 +243,13 @@ _RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
 _ALIASES = {("email", "from"): "from_"}
 
 
-def load(path: Path) -> Config:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file (create one with 'mdm-preflight init')") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; save the config as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except ValueError as exc:  # tomllib's own: an integer of more than 4,300 digits
-        raise ConfigError(f"{path}: invalid TOML: {' '.join(str(exc).split())[:200]}") from None
-    except RecursionError:  # tomllib recurses per nested array or inline table
-        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
-    return from_dict(data, source=str(path), base_dir=path.resolve().parent)
+# Loading lives in scanner/configfile.py; these names stay importable from here (0.1's paths).
+_LOADING = frozenset({"load", "from_dict", "coerce", "in_range", "resolve_path", "PATH_KEYS"})
 
 
-def from_dict(data: dict[str, Any], *, source: str = "<config>", base_dir: Path | None = None) -> Config:
-    hints = typing.get_type_hints(Config)
-    known = {f.name for f in dataclasses.fields(Config)} - {"base_dir", "source"}
-    values: dict[str, Any] = {"source": source, "base_dir": base_dir}
-    for key, value in data.items():
-        if key not in known:
-            raise ConfigError(f"{source}: unknown section [{key}]{_hint(key, known)}")
-        if key == "checks":
-            values[key] = _checks(value, source)
-        elif key == "exceptions":
-            if not isinstance(value, list):
-                raise ConfigError(f"{source}: 'exceptions' must be [[exceptions]] tables")
-            values[key] = tuple(
-                _section(ExceptionRule, v, f"exceptions[{i}]", source) for i, v in enumerate(value)
-            )
-        else:
-            cls = next(a for a in typing.get_args(hints[key]) or (hints[key],) if a is not type(None))
-            values[key] = _section(cls, value, key, source)
-    return _with_env(Config(**values))
+def __getattr__(name: str) -> Any:
+    if name in _LOADING:
+        from scanner import configfile
 
-
-def _with_env(cfg: Config) -> Config:
-    """Environment overrides the file for the settings scheduled tasks tune per machine."""
-    scan = cfg.scan
-    if v := os.environ.get("MDM_PREFLIGHT_FAIL_ON"):
-        scan = dataclasses.replace(scan, fail_on=_choice(("scan", "fail_on"), v, "MDM_PREFLIGHT_FAIL_ON"))
-    if v := os.environ.get("MDM_PREFLIGHT_TIMEOUT"):
-        try:
-            timeout = float(v)
-        except ValueError:
-            raise ConfigError(f"MDM_PREFLIGHT_TIMEOUT={v!r}: expected a number of seconds") from None
-        scan = dataclasses.replace(
-            scan, timeout=in_range(("scan", "timeout"), timeout, "MDM_PREFLIGHT_TIMEOUT")
-        )
-    return dataclasses.replace(cfg, scan=scan)
-
-
-def _section(cls: type, value: Any, where: str, source: str) -> Any:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{source}: [{where}] must be a table")
-    hints = typing.get_type_hints(cls)
-    aliases: dict[str, str] = {k: f for (w, k), f in _ALIASES.items() if w == where}  # TOML key -> field
-    toml_key: dict[str, str] = {f: k for k, f in aliases.items()}
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    allowed = [toml_key.get(n, n) for n in fields]  # the keys a user writes
-    kwargs: dict[str, Any] = {}
-    for key, raw in value.items():
-        if key not in allowed:
-            raise ConfigError(f"{source}: unknown key '{where}.{key}'{_hint(key, allowed)}")
-        name = aliases.get(key) or str(key)
-        kwargs[name] = coerce(hints[name], raw, f"{where}.{key}", source)
-        if (where, key) in _CHOICES:
-            kwargs[name] = _choice((where, key), kwargs[name], f"{source}: {where}.{key}")
-        if (where, key) in _RANGES:
-            in_range((where, key), kwargs[name], f"{source}: {where}.{key}")
-    missing = [
-        toml_key.get(n, n)
-        for n, f in fields.items()
-        if n not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise ConfigError(f"{source}: [{where}] needs '{missing[0]}'")
-    try:
-        return cls(**kwargs)
-    except ValueError as exc:  # a section's own rule (__post_init__): the message names the key
-        raise ConfigError(f"{source}: {exc}") from None
-
-
-def in_range(key: tuple[str, str], value: float, where: str) -> float:
-    low, high, unit = _RANGES[key]
-    if math.isnan(value) or (low is not None and value < low) or (high is not None and value > high):
-        span = f"from {low:g} to {high:g}" if low is not None and high is not None else f"at least {low:g}"
-        raise ConfigError(f"{where}: {value:g} is out of range; give {span} ({unit})")
-    return value
-
-
-def coerce(tp: Any, raw: Any, where: str, source: str) -> Any:
-    """Check one TOML value against a field type; TOML already parsed numbers, dates and lists."""
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        tp = next(a for a in args if a is not type(None))
-        origin, args = typing.get_origin(tp), typing.get_args(tp)
-    ok = {
-        str: isinstance(raw, str),
-        bool: isinstance(raw, bool),
-        int: isinstance(raw, int) and not isinstance(raw, bool),
-        float: isinstance(raw, int | float) and not isinstance(raw, bool),
-        date: isinstance(raw, date),
-    }
-    if origin is tuple:
-        if isinstance(raw, str):
-            raw = [raw]  # paths = "C:/Logs" is as clear as a one-item list
-        if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
-            return tuple(raw)
-        raise ConfigError(f"{source}: '{where}' must be a list of strings")
-    if origin is dict:
-        if isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values()):
-            return dict(raw)
-        raise ConfigError(f"{source}: '{where}' must be a table of strings")
-    if not ok.get(tp, True):
-        raise ConfigError(f"{source}: '{where}' must be {_TYPE_WORDS.get(tp, tp)}, not {raw!r}")
-    return float(raw) if tp is float else raw
-
-
-_TYPE_WORDS = {
-    str: "a string",
-    bool: "true or false",
-    int: "a whole number",
-    float: "a number",
-    date: "a date like 2027-03-31",
-}
-
-
-def _choice(key: tuple[str, str], value: str, where: str) -> str:
-    allowed = _CHOICES[key]
-    if value.lower() not in allowed:
-        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
-    return value.lower()
-
-
-def _checks(value: Any, source: str) -> dict[str, dict[str, Any]]:
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise ConfigError(f'{source}: [checks] holds tables like [checks."logs.errors"]')
-    return {k: dict(v) for k, v in value.items()}
-
-
-def _hint(key: str, known: Any) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+        return getattr(configfile, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,8 +6,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from scanner.errors import PreflightError
 
-class WriteError(OSError):
+
+class WriteError(PreflightError, OSError):
     """A file could not be written; its text is one line naming the file, why, and what to do."""
 
     def __str__(self) -> str:
@@ -36,7 +38,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
-class ReportWriteError(Exception):
+class ReportWriteError(PreflightError):
     """Some report files could not be written; the others were. One line per file that failed."""
 
     def __init__(self, written: list[Path], problems: list[str]) -> None:
@@ -82,3 +84,17 @@ def check_report_folder(path: Path) -> None:
         raise ReportWriteError(
             [], [f"cannot create the report folder {path}: {problem}; choose another folder with -o"]
         )
+
+
+def read_text(
+    path: Path, error: type[PreflightError], kind: str, *, hint: str = "", encoding: str = "utf-8"
+) -> str:
+    """A text file the user named, or `error` with one line: missing (with `hint`), unreadable, not text."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise error(f"{path}: no such {kind} file{f' ({hint})' if hint else ''}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text; save the {kind} file as UTF-8") from None

@@ -81,6 +81,11 @@ class Finding:
     __json_extra__: ClassVar[tuple[str, ...]] = ("fingerprint",)  # derived, but in the JSON contract
 
     @property
+    def is_problem(self) -> bool:
+        """Something to fix; an informational finding is a fact (an inventory row), never counted as one."""
+        return self.severity is not Severity.INFO
+
+    @property
     def fingerprint(self) -> str:
         """Stable across runs: exceptions and diffs key on it."""
         return fingerprint(self.check_id, self.target)
@@ -190,6 +195,10 @@ class ScanResult:
 
     def open_findings(self) -> list[Finding]:
         return [f for r in self.results for f in r.open_findings]
+
+    def open_problems(self) -> list[Finding]:
+        """Open findings that are problems: what a run's counts, exit code and action plan are about."""
+        return [f for f in self.open_findings() if f.is_problem]
 
     def worst_open(self) -> Severity | None:
         found = self.open_findings()

@@ -15,7 +15,9 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
-from scanner.config import ConfigError, coerce
+from scanner.config import ConfigError
+from scanner.configfile import coerce
+from scanner.errors import PreflightError
 from scanner.model import CheckInfo, Finding, Severity
 
 ENTRY_POINT_GROUP = "mdm_preflight.checks"
@@ -80,7 +82,7 @@ def check(
     return mark
 
 
-class CatalogError(Exception):
+class CatalogError(PreflightError):
     """A check is malformed or two checks claim one id."""
 
 
@@ -112,8 +114,7 @@ class Catalog:
 
 
 def discover(plugins: bool = True) -> Catalog:
-    import checks
-
+    checks = importlib.import_module("checks")  # by name, as plugins are found: the kernel imports no check
     modules = [importlib.import_module(f"checks.{m.name}") for m in pkgutil.iter_modules(checks.__path__)]
     specs: dict[str, Spec] = {}
     for module in modules:

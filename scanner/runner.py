@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any, Protocol
 
 from scanner import __version__, credentials
@@ -18,7 +19,13 @@ from scanner.evidence import Evidence
 from scanner.model import CheckResult, ScanResult, Severity, SourceStatus, Status
 from scanner.registry import SOURCES as KNOWN_SOURCES
 from scanner.registry import Catalog, Spec
-from scanner.sources import SOURCES
+
+
+@cache
+def built_in_sources() -> Mapping[str, Any]:
+    """The source table (scanner/sources/__init__.py), found by name as checks and plugins are: the kernel
+    runs the sources without importing them, so the layer below the sources stays free of I/O libraries."""
+    return importlib.import_module("scanner.sources").SOURCES  # type: ignore[no-any-return]
 
 
 class Progress(Protocol):
@@ -76,7 +83,7 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
     statuses: list[SourceStatus] = []
     ready = []
     for name in sorted(needs):
-        src = SOURCES.get(name)
+        src = built_in_sources().get(name)
         if src is None:
             continue
         if getattr(cfg, src.section, None) is None:
@@ -90,10 +97,10 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
     jobs: dict[str, _Job] = {}
     for src in sorted(ready, key=lambda s: bool(s.after)):
         upstream = _Upstream(cfg, {n: jobs[n] for n in src.after if n in jobs})
-        jobs[src.name] = _start(partial(src.collect, cfg, upstream))
+        jobs[src.name] = _start(partial(src.run, cfg, upstream))
     for name, job in jobs.items():
-        src = SOURCES[name]
-        status = job.finish(src.deadline(cfg), name, src.target(cfg))
+        src = built_in_sources()[name]
+        status = job.finish(src.deadline(cfg), name, src.describe(cfg))
         if job.value is not None:
             sections[name] = job.value
             status = _assess(status, job.value)
@@ -136,7 +143,7 @@ class _Upstream(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         job = self._jobs[name]
-        job.thread.join(max(0.0, SOURCES[name].deadline(self._cfg) - (time.monotonic() - job.t0)))
+        job.thread.join(max(0.0, built_in_sources()[name].deadline(self._cfg) - (time.monotonic() - job.t0)))
         if job.thread.is_alive() or job.error is not None or job.value is None:
             raise KeyError(name)
         return job.value
@@ -234,7 +241,7 @@ def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
             duration=time.monotonic() - t0,
         )
     # Findings of severity info are facts to show (an inventory), not problems: the check passes.
-    status = Status.FAIL if any(f.severity is not Severity.INFO for f in findings) else Status.PASS
+    status = Status.FAIL if any(f.is_problem for f in findings) else Status.PASS
     return CheckResult(
         check=info, status=status, findings=findings, examined=ctx.examined, duration=time.monotonic() - t0
     )

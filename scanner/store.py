@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.codec import DecodeError, from_jsonable, to_jsonable
+from scanner.errors import PreflightError
 from scanner.evidence import SCHEMA_VERSION, Evidence
+from scanner.files import read_text
 from scanner.model import ScanResult
 
 T = TypeVar("T")
 
 
-class StoreError(Exception):
+class StoreError(PreflightError):
     """A saved file cannot be used; the message says which and why."""
 
 
@@ -56,14 +58,13 @@ def load_evidence(path: Path) -> Evidence:
 
 def saved_section(path: Path, name: str, cls: type[T]) -> T:
     """One source's section of an evidence file collected elsewhere (offline input for a source)."""
+    text = read_text(path, StoreError, "evidence")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
         section = data.get(name, data) if isinstance(data, dict) else None
         if not isinstance(section, dict):
             raise StoreError(f"{path}: holds no {name} evidence")
         return from_jsonable(cls, section)
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except (ValueError, DecodeError) as exc:  # broken JSON, or not the shape this version writes
         raise StoreError(f"{path}: cannot use as {name} evidence ({_line(exc)})") from None
     except RecursionError:
@@ -71,13 +72,10 @@ def saved_section(path: Path, name: str, cls: type[T]) -> T:
 
 
 def _read(path: Path, kind: str) -> dict[str, Any]:
+    text = read_text(path, StoreError, kind)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StoreError(f"{path}: no such {kind} file") from None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except ValueError as exc:  # not UTF-8, not JSON, or a number of more than 4,300 digits
+        data = json.loads(text)
+    except ValueError as exc:  # not JSON, or a number of more than 4,300 digits
         raise StoreError(f"{path}: not a JSON {kind} file ({_line(exc)})") from None
     except RecursionError:  # the json module recurses per nested array or object
         raise StoreError(f"{path}: not a JSON {kind} file (nested too deeply)") from None

@@ -10,11 +10,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scanner.certs import CertInfo
 from scanner.codec import to_jsonable
-from scanner.fedmeta import FederationMetadata
-from scanner.sources.adfs import METADATA_PATH, PAGES, AdfsEvidence
-from scanner.web import HttpInfo, TlsInfo
+from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.web import HttpInfo, TlsInfo
+from scanner.sources.adfs import METADATA_PATH, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 CHECKED = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # just after the demo's newest log entry

@@ -13,9 +13,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scanner.certs import CertInfo
 from scanner.codec import to_jsonable
-from scanner.sources.apns import ApnsEvidence
+from scanner.evidence.apns import ApnsEvidence
+from scanner.evidence.certs import CertInfo
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 UUID = "5f0c3a7e-2b1d-4c8e-9a6f-0d1e2f3a4b5c"  # invented

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scanner.codec import to_jsonable
-from scanner.sources.directory import SyncAccount, _UserTally
+from scanner.evidence.directory import SyncAccount
+from scanner.sources.directory import _UserTally
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 BASE = "DC=contoso,DC=com"

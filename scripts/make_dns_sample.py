@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from scanner.codec import to_jsonable
-from scanner.sources.dns import DnsAnswer, DnsEvidence, DnsView
+from scanner.evidence.dns import DnsAnswer, DnsEvidence, DnsView
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 SERVER = "127.0.0.53:53"  # a local stub resolver, as on many Linux hosts; the demo queries nothing

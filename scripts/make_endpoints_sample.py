@@ -13,10 +13,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scanner.certs import CertInfo
 from scanner.codec import to_jsonable
-from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence, default_endpoints
-from scanner.web import HttpInfo, TlsInfo
+from scanner.evidence.certs import CertInfo
+from scanner.evidence.endpoints import EndpointProbe, EndpointsEvidence
+from scanner.evidence.web import HttpInfo, TlsInfo
+from scanner.sources.endpoints import default_endpoints
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 PROXY, PROXY_ADDRESS = "proxy.contoso.com:8080", "192.0.2.8"

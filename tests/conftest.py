@@ -64,3 +64,28 @@ def broken() -> Evidence:
 @pytest.fixture(scope="session")
 def healthy() -> Evidence:
     return logs_evidence(SAMPLES / "healthy")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`lab` on every test that starts a real server (a fixture or a class from tests/lab) or a browser:
+    `pytest -m "not lab"` is the fast inner loop; CI runs everything."""
+    for item in items:
+        if _starts_servers(item):
+            item.add_marker(pytest.mark.lab)
+
+
+def _starts_servers(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs if info is not None else {}
+    for name in getattr(item, "fixturenames", ()):
+        if any(getattr(d.func, "__module__", "").startswith("tests.lab") for d in defs.get(name, ())):
+            return True
+    module = getattr(item, "module", None)
+    return (
+        any(
+            callable(v) and getattr(v, "__module__", "").startswith(("tests.lab", "selenium"))
+            for v in vars(module).values()
+        )
+        if module is not None
+        else False
+    )

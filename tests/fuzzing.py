@@ -199,8 +199,8 @@ def _one_line(message: str, where: str) -> None:
 
 def check_log(data: bytes, work: Path) -> None:
     """Records or the file's own LogReadError, never another exception; every time readable or None."""
-    from scanner.cmlog import FileStats, LogReadError, entry_time, parse_file
     from scanner.sources.logs import TimeRule, collect_logs
+    from scanner.sources.parse.cmlog import FileStats, LogReadError, entry_time, parse_file
 
     path = work / LOG_NAMES[len(data) % len(LOG_NAMES)]
     path.write_bytes(data)
@@ -244,9 +244,9 @@ def check_result(data: bytes, work: Path) -> None:
 
 def check_evidence(data: bytes, work: Path) -> None:
     from scanner import store
-    from scanner.sources.adfs import AdfsEvidence
-    from scanner.sources.directory import DirectoryEvidence
-    from scanner.sources.dns import DnsEvidence
+    from scanner.evidence.adfs import AdfsEvidence
+    from scanner.evidence.directory import DirectoryEvidence
+    from scanner.evidence.dns import DnsEvidence
 
     _store(data, work, store.load_evidence)
     for name, cls in (("dns", DnsEvidence), ("directory", DirectoryEvidence), ("adfs", AdfsEvidence)):
@@ -255,7 +255,8 @@ def check_evidence(data: bytes, work: Path) -> None:
 
 def check_metadata(data: bytes, work: Path) -> None:
     """Never raises; a document with a DTD or entities is refused, never expanded."""
-    from scanner.fedmeta import FederationMetadata, parse_metadata
+    from scanner.evidence.adfs import FederationMetadata
+    from scanner.sources.parse.fedmeta import parse_metadata
 
     meta = parse_metadata(data)
     if not isinstance(meta, FederationMetadata):
@@ -276,7 +277,8 @@ def check_csv(data: bytes, work: Path) -> None:
 
 
 def check_cert(data: bytes, work: Path) -> None:
-    from scanner.certs import CertInfo, cert_info
+    from scanner.evidence.certs import CertInfo
+    from scanner.sources.parse.certs import cert_info
 
     info = cert_info(data)
     if not isinstance(info, CertInfo):

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from scanner.config import Config
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.apns import ApnsEvidence
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.evidence.dns import DnsEvidence
+from scanner.evidence.endpoints import EndpointsEvidence
 from scanner.sources.adfs import collect_adfs
 from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
@@ -14,6 +20,7 @@ from scanner.sources.dns import collect_dns
 from scanner.sources.endpoints import collect_endpoints
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
+from scanner.store import saved_section
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +31,21 @@ class SourceDef:
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
+    saved: type | None = None  # its evidence type, when `[<section>] evidence = FILE` may replace it
+
+    def run(self, cfg: Config, upstream: Mapping[str, Any]) -> Any:
+        """Offline first: a section's `evidence` file (collected elsewhere) instead of asking anyone."""
+        path = self.offline(cfg)
+        if path and self.saved is not None:
+            return saved_section(Path(path), self.name, self.saved)
+        return self.collect(cfg, upstream)
+
+    def offline(self, cfg: Config) -> str:
+        return str(getattr(getattr(cfg, self.section, None), "evidence", "") or "")
+
+    def describe(self, cfg: Config) -> str:
+        """What it reads, for provenance: the evidence file when offline."""
+        return self.offline(cfg) or self.target(cfg)
 
 
 def _logs(cfg: Config, _: Mapping[str, Any]) -> Any:
@@ -47,8 +69,6 @@ def _endpoints_target(cfg: Config) -> str:
     ep = cfg.endpoints
     if ep is None:
         return ""
-    if ep.evidence:
-        return ep.evidence
     what = f"{len(ep.endpoints)} endpoints" if ep.endpoints else "the Intune endpoints"
     return f"{what} via {ep.proxy}" if ep.proxy else what
 
@@ -58,13 +78,15 @@ SOURCES: dict[str, SourceDef] = {
     "adfs": SourceDef(
         name="adfs",
         section="adfs",
+        saved=AdfsEvidence,
         collect=lambda cfg, _: collect_adfs(cfg.adfs, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
-        target=lambda cfg: (cfg.adfs.evidence or cfg.adfs.url) if cfg.adfs else "",
+        target=lambda cfg: cfg.adfs.url if cfg.adfs else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
     "dns": SourceDef(
         name="dns",
         section="dns",
+        saved=DnsEvidence,
         collect=collect_dns,
         target=lambda cfg: ", ".join(cfg.dns.nameservers) or "system resolver" if cfg.dns else "",
         deadline=lambda cfg: 3 * cfg.scan.timeout + 10,
@@ -82,6 +104,7 @@ SOURCES: dict[str, SourceDef] = {
     "directory": SourceDef(
         name="directory",
         section="directory",
+        saved=DirectoryEvidence,
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
@@ -91,6 +114,7 @@ SOURCES: dict[str, SourceDef] = {
     "endpoints": SourceDef(
         name="endpoints",
         section="endpoints",
+        saved=EndpointsEvidence,
         collect=lambda cfg, _: collect_endpoints(cfg),
         target=_endpoints_target,
         deadline=lambda cfg: 6 * cfg.scan.timeout + 10,
@@ -99,8 +123,9 @@ SOURCES: dict[str, SourceDef] = {
     "apns": SourceDef(
         name="apns",
         section="apns",
+        saved=ApnsEvidence,
         collect=lambda cfg, _: collect_apns(cfg),
-        target=lambda cfg: (cfg.apns.evidence or cfg.apns.certificate) if cfg.apns else "",
+        target=lambda cfg: cfg.apns.certificate if cfg.apns else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
     "sql": SourceDef(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 from scanner.config import AdfsConfig
-from scanner.fedmeta import FederationMetadata, parse_metadata
-from scanner.web import HttpInfo, TlsInfo, fetch, http_client, probe_tls
+from scanner.errors import PreflightError
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.sources.net.web import fetch, http_client, probe_tls
+from scanner.sources.parse.fedmeta import parse_metadata
 
 METADATA_PATH = "/FederationMetadata/2007-06/FederationMetadata.xml"
 PAGES = {  # evidence field -> path on the federation service
@@ -26,38 +27,11 @@ _SIGNON_FORM = re.compile(rb"<form\b[^>]*>.*?(idp_|signin|sign in|signon)", re.I
 _ERROR_PAGE = re.compile(rb"errorText|An error occurred|MSIS\d{4}", re.I)
 
 
-class AdfsSourceError(Exception):
+class AdfsSourceError(PreflightError):
     """The [adfs] section cannot be used; one line naming what to fix."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AdfsEvidence:
-    url: str  # the federation service as configured
-    host: str
-    port: int
-    checked_at: datetime  # certificate ages are measured from here, also when read back offline
-    verify_tls: bool = True
-    tls: TlsInfo
-    metadata_http: HttpInfo
-    metadata: FederationMetadata | None = None  # None: no 200 answer to parse
-    probe: HttpInfo
-    mex: HttpInfo
-    idp_signon: HttpInfo
-    idp_signon_form: bool = False  # the page answered with a sign-in form, not AD FS's error page
-    openid: HttpInfo
-
-    def endpoints(self) -> tuple[HttpInfo, ...]:
-        return (self.metadata_http, self.mex, self.openid, self.idp_signon, self.probe)
-
-
 def collect_adfs(cfg: AdfsConfig, timeout: float, base: Path | None = None) -> AdfsEvidence:
-    if cfg.evidence:
-        from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-        try:
-            return saved_section(base / cfg.evidence if base else Path(cfg.evidence), "adfs", AdfsEvidence)
-        except StoreError as exc:
-            raise AdfsSourceError(str(exc)) from None
     url = urlparse(cfg.url.strip())
     if url.scheme != "https" or not url.hostname:
         raise AdfsSourceError(f"[adfs] url {cfg.url!r}: use https://<federation service name>")

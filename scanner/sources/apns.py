@@ -3,47 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scanner import credentials
-from scanner.certs import CertInfo, cert_info
 from scanner.config import ApnsConfig, Config
+from scanner.errors import PreflightError
+from scanner.evidence.apns import ApnsEvidence
+from scanner.sources.parse.certs import cert_info
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
-class ApnsError(Exception):
+class ApnsError(PreflightError):
     """The certificate file cannot be read; the message names the file and variable, never a password."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApnsEvidence:
-    file: str
-    read_at: datetime  # when the file was read: expiry can be measured from here (relative_to = "read")
-    format: str = ""  # pem, der or pkcs12
-    certificate: CertInfo | None = None
-    topic: str = ""  # the subject's UID: com.apple.mgmt.External.<uuid> for an MDM push certificate
-    apple_id: str = ""  # the Apple ID, when the subject carries one (emailAddress, or an address in the CN)
-    issuer_organization: str = ""  # "Apple Inc." for Apple's push certificate authority
-    error: str = ""  # the file could not be read: why, in plain words
-
-    def unreadable(self) -> tuple[str, ...]:
-        return (self.error,) if self.error else ()
-
-    def usable(self) -> bool:
-        return not self.error
 
 
 def collect_apns(cfg: Config) -> ApnsEvidence:
     ap = cfg.apns or ApnsConfig()
-    if ap.evidence:
-        from scanner.store import saved_section  # here: the store imports the evidence types
-
-        saved = Path(ap.evidence)
-        return saved_section(cfg.base_dir / saved if cfg.base_dir else saved, "apns", ApnsEvidence)
     if not ap.certificate:
         raise ApnsError(
             "[apns] certificate is empty: give the APNs certificate's file (PEM, DER or .p12/.pfx)"

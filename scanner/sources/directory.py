@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from scanner import credentials, upn
+from scanner import credentials
 from scanner.config import DirectoryConfig
+from scanner.errors import PreflightError
+from scanner.evidence.directory import DirectoryEvidence, DirGroup, DirUser, SyncAccount
+from scanner.facts import upn
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
@@ -42,73 +45,16 @@ _EXCLUDED_NAMES = {"krbtgt", "guest"}
 DISABLED = 0x2
 
 
-class DirectorySourceError(Exception):
+class DirectorySourceError(PreflightError):
     """Active Directory could not be read; one line, no secrets."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DirUser:
-    name: str  # DOMAIN\sAMAccountName
-    upn: str | None
-    enabled: bool
-    dn: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DirGroup:
-    key: str  # an issue code, a UPN domain, or a duplicated UPN (lower case)
-    count: int
-    enabled: int
-    users: tuple[DirUser, ...]  # the first few
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SyncAccount:
-    name: str
-    dn: str
-    enabled: bool
-    last_logon: datetime | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DirectoryEvidence:
-    server: str
-    base_dn: str
-    netbios: str
-    upn_suffixes: tuple[str, ...]  # the forest's alternate suffixes (uPNSuffixes)
-    domains: tuple[str, ...]  # the forest's domain DNS names: implicit UPN suffixes
-    users: int  # in scope: what directory synchronization would export
-    enabled: int
-    excluded: int  # system and service objects left out, as IdFix does
-    with_anchor: int  # in-scope users with mS-DS-ConsistencyGuid set
-    issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.upn classes
-    upn_domains: tuple[DirGroup, ...] = ()
-    duplicates: tuple[DirGroup, ...] = ()
-    upns: dict[str, str] = field(default_factory=dict)  # DOMAIN\sam (lower) -> UPN, for cross-checks
-    sync_accounts: tuple[SyncAccount, ...] = ()
-    scp_found: bool = False
-    scp_keywords: tuple[str, ...] = ()
-    sample_users: int = 25
-
-
 def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> DirectoryEvidence:
-    if cfg.evidence:
-        return _saved(Path(cfg.evidence) if base is None else base / cfg.evidence)
     conn = _bind(cfg, timeout)
     try:
         return _read(conn, cfg, cfg.sample_users, cfg.page_size)
     finally:
         conn.unbind()
-
-
-def _saved(path: Path) -> DirectoryEvidence:
-    """The directory section of an evidence file collected on the customer's side."""
-    from scanner.store import StoreError, saved_section  # here: the store imports the evidence types
-
-    try:
-        return saved_section(path, "directory", DirectoryEvidence)
-    except StoreError as exc:
-        raise DirectorySourceError(str(exc)) from None
 
 
 def _bind(cfg: DirectoryConfig, timeout: float) -> Any:

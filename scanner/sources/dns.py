@@ -2,69 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from scanner.config import Config, DnsConfig
-from scanner.domains import non_public_reason
+from scanner.evidence.dns import ANSWERED, ENROLLMENT, REGISTRATION, DnsAnswer, DnsEvidence, DnsView
+from scanner.facts.domains import non_public_reason
 
-ENROLLMENT, REGISTRATION = "enterpriseenrollment", "enterpriseregistration"
 # (name prefix, record type) asked for every domain; "" is the domain itself.
 QUERIES = (("", "SOA"), ("", "TXT"), ("", "MX"), (ENROLLMENT, "CNAME"), (REGISTRATION, "CNAME"))
-ANSWERED = ("NOERROR", "NODATA", "NXDOMAIN")  # the server looked the name up (whatever it found)
 WORKERS = 128  # threads mostly wait on the network (bench/dns_bench.py: 1,000 queries at 50 ms in 1.5 s)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsAnswer:
-    name: str
-    rtype: str
-    rcode: str  # NOERROR, NODATA, NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT, ERROR
-    records: tuple[str, ...] = ()  # text form; a TXT record's strings joined as DNS split them
-    canonical: str = ""  # where CNAMEs led, when the answer came through any
-    server: str = ""  # which nameserver answered
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsView:
-    nameservers: tuple[str, ...]  # empty: the system resolver
-    port: int
-    answers: tuple[DnsAnswer, ...] = ()
-
-    def get(self, name: str, rtype: str) -> DnsAnswer | None:
-        name = name.lower().rstrip(".")
-        return next((a for a in self.answers if a.name == name and a.rtype == rtype), None)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsEvidence:
-    domains: dict[str, str]  # domain -> why it is checked (verified, configured, a UPN suffix)
-    adfs_host: str = ""
-    primary: DnsView
-    compare: DnsView | None = None  # [dns] compare_nameservers, for split-horizon differences
-
-    def unreadable(self) -> list[str]:
-        """No query answered at all: the servers are unusable, which says nothing about the records."""
-        answers = self.primary.answers
-        if not answers or any(a.rcode in ANSWERED for a in answers):
-            return []
-        servers = ", ".join(self.primary.nameservers) or "the system resolver"
-        codes = Counter(a.rcode for a in answers)
-        tally = ", ".join(f"{n} {code}" for code, n in codes.most_common())
-        detail = next((a.detail for a in answers if a.detail), "")
-        return [
-            f"no DNS server answered ({servers}): {tally} of {len(answers)} queries"
-            + (f"; {detail}" if detail else "")
-        ]
-
-    def usable(self) -> bool:
-        return not self.unreadable()
 
 
 def domains_to_check(cfg: Config, sections: Mapping[str, Any]) -> dict[str, str]:
@@ -92,11 +41,6 @@ def domains_to_check(cfg: Config, sections: Mapping[str, Any]) -> dict[str, str]
 def collect_dns(cfg: Config, sections: Mapping[str, Any]) -> DnsEvidence:
     """Known names first, while the site database and AD are still read; their UPN suffixes after."""
     dns_cfg = cfg.dns or DnsConfig()
-    if dns_cfg.evidence:
-        from scanner.store import saved_section  # here: the store imports the evidence types
-
-        path = Path(dns_cfg.evidence)
-        return saved_section(cfg.base_dir / path if cfg.base_dir else path, "dns", DnsEvidence)
     adfs = (urlparse(cfg.adfs.url).hostname or "") if cfg.adfs and cfg.adfs.url else ""
     known = domains_to_check(cfg, {})
     first = _asks(known) + ([(adfs, "A"), (adfs, "CNAME")] if adfs else [])

@@ -5,63 +5,35 @@ from __future__ import annotations
 import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scanner import credentials
 from scanner.config import Config, EndpointsConfig
-from scanner.resolver import Lookup, lookup
-from scanner.web import HttpInfo, Proxy, TlsInfo, fetch, http_client, probe_tls
+from scanner.errors import PreflightError
+from scanner.evidence.endpoints import EndpointProbe, EndpointsEvidence
+from scanner.sources.net.resolver import lookup
+from scanner.sources.net.web import Proxy, fetch, http_client, probe_tls
 
 DEFAULTS = "intune_endpoints.toml"  # package data in scanner/: the one list to update
 MAX_BODY = 65_536  # bytes read of each answer: reachability needs the status, not the page
 WORKERS = 32  # threads only wait on the network
 
 
-class EndpointsError(Exception):
+class EndpointsError(PreflightError):
     """The endpoint list or the proxy setting cannot be used; the message names the key."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EndpointProbe:
-    endpoint: str  # as listed: host, host:port or an https:// URL
-    purpose: str = ""  # what the service connection point needs it for
-    host: str
-    port: int = 443
-    url: str  # what the HTTP step asked for
-    dns: Lookup | None = None  # None: not resolved here (pinned, or the proxy resolves it)
-    pinned: str = ""  # the [endpoints] resolve address used instead of DNS
-    tls: TlsInfo | None = None  # None: not reached (DNS failed)
-    http: HttpInfo | None = None  # None: not asked (an earlier step failed)
-    seconds: float = 0.0  # every step together
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EndpointsEvidence:
-    listed_in: str  # where the list came from: the bundled defaults or [endpoints] endpoints
-    proxy: str = ""  # host:port of the HTTP CONNECT proxy; the password is never recorded
-    proxy_user: str = ""
-    ca_file: str = ""
-    timeout: float = 10.0
-    probes: tuple[EndpointProbe, ...] = ()
-    seconds: float = 0.0  # the whole source, all endpoints concurrently
 
 
 def default_endpoints() -> list[tuple[str, str]]:
     """(address, purpose) pairs from the bundled list."""
-    data = tomllib.loads(files("scanner").joinpath(DEFAULTS).read_text(encoding="utf-8"))
+    data = tomllib.loads(files("scanner.facts").joinpath(DEFAULTS).read_text(encoding="utf-8"))
     return [(e["address"], e.get("purpose", "")) for e in data["endpoint"]]
 
 
 def collect_endpoints(cfg: Config) -> EndpointsEvidence:
     ep = cfg.endpoints or EndpointsConfig()
-    if ep.evidence:
-        from scanner.store import saved_section  # here: the store imports the evidence types
-
-        path = Path(ep.evidence)
-        return saved_section(cfg.base_dir / path if cfg.base_dir else path, "endpoints", EndpointsEvidence)
     listed = [(e, "") for e in ep.endpoints] or default_endpoints()
     listed_in = "[endpoints] endpoints" if ep.endpoints else f"the bundled list ({DEFAULTS})"
     targets = [_target(address, purpose) for address, purpose in listed]

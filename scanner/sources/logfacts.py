@@ -12,45 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from scanner.cmlog import ERROR, Entry
+from scanner.evidence.logs import ComponentEvent, SyncCycle, UserFailure
+from scanner.sources.parse.cmlog import ERROR, Entry
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000
 Clock = Callable[[], datetime | None]  # the entry's time, computed only when a fact needs it
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SyncCycle:
-    file: str
-    line: int
-    started: datetime | None
-    completed: datetime | None = None  # None: the cycle never logged its summary line
-    received: int | None = None  # users ConfigMgr asked to add
-    added: int | None = None  # users the service added
-    to_remove: int | None = None
-    removed: int | None = None
-    errors: int = 0
-    last_error: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UserFailure:
-    user: str
-    action: str  # add | remove
-    reason: str
-    time: datetime | None
-    file: str
-    line: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ComponentEvent:
-    component: str
-    action: str  # flagged | installing | installed | failed
-    time: datetime | None
-    file: str
-    line: int
-    message: str
 
 
 _START = re.compile(r"Starting user (?:delta |full )?sync", re.I)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.web import HttpInfo
 from scanner.model import SourceStatus, Status
-from scanner.sources.adfs import AdfsEvidence
 from scanner.store import saved_section
-from scanner.web import HttpInfo
 from tests.conftest import SAMPLES, run_check
 
 

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scanner.certs import cert_info
 from scanner.evidence import Evidence
-from scanner.fedmeta import FederationMetadata
+from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
 from scanner.model import SourceStatus, Status
-from scanner.sources.adfs import AdfsEvidence
+from scanner.sources.parse.certs import cert_info
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 

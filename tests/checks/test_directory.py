@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.directory import DirectoryEvidence
 from scanner.model import Finding, SourceStatus, Status
-from scanner.sources.directory import DirectoryEvidence, _saved, _UserTally
+from scanner.sources.directory import _UserTally
 from scanner.sources.sql import from_csv
+from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 
 VERIFIED = {"verified_domains": ["contoso.com"]}
@@ -23,7 +25,7 @@ def forest() -> Evidence:
         tool_version="t",
         collected_at=datetime(2026, 11, 26, tzinfo=UTC),
         sources=ok,
-        directory=_saved(SAMPLES / "directory.json"),
+        directory=saved_section(SAMPLES / "directory.json", "directory", DirectoryEvidence),
         sql=from_csv(SAMPLES / "v_R_User.csv", "CM_EC1", 25),
     )
 
@@ -100,10 +102,11 @@ def test_excluded_objects_never_reach_findings() -> None:
 
 
 def test_evidence_file_errors_are_one_line(tmp_path) -> None:
-    from scanner.sources.directory import DirectorySourceError
+    from scanner.store import StoreError
 
     bad = tmp_path / "e.json"
     bad.write_text('{"directory": {"server": 1}}', encoding="utf-8")
-    with pytest.raises(DirectorySourceError, match="cannot use as directory evidence"):
-        _saved(bad)
-    assert isinstance(_saved(SAMPLES / "directory.json"), DirectoryEvidence)
+    with pytest.raises(StoreError, match="cannot use as directory evidence"):
+        saved_section(bad, "directory", DirectoryEvidence)
+    saved = saved_section(SAMPLES / "directory.json", "directory", DirectoryEvidence)
+    assert isinstance(saved, DirectoryEvidence)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.dns import DnsAnswer, DnsEvidence, DnsView
 from scanner.model import Finding, Severity, SourceStatus, Status
-from scanner.sources.dns import DnsAnswer, DnsEvidence, DnsView
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 

@@ -10,8 +10,9 @@ import pytest
 
 from scanner import config
 from scanner.evidence import Evidence
+from scanner.evidence.apns import ApnsEvidence
 from scanner.model import Finding, Severity, SourceStatus, Status
-from scanner.sources.apns import ApnsEvidence, collect_apns
+from scanner.sources.apns import collect_apns
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 from tests.lab.apple import push_certificate, write

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.endpoints import EndpointProbe, EndpointsEvidence
+from scanner.evidence.web import HttpInfo, Lookup
 from scanner.model import Finding, Severity, SourceStatus, Status
-from scanner.resolver import Lookup
-from scanner.sources.endpoints import EndpointProbe, EndpointsEvidence
 from scanner.store import saved_section
-from scanner.web import HttpInfo
 from tests.conftest import SAMPLES, run_check
 
 CHECK = "scp.internet_endpoints"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.directory import DirectoryEvidence, SyncAccount
 from scanner.model import SourceStatus, Status
-from scanner.sources.directory import SyncAccount, _saved
+from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -21,7 +22,7 @@ def forest() -> Evidence:
         tool_version="t",
         collected_at=NOW,
         sources=(SourceStatus(name="directory", status="ok"),),
-        directory=_saved(SAMPLES / "directory.json"),
+        directory=saved_section(SAMPLES / "directory.json", "directory", DirectoryEvidence),
     )
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from scanner.evidence import Evidence
+from scanner.evidence.sql import SqlEvidence
 from scanner.model import Finding, SourceStatus, Status
-from scanner.sources.sql import SqlEvidence, from_csv
+from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
 
 VERIFIED = {"verified_domains": ["contoso.com"]}

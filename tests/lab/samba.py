@@ -107,7 +107,7 @@ def _user(
         "upn": upn,
         "enabled": enabled,
         "consistency_guid": guid,  # bytes, or None when the attribute is not set
-        # what is wrong with the UPN itself: "missing", scanner.upn.ISSUES keys, "non_routable" (suffix)
+        # what is wrong with the UPN itself: "missing", scanner.facts.upn.ISSUES keys, "non_routable" (suffix)
         "issues": issues,
         "excluded": excluded,  # never exported by directory synchronization: report none of its issues
         "ou": ou,  # None: CN=Users

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reports.brand import MAX_LOGO_BYTES, BrandError, logo_uri
 from reports.html import render_html
 from scanner import config
+from scanner.app.brand import MAX_LOGO_BYTES, BrandError, logo_uri
 from tests.reports.conftest import failed, scan
 
 PNG = base64.b64decode(

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from reports.html import render_html
-from reports.view import build
+from reports.view.report import build
 from scanner import store
 from scanner.model import ScanResult, Severity
 from tests.lab import unavailable
 from tests.reports.conftest import ACCEPT, failed, finding, hostile_scan, mixed_scan, passed, scan
-from tests.test_cli import cli
+from tests.system.test_cli import cli
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 LOGO = (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reports.chart import COUNT_W, LABEL_W, WIDTH, severity_chart
-from reports.sections import Count
+from reports.view.chart import COUNT_W, LABEL_W, WIDTH, severity_chart
+from reports.view.sections import Count
 
 
 def test_bars_are_proportional_and_a_single_finding_is_still_visible() -> None:

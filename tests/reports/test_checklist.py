@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reports.checklist import PREREQUISITES
 from reports.html import render_html
-from reports.view import build
+from reports.view.checklist import PREREQUISITES
+from reports.view.report import build
 from scanner.model import Severity, Status
 from tests.reports.conftest import errored, failed, finding, passed, scan, skipped
 

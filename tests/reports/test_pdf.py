@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import pdf
+from scanner.app import pdf
 
 FAKE = """#!{python}
 import sys

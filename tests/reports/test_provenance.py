@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reports.html import render_html
-from reports.provenance import run_facts, scrub
+from reports.view.provenance import run_facts, scrub
 from tests.reports.conftest import passed, scan
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reports import render
-from reports.redact import Pseudonyms, redact
+from scanner.app.redact import Pseudonyms, redact
 from scanner.evidence import Evidence
 from scanner.model import Severity
 from tests.reports.conftest import T0, failed, finding, scan
@@ -81,7 +81,7 @@ def test_names_no_pattern_recognises_are_replaced_where_they_stand_whole() -> No
 
 
 def test_every_user_the_sources_returned_is_known_even_when_no_report_lists_them() -> None:
-    from scanner.sources.sql import SqlEvidence
+    from scanner.evidence.sql import SqlEvidence
 
     # Only the evidence knows that "mwhite" is a user (sample_users cut the lists short).
     ev = Evidence(
@@ -130,7 +130,7 @@ def test_every_format_is_redacted_and_marked() -> None:
 def test_lists_of_findings_elsewhere_are_redacted_and_their_fingerprints_recomputed() -> None:
     from dataclasses import dataclass
 
-    from reports.redact import _listed
+    from scanner.app.redact import _listed
     from scanner.model import fingerprint
 
     @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reports.pdf import ENV
+from scanner.app.pdf import ENV
 from tests.reports.test_brand import PNG
-from tests.test_cli import cli, one_line_error
+from tests.system.test_cli import cli, one_line_error
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reports import FORMATS, render, write_reports
+from reports import FORMATS, render
+from scanner.app.outputs import write_reports
 from scanner.model import ScanResult
 
 

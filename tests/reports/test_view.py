@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.view import build
+from reports.view.report import build
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 from tests.reports.conftest import ACCEPT, errored, failed, finding, many, passed, scan, skipped
 

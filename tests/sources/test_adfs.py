@@ -10,10 +10,11 @@ import pytest
 
 from scanner import config
 from scanner.evidence import Evidence
+from scanner.evidence.adfs import AdfsEvidence
 from scanner.model import CheckResult, SourceStatus, Status
 from scanner.registry import discover
 from scanner.runner import evaluate, prepare
-from scanner.sources.adfs import METADATA_PATH, AdfsEvidence, AdfsSourceError, collect_adfs
+from scanner.sources.adfs import METADATA_PATH, AdfsSourceError, collect_adfs
 from tests.lab.web import HOST, Route, WebLab, federation_metadata, signing_cert
 
 DISABLED_SIGNON = b"<html><body><div id='errorText'>An error occurred. MSIS7012</div></body></html>"

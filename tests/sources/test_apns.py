@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from scanner import config
 from scanner.cli import app
 from scanner.codec import from_jsonable, to_jsonable
-from scanner.sources.apns import ApnsError, ApnsEvidence, collect_apns
+from scanner.evidence.apns import ApnsEvidence
+from scanner.sources.apns import ApnsError, collect_apns
 from tests.lab.apple import push_certificate, write
 
 SECRET = "Push-Pa55word!"

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.config import DirectoryConfig
-from scanner.sources.directory import DirectoryEvidence, DirectorySourceError, collect_directory
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.sources.directory import DirectorySourceError, collect_directory
 from tests.conftest import SAMPLES
 from tests.lab.samba import (
     MSOL_SAM,
@@ -153,3 +154,40 @@ def test_stopped_dc_fails_within_the_timeout(reader_pw: SambaLab) -> None:
     finally:
         reader_pw.start()
     assert isinstance(collect_directory(cfg(reader_pw), timeout=10), DirectoryEvidence)
+
+
+def test_a_relative_ca_file_is_found_from_another_working_folder(
+    reader_pw: SambaLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduled task starts in C:\\Windows\\System32, not beside its config: `ca_file = "ca.pem"` is
+    the file beside the config, as for [adfs], [endpoints] and [email]."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "ca.pem").write_bytes(Path(reader_pw.ca_file).read_bytes())
+    (site / "mdm-preflight.toml").write_text(
+        f'[directory]\nurl = "{reader_pw.ldaps_url}"\nuser = "{READER_UPN}"\n'
+        f'password_env = "{PW_ENV}"\nca_file = "ca.pem"\n',
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    r = CliRunner().invoke(
+        app,
+        [
+            "scan",
+            "-c",
+            str(site / "mdm-preflight.toml"),
+            "--only",
+            "upn.forest_suffixes",
+            "-f",
+            "json",
+            "-o",
+            "out",
+        ],
+    )
+    assert r.exit_code in (0, 1), r.output
+    result = json.loads((elsewhere / "out" / "result.json").read_text(encoding="utf-8"))
+    [status] = [s for s in result["provenance"]["sources"] if s["name"] == "directory"]
+    assert status["status"] == "ok", status
+    assert not any(c["status"] == "error" for c in result["results"])

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from scanner import config
 from scanner.cli import app
 from scanner.evidence import Evidence
+from scanner.evidence.dns import DnsEvidence
 from scanner.model import Finding, SourceStatus
-from scanner.sources.dns import DnsEvidence, collect_dns
+from scanner.sources.dns import collect_dns
 from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
 from tests.lab.dnsmasq import SPF, DnsServer

@@ -11,13 +11,8 @@ import pytest
 
 from scanner import config
 from scanner.codec import from_jsonable, to_jsonable
-from scanner.sources.endpoints import (
-    EndpointProbe,
-    EndpointsError,
-    EndpointsEvidence,
-    collect_endpoints,
-    default_endpoints,
-)
+from scanner.evidence.endpoints import EndpointProbe, EndpointsEvidence
+from scanner.sources.endpoints import EndpointsError, collect_endpoints, default_endpoints
 from tests.lab.proxy import ProxyLab
 from tests.lab.web import Route, WebLab
 

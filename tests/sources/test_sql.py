@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner import upn
 from scanner.cli import app
 from scanner.config import SqlConfig
-from scanner.sources.sql import SqlEvidence, SqlSourceError, collect_sql, from_csv, guard
+from scanner.evidence.sql import SqlEvidence
+from scanner.facts import upn
+from scanner.sources.sql import SqlSourceError, collect_sql, from_csv, guard
 from tests.conftest import SAMPLES
 from tests.lab.postgres import PostgresLab
 

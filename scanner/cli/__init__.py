@@ -1,0 +1,8 @@
+"""The command line: typer and rich are imported here and nowhere else.
+
+`scanner.cli:main` is the console script; `app` is the typer application (tests drive it with CliRunner)."""
+
+from __future__ import annotations
+
+from scanner.cli.commands import *  # noqa: F403  (app, main and the EXIT_ names 0.1 exported)
+from scanner.cli.commands import __all__ as __all__

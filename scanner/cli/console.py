@@ -1,0 +1,140 @@
+"""The terminal: a progress bar while a scan runs and the summary an admin reads afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape as _escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scanner.model import CheckResult, ScanResult, Status
+
+
+def escape(text: str) -> str:
+    """Values from servers and logs are hostile: no markup, no control or bidi characters."""
+    from reports.text import printable
+
+    return _escape(printable(text))
+
+
+_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta", Status.SKIPPED: "dim"}
+_SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+SHOW_FINDINGS = 5
+SHOW_FACTS = 15
+
+
+class ScanProgress:
+    """Sources then checks, as one bar; silent when stderr is not a terminal (scheduled runs)."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self._task = self._bar.add_task("collecting evidence", total=total)
+
+    def __enter__(self) -> ScanProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._bar.stop()
+
+    def source_done(self, name: str, status: str) -> None:
+        self._bar.update(self._task, description=f"source {name}: {status}")
+
+    def check_done(self, check_id: str, status: Status) -> None:
+        self._bar.update(self._task, advance=1, description=f"checking {check_id}")
+
+
+def summary(console: Console, result: ScanResult, written: list[Path], fail_on: str) -> None:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("status", "check", "severity", "findings", "title"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(result.results, key=_order):
+        open_n, total = len(r.open_findings), len(r.findings)
+        count = f"{open_n}" + (f" (+{total - open_n} accepted)" if total > open_n else "")
+        table.add_row(
+            f"[{_STYLE[r.status]}]{r.status.value.upper()}[/]",
+            r.check.id,
+            f"[{_SEV_STYLE[r.check.severity.value]}]{r.check.severity.value}[/]",
+            count if total else "",
+            escape(r.check.title),
+        )
+    console.print(table)
+    for r in sorted(result.results, key=_order):
+        _details(console, r)
+    for s in result.sources:
+        for w in s.warnings:
+            console.print(f"[yellow]![/] source {s.name}: {escape(w)}")
+    for w in result.warnings:
+        console.print(f"[yellow]![/] {escape(w)}")
+    for e in result.exceptions:
+        if e.expired or not e.matched:
+            why = f"expired {e.expires}" if e.expired else "matched no finding"
+            console.print(f"[yellow]![/] exception {escape(e.check)} / {escape(e.target)}: {why}")
+    console.print(verdict(result, fail_on))
+    for path in written:
+        console.print(f"  wrote {escape(str(path))}")
+
+
+def _order(r: CheckResult) -> tuple[int, int, str]:
+    rank = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIPPED: 2, Status.PASS: 3}[r.status]
+    worst = max((f.severity.rank for f in r.open_findings), default=0)
+    return rank, -worst, r.check.id
+
+
+def _facts(console: Console, r: CheckResult) -> None:
+    """An informational check's findings as a table (the UPN suffix inventory, say)."""
+    table = Table(
+        *(k for k in r.findings[0].evidence),
+        box=None,
+        header_style="bold",
+        pad_edge=False,
+        title=f"{escape(r.check.title)} ({r.check.id})",
+        title_justify="left",
+    )
+    for f in r.findings[:SHOW_FACTS]:
+        table.add_row(*(escape(str(f.evidence.get(k, ""))) for k in r.findings[0].evidence))
+    console.print()
+    console.print(table)
+    if len(r.findings) > SHOW_FACTS:
+        console.print(f"  … and {len(r.findings) - SHOW_FACTS} more rows in the report")
+
+
+def _details(console: Console, r: CheckResult) -> None:
+    if r.status is Status.PASS and r.findings and r.findings[0].evidence:
+        _facts(console, r)
+    elif r.status is Status.FAIL and r.open_findings:
+        console.print(f"\n[bold]{escape(r.check.id)}[/] — {escape(r.check.title)}")
+        for f in r.open_findings[:SHOW_FINDINGS]:
+            console.print(f"  [{_SEV_STYLE[f.severity.value]}]{f.severity.value:>8}[/]  {escape(f.message)}")
+        if len(r.open_findings) > SHOW_FINDINGS:
+            console.print(f"  … and {len(r.open_findings) - SHOW_FINDINGS} more in the report")
+        console.print(f"  [bold]fix:[/] {escape(r.check.remediation)}")
+    elif r.status in (Status.ERROR, Status.SKIPPED):
+        console.print(f"[{_STYLE[r.status]}]{r.status.value}[/] {escape(r.check.id)}: {escape(r.reason)}")
+
+
+def verdict(result: ScanResult, fail_on: str) -> str:
+    found = result.open_problems()
+    counts = {s: sum(1 for f in found if f.severity.value == s) for s in _SEV_STYLE}
+    parts = [f"{n} {s}" for s, n in counts.items() if n]
+    head = (
+        ("[bold red]Problems found:[/] " + ", ".join(parts)) if parts else "[bold green]No open findings.[/]"
+    )
+    tail = []
+    if errors := result.count(Status.ERROR):
+        tail.append(f"{errors} check{'s' * (errors != 1)} could not run")
+    if skipped := result.count(Status.SKIPPED):
+        tail.append(f"{skipped} skipped")
+    tail.append(f"threshold {fail_on}")
+    return f"\n{head}  ({'; '.join(tail)})"

@@ -1,0 +1,36 @@
+"""Evidence: everything the sources collected, typed and JSON round-trippable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scanner.evidence.adfs import AdfsEvidence
+from scanner.evidence.apns import ApnsEvidence
+from scanner.evidence.directory import DirectoryEvidence
+from scanner.evidence.dns import DnsEvidence
+from scanner.evidence.endpoints import EndpointsEvidence
+from scanner.evidence.logs import LogsEvidence
+from scanner.evidence.sql import SqlEvidence
+from scanner.model import SourceStatus
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    schema_version: int = SCHEMA_VERSION
+    tool_version: str
+    collected_at: datetime  # checks measure ages from here, so re-evaluation is repeatable
+    sources: tuple[SourceStatus, ...] = ()
+    configured: tuple[str, ...] = ()  # config sections present, collected or not (adfs.not_configured)
+    logs: LogsEvidence | None = None
+    sql: SqlEvidence | None = None
+    directory: DirectoryEvidence | None = None
+    dns: DnsEvidence | None = None
+    adfs: AdfsEvidence | None = None
+    endpoints: EndpointsEvidence | None = None
+    apns: ApnsEvidence | None = None
+
+    def status(self, name: str) -> SourceStatus | None:
+        return next((s for s in self.sources if s.name == name), None)

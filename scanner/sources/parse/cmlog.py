@@ -1,0 +1,338 @@
+"""Streaming parser for ConfigMgr logs: the CMTrace (CCM) format and the server ($$<) format."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from scanner.errors import PreflightError
+from scanner.evidence.logs import MAX_RECORD_CHARS
+
+CHUNK_CHARS = 1 << 20  # decoded characters per read: bounds memory whatever the file size
+SNIFF_BYTES = 1 << 16
+MAX_ATTR_CHARS = 64 << 10  # the attributes of a CCM record, likewise (real ones take about 100)
+
+ERROR, WARNING, INFO = 3, 2, 1
+SEVERITY_NAMES = {ERROR: "error", WARNING: "warning", INFO: "info"}
+
+# A CCM record: "<![LOG[" message "]LOG]!><" attributes ">". The message runs to the first
+# "]LOG]!><". Canonical attribute order is the fast path; anything else falls back to name=value pairs.
+_OPEN, _TERM = "<![LOG[", "]LOG]!><"
+_CCM_ATTRS = re.compile(
+    r'(?:time="([^"]*)" date="([^"]*)" component="([^"]*)" '
+    r'context="[^"]*" type="(\d*)" thread="(\d*)" file="([^"]*)"|([^>]*))>'
+)
+# A name starts at a word boundary: from inside a long run of letters every start would backtrack
+# over the rest of the run (quadratic; 20 KB of attributes took 5 s).
+_ATTR = re.compile(r'(?<![A-Za-z])([A-Za-z]+)\s*=\s*"([^"]*)"')
+# The fields of an SMS header are bounded and hold no "<": a failed try costs a few hundred
+# characters, not a scan to the end of the buffer for every "$$<" (quadratic on hostile input).
+_SMS = re.compile(r"\$\$<([^<>\n]{0,256})><([^<>\n]{0,256})><thread=(\d{0,32})[^<>\n]{0,256}>")
+_SMS_LONGEST = 3 + 256 + 2 + 256 + 9 + 32 + 256 + 1
+_CONTROL_BYTES = [b for b in range(32) if b not in (9, 10, 12, 13, 27)]
+_TILDE = re.compile(r"~(?=\s|$)")
+_TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
+
+
+class LogReadError(PreflightError):
+    """A file that cannot be read as a log: missing, unreadable, or binary."""
+
+
+@dataclass(slots=True)
+class Entry:
+    message: str
+    component: str
+    date: str  # raw, as written: "11-26-2026" or "3-5-2026"
+    time: str  # raw, as written: "09:05:12.347+300", "13:59:35.6721099"
+    severity: int  # ERROR, WARNING or INFO
+    thread: str
+    source: str  # the source-code file attribute of CCM records
+    line: int  # 1-based line in the log file where the record starts
+
+
+@dataclass(slots=True)
+class FileStats:
+    """What the parser saw in one file, for provenance and for honest reporting."""
+
+    format: str = "plain"  # ccm | sms | plain
+    encoding: str = "utf-8"
+    size: int = 0
+    entries: int = 0
+    skipped_chars: int = 0  # text between records that was not a record (truncated head, junk)
+    truncated_tail: bool = False  # the file ended inside a record (still being written, or cut)
+    truncated_records: int = 0  # records longer than MAX_RECORD_CHARS, kept cut to that length
+    truncated_chars: int = 0  # characters cut from them
+    truncated_line: int = 0  # the line where the first of them starts
+
+
+def sniff(path: Path) -> tuple[str, str]:
+    """(encoding, format) of a log file, from its first bytes."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise LogReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    encoding = _encoding(path, head)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+    if "<![LOG[" in text or ']LOG]!><time="' in text:
+        return encoding, "ccm"
+    if "$$<" in text:
+        return encoding, "sms"
+    return encoding, "plain"
+
+
+def _encoding(path: Path, head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.count(0) > len(head) // 4 and head[0::2].count(0) < len(head) // 50:
+        return "utf-16-le"
+    if sum(head.count(b) for b in _CONTROL_BYTES) > len(head) // 20:
+        raise LogReadError(f"{path}: binary file, not a ConfigMgr log; give the path of a .log or .lo_ file")
+    # A few NUL bytes are text: a crash can leave NUL padding in the middle of a real log.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"  # ANSI logs written by older components
+    return "utf-8"
+
+
+def parse_file(path: Path, stats: FileStats | None = None) -> Iterator[Entry]:
+    """Yield the records of one file in order, reading it in bounded chunks."""
+    stats = stats if stats is not None else FileStats()
+    stats.encoding, stats.format = sniff(path)
+    try:
+        stats.size = path.stat().st_size
+        # newline="" keeps CRLF intact so line numbers and multi-line messages stay exact;
+        # Python opens with shared read/write access, so a log being written can be read.
+        fh = path.open("r", encoding=stats.encoding, errors="replace", newline="")
+    except OSError as exc:
+        raise LogReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    with fh:
+        chunks = iter(lambda: fh.read(CHUNK_CHARS), "")
+        if stats.format == "ccm":
+            yield from _parse_ccm(chunks, stats)
+        elif stats.format == "sms":
+            yield from _parse_sms(chunks, stats)
+        else:
+            yield from _parse_plain(chunks, stats)
+
+
+def _parse_ccm(chunks: Iterator[str], stats: FileStats) -> Iterator[Entry]:
+    st = _Stream()
+    for chunk in chunks:
+        st.buf += chunk
+        yield from _ccm_records(st, stats)
+    _finish(st, stats)
+
+
+def _ccm_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
+    # str.find from one record to the next: a regex search would restart at every "<![LOG[" of an
+    # unfinished tail and scan to its end, quadratic in hostile input ("<![LOG[" repeated).
+    buf, pos, line = st.buf, 0, st.line  # line: the line number at buf[pos]
+    while True:
+        start = buf.find(_OPEN, pos)
+        term = buf.find(_TERM, start + 7) if start >= 0 else -1
+        m = _CCM_ATTRS.match(buf, term + 8) if term >= 0 else None
+        if m is None:
+            break
+        if start - pos > 2:
+            stats.skipped_chars += len(buf[pos:start].strip())
+        at = line + buf.count("\n", pos, start)
+        msg, extra = _capped(buf[start + 7 : term])
+        time, date, comp, typ, thread, src, other = m.groups()
+        if m.end() - term - 9 > MAX_ATTR_CHARS:
+            time, date, comp, typ, thread, src = _attrs(buf[term + 8 : term + 8 + MAX_ATTR_CHARS])
+            extra += m.end() - term - 9 - MAX_ATTR_CHARS
+        elif other is not None:
+            time, date, comp, typ, thread, src = _attrs(other)
+        if "\r" in msg:
+            msg = msg.replace("\r\n", "\n")
+        sev = int(typ) if typ in ("2", "3") else (INFO if typ else _text_severity(msg))
+        stats.entries += 1
+        yield Entry(msg, comp, date, time, sev, thread, src, at)
+        pos = m.end()
+        line = at + buf.count("\n", start, pos)
+        if extra or st.cut_chars:
+            line += st.truncated(stats, at, extra)
+    if start < 0:  # no record begins in the rest: junk, but keep what may be the start of a marker
+        keep = max(pos, len(buf) - len(_OPEN) + 1)
+        stats.skipped_chars += len(buf[pos:keep].strip())
+        line += buf.count("\n", pos, keep)
+        st.buf, st.line = buf[keep:], line
+        return
+    if start - pos > 2:
+        stats.skipped_chars += len(buf[pos:start].strip())
+    st.line = line + buf.count("\n", pos, start)
+    if term < 0:  # inside the message: keep its head and what may be the start of "]LOG]!><"
+        st.buf = st.drop(buf, start, start + 7 + MAX_RECORD_CHARS, len(buf) - len(_TERM) + 1)
+    else:  # inside the attributes
+        st.buf = st.drop(buf, start, term + 8 + MAX_ATTR_CHARS, len(buf))
+
+
+def _attrs(text: str) -> tuple[str, str, str, str, str, str]:
+    a = {k.lower(): v for k, v in _ATTR.findall(text)}
+    return (
+        a.get("time", ""),
+        a.get("date", ""),
+        a.get("component", ""),
+        a.get("type", ""),
+        a.get("thread", ""),
+        a.get("file", ""),
+    )
+
+
+def _parse_sms(chunks: Iterator[str], stats: FileStats) -> Iterator[Entry]:
+    st = _Stream()
+    for chunk in chunks:
+        st.buf += chunk
+        yield from _sms_records(st, stats)
+    _finish(st, stats)
+
+
+def _sms_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
+    buf, pos, line = st.buf, 0, st.line  # line: the line number at buf[pos]
+    for m in _SMS.finditer(buf, st.scan_from):
+        comp, stamp, thread = m.groups()
+        start = m.start()
+        raw, extra = _capped(buf[pos:start])
+        msg = raw.lstrip("\r\n")
+        at = line + buf.count("\n", pos, pos + len(raw) - len(msg))
+        msg = msg.rstrip()
+        if "~" in msg:
+            msg = _TILDE.sub("\n", msg).rstrip()
+        if "\r" in msg:
+            msg = msg.replace("\r\n", "\n")
+        date, _, time = stamp.partition(" ")
+        stats.entries += 1
+        yield Entry(msg, comp, date, time, _text_severity(msg), thread, "", at)
+        line += buf.count("\n", pos, m.end())
+        pos = m.end()
+        if extra or st.cut_chars:
+            line += st.truncated(stats, at, extra)
+    # A header is at most _SMS_LONGEST characters: one starting earlier in the rest has failed for good.
+    st.line = line
+    st.buf = st.drop(buf, pos, pos + MAX_RECORD_CHARS, len(buf) - _SMS_LONGEST)
+    st.scan_from = max(0, len(st.buf) - _SMS_LONGEST)
+    if st.cut_chars:  # never join a header across the cut: one starting in the kept head has failed
+        st.scan_from = max(st.scan_from, MAX_RECORD_CHARS)
+
+
+def _parse_plain(chunks: Iterator[str], stats: FileStats) -> Iterator[Entry]:
+    st = _Stream(line=0)  # line: the number of the last complete line
+    for chunk in chunks:
+        lines = (st.buf + chunk).split("\n")
+        rest = lines.pop()
+        for text in lines:
+            st.line += 1
+            text, extra = _capped(text.rstrip("\r"))
+            if extra or st.cut_chars:
+                st.truncated(stats, st.line, extra)
+            if text.strip():
+                stats.entries += 1
+                yield Entry(text, "", "", "", _text_severity(text), "", "", st.line)
+        st.buf = st.drop(rest, 0, MAX_RECORD_CHARS, len(rest))
+    text, extra = _capped(st.buf.rstrip("\r"))
+    if extra or st.cut_chars:
+        st.truncated(stats, st.line + 1, extra)
+    if text.strip():
+        stats.entries += 1
+        yield Entry(text, "", "", "", _text_severity(text), "", "", st.line + 1)
+
+
+@dataclass(slots=True)
+class _Stream:
+    """The unparsed rest of a file between chunks, bounded: an over-long record loses its middle."""
+
+    buf: str = ""
+    line: int = 1  # the line number at buf[0]
+    scan_from: int = 0  # where a record may begin in buf (sms: what came before was searched)
+    cut_chars: int = 0  # dropped from the unfinished record at buf[0]
+    cut_lines: int = 0  # newlines among them
+
+    def drop(self, buf: str, start: int, head_end: int, tail_start: int) -> str:
+        """buf[start:], less the part between head_end and tail_start when that is not empty.
+
+        The kept tail is what may begin the marker that ends the record. Text made up across the
+        join could, in a record already over the cap, form a spurious "]LOG]!><": accepted, as
+        such a record is garbage either way."""
+        if tail_start <= head_end:
+            return buf[start:]
+        self.cut_chars += tail_start - head_end
+        self.cut_lines += buf.count("\n", head_end, tail_start)
+        return buf[start:head_end] + buf[tail_start:]
+
+    def truncated(self, stats: FileStats, line: int, extra: int) -> int:
+        """Count the record just read as cut; the newlines dropped from it, for the line numbers."""
+        stats.truncated_records += 1
+        stats.truncated_chars += self.cut_chars + extra
+        stats.truncated_line = stats.truncated_line or line
+        lines, self.cut_chars, self.cut_lines = self.cut_lines, 0, 0
+        return lines
+
+
+def _capped(text: str) -> tuple[str, int]:
+    if len(text) <= MAX_RECORD_CHARS:
+        return text, 0
+    return text[:MAX_RECORD_CHARS], len(text) - MAX_RECORD_CHARS
+
+
+def _finish(st: _Stream, stats: FileStats) -> None:
+    if st.buf.strip() or st.cut_chars:
+        stats.truncated_tail = True
+    if st.cut_chars:  # the file ended inside an over-long record
+        st.truncated(stats, st.line, 0)
+
+
+def _text_severity(text: str) -> int:
+    """CMTrace's rule for entries without a type: keywords, case-insensitive.
+
+    "error" and "fail" mark errors, "warn" warnings. "failover" is routine, and every
+    Cloudusersync.log cycle echoes its "raise failure status messages" setting: neither is a
+    failure. Plain `in` tests on a lower-cased copy are ten times faster than a case-insensitive
+    regex, and this runs once per entry.
+    """
+    low = text.lower()
+    if "error" in low:
+        return ERROR
+    if "fail" in low and low.count("fail") > low.count("failover") + low.count("failure status"):
+        return ERROR
+    if "warn" in low:
+        return WARNING
+    return INFO
+
+
+@lru_cache(maxsize=4096)
+def _day(date: str) -> datetime | None:
+    try:
+        month, day, year = (int(p) for p in date.split("-"))
+        return datetime(year, month, day, tzinfo=UTC)
+    except (ValueError, OverflowError):  # a year of twenty digits is no date either
+        return None
+
+
+def entry_time(entry: Entry, *, bias_sign: int = 1, missing_bias: int = 0) -> datetime | None:
+    """The entry's time in UTC, or None when it has none or it cannot be read.
+
+    ConfigMgr writes the Windows time-zone bias (UTC = local + bias minutes); bias_sign=-1 reads
+    the number as an east-positive offset instead. A time without a zone part uses missing_bias.
+    """
+    day = _day(entry.date)
+    m = _TIME.match(entry.time) if day else None
+    if day is None or m is None:
+        return None
+    hours, minutes, seconds, fraction, bias = m.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:  # a bias of thousands of digits, or one that leaves the calendar, is no time
+        offset = bias_sign * int(bias) if bias else missing_bias
+        return day + timedelta(
+            hours=int(hours), minutes=int(minutes) + offset, seconds=int(seconds), microseconds=micro
+        )
+    except (ValueError, OverflowError):
+        return None
