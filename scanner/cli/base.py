@@ -15,10 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from scanner import __version__, credentials
+import scanner
+from scanner import credentials
 from scanner.errors import PreflightError
 from scanner.exitcodes import ExitCode
-from scanner.unattended import run as unattended
 
 # The names 0.1 exported; the codes themselves are scanner.exitcodes.ExitCode.
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = (
@@ -60,15 +60,22 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except PreflightError as exc:
-            unattended.log.error("%s", exc)
+            _log().error("%s", exc)
             err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
             raise typer.Exit(ExitCode.USAGE) from None
         except KeyboardInterrupt:  # Ctrl+C: the shell's convention, never 1 (findings)
-            unattended.log.error("interrupted")
+            _log().error("interrupted")
             err.print("mdm-preflight: interrupted; files already written are complete", markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     return wrapper
+
+
+def _log() -> Any:
+    """The run log (scanner.unattended.run), imported when there is something to write to it."""
+    from scanner.unattended import run
+
+    return run.log
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")]
@@ -98,7 +105,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summa
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"mdm-preflight {__version__}", markup=False)
+        out.print(f"mdm-preflight {scanner.__version__}", markup=False)
         raise typer.Exit()
 
 

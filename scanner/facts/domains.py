@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-from publicsuffixlist import PublicSuffixList
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 # Reserved or never delegated (RFC 6761, RFC 6762, ICANN's name-collision decisions and private-use
 # choice), plus names that only ever appear inside corporate networks. The Public Suffix List
@@ -34,6 +36,9 @@ _HOSTNAME = re.compile(r"[a-z0-9.\-]+")
 
 @cache
 def _psl() -> PublicSuffixList:
+    # Imported on first use: listing or explaining the checks never reads the list.
+    from publicsuffixlist import PublicSuffixList
+
     return PublicSuffixList(only_icann=True)  # the bundled copy: no network at run time
 
 
