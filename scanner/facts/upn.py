@@ -10,8 +10,13 @@ MAX_TOTAL, MAX_LOCAL, MAX_DOMAIN = 113, 64, 48
 _LOCAL_OK = re.compile(r"[A-Za-z0-9'.\-_!#^~]*")
 _DOMAIN_OK = re.compile(r"[A-Za-z0-9.\-]*")
 _SPACE = re.compile(r"\s")
-# The common case in one C-speed match: one @, allowed characters, no dot at either end of the user part.
-_CLEAN = re.compile(r"[A-Za-z0-9'\-_!#^~](?:[A-Za-z0-9'.\-_!#^~]*[A-Za-z0-9'\-_!#^~])?@[A-Za-z0-9.\-]+")
+# The common case in one C-speed match: one @, allowed characters, no dot at either end of the user part,
+# at most MAX_LOCAL characters before the @ and MAX_DOMAIN after it (so at most MAX_TOTAL in all). Group 1
+# is the domain.
+_END = r"[A-Za-z0-9'\-_!#^~]"
+CLEAN = re.compile(
+    rf"{_END}(?:[A-Za-z0-9'.\-_!#^~]{{0,{MAX_LOCAL - 2}}}{_END})?@([A-Za-z0-9.\-]{{1,{MAX_DOMAIN}}})"
+)
 
 # Problem classes, as the noun phrase after "N UPNs with …".
 ISSUES = {
@@ -53,10 +58,7 @@ def missing(upn: str | None) -> bool:
 
 def clean(upn: str) -> bool:
     """True when issues(upn) is empty, decided by one match: a million users take a second, not five."""
-    if _CLEAN.fullmatch(upn) is None or len(upn) > MAX_TOTAL:
-        return False
-    at = upn.index("@")
-    return at <= MAX_LOCAL and len(upn) - at - 1 <= MAX_DOMAIN
+    return CLEAN.fullmatch(upn) is not None
 
 
 def issues(upn: str) -> list[str]:

@@ -58,8 +58,8 @@ def ldif_entry(dn: str, attrs: Iterable[tuple[str, str | bytes]]) -> str:
     lines = [f"dn: {dn}"]
     for key, value in attrs:
         raw = value if isinstance(value, bytes) else value.encode()
-        plain = raw.isascii() and not raw.startswith((b" ", b":", b"<")) and not raw.endswith(b" ")
-        plain = plain and b"\n" not in raw and b"\r" not in raw
+        printable = all(32 <= b < 127 for b in raw)
+        plain = printable and not raw.startswith((b" ", b":", b"<")) and not raw.endswith(b" ")
         lines.append(f"{key}: {raw.decode()}" if plain else f"{key}:: {base64.b64encode(raw).decode()}")
     return "\n".join(lines) + "\n\n"
 
@@ -97,14 +97,18 @@ def ldb(tool: str, root: Path, *args: str, url: Path | None = None, stdin: str |
     return done.stdout
 
 
-def add_ldif(root: Path, text: str) -> None:
-    """Add LDIF records the normal way, through Samba's modules, into the stopped lab in ``root``."""
+def add_ldif(root: Path, text: str, url: Path | None = None) -> None:
+    """Add LDIF records into the stopped lab in ``root``: through Samba's modules, or straight into
+    the ldb file ``url``. ldbadd stops quietly at a record it cannot parse: the count is checked."""
     path = root / "bulk-add.ldif"
     path.write_text(text, encoding="utf-8")
     try:
-        ldb("ldbadd", root, "--nosync", str(path))
+        said = ldb("ldbadd", root, "--nosync", str(path), url=url)
     finally:
         path.unlink()
+    expected = text.count("\ndn: ") + text.startswith("dn: ")
+    if f"Added {expected} records" not in said:
+        raise RuntimeError(f"ldbadd added fewer records than the {expected} given: {said.strip()[-300:]}")
 
 
 def _records(ldif: str) -> Iterator[list[tuple[str, str]]]:
@@ -161,8 +165,6 @@ def load_users(root: Path, users: Sequence[BulkUser]) -> dict[str, float]:
     body = "".join(
         _copy(u, shapes[(u.ou, u.enabled)], domain_sid, FIRST_RID + i) for i, u in enumerate(copies)
     )
-    path = root / "bulk-copies.ldif"
-    path.write_text(body, encoding="utf-8")
     times["ldif"] = time.perf_counter() - t
     t = time.perf_counter()
     indexes = ldb("ldbsearch", root, "-b", "@INDEXLIST", "-s", "base", url=part)
@@ -170,9 +172,8 @@ def load_users(root: Path, users: Sequence[BulkUser]) -> dict[str, float]:
     # ldb keeps every index up to date on each add, which grows with the index: none while copying
     _replace_indexlist(root, part, kept)
     try:
-        ldb("ldbadd", root, "--nosync", str(path), url=part)
+        add_ldif(root, body, url=part)
     finally:
-        path.unlink()
         _replace_indexlist(root, part, [(n, r) for n, r in next(_records(indexes)) if n.startswith("@")])
     times["raw_add"] = time.perf_counter() - t
     t = time.perf_counter()
