@@ -8,7 +8,7 @@ import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
@@ -58,6 +58,7 @@ class _Tally:
     upns: dict[str, str | None] = field(default_factory=dict)
     keep: set[str] | None = None  # the domains worth a group when there are too many (SQL: the largest)
     left_out: int = 0  # users whose domain got no group
+    restricted: bool = False  # keep is known (from_csv keeps every group up to MAX_GROUPS)
 
     def add(self, name: str, unique: str, value: str | None) -> None:
         self.users += 1
@@ -107,7 +108,7 @@ class _Tally:
     def restrict(self, keep: set[str] | None) -> None:
         """Keep only these domain groups from now on; those opened already without a place count as
         left out (the documented query arrives while the users are read)."""
-        self.keep = keep
+        self.keep, self.restricted = keep, True
         if keep is not None:
             domains = self.groups["domains"]
             for key in [k for k in domains if k not in keep]:
@@ -221,17 +222,29 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
             counted = pool.submit(_documented, conn_str, doc, timeout)
             cur = cn.execute(guard(DETAIL_QUERY.replace("CM_EC1", db)))
             while batch := cur.fetchmany(FETCH_ROWS):
-                if not counted.done() and len(tally.groups["domains"]) + len(batch) >= MAX_GROUPS:
-                    wait([counted])  # too many domains: only those of the largest suffix groups get one
-                if counted.done() and tally.keep is None:
-                    tally.restrict(_keep(counted.result()))
-                tally.add_rows(batch)
+                _add_rows(tally, batch, counted)
             inventory, out_groups, out_users = counted.result()
-            tally.restrict(_keep(counted.result()))
+            if not tally.restricted:
+                tally.restrict(_keep(counted.result()))
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout)) from None
     ev = tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
     return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users)
+
+
+def _add_rows(tally: _Tally, rows: list[Any], counted: Future[_Counted]) -> None:
+    """Tally rows while the documented query may still run. Until it is known which domains get a
+    group (all, unless there are more than MAX_GROUPS), rows go in slices that cannot fill the
+    groups; when one could, this waits for it."""
+    while rows:
+        if counted.done() and not tally.restricted:
+            tally.restrict(_keep(counted.result()))
+        room = len(rows) if tally.restricted else MAX_GROUPS - len(tally.groups["domains"])
+        if room <= 0:
+            wait([counted])
+            continue
+        tally.add_rows(rows[:room])
+        rows = rows[room:]
 
 
 def _connect_args(timeout: float) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""Benchmark how long `mdm-preflight --help` takes, beside the interpreter and the CLI libraries alone.
+
+    python bench/startup_bench.py [--rounds 20] [--core 0]
+
+Each round runs, one after another, pinned to one core (taskset -c CORE, when taskset exists):
+
+- `python -c pass`: the interpreter's own start, the floor;
+- `python -c "import typer, rich.console"`: the libraries every typer + rich command line loads;
+- `mdm-preflight --help` (the installed console script; `python -m scanner --help` without one);
+- `mdm-preflight --version`.
+
+Wall times from spawn to exit; median and range over the rounds (the machine may be shared). Then one
+`python -X importtime -m scanner --help`: the modules it loads, and the ten largest cumulative imports.
+Markdown on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands() -> dict[str, list[str]]:
+    script = Path(sys.executable).with_name("mdm-preflight")
+    cli = [str(script)] if script.exists() else [sys.executable, "-m", "scanner"]
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import typer, rich.console": [sys.executable, "-c", "import typer, rich.console"],
+        "mdm-preflight --help": [*cli, "--help"],
+        "mdm-preflight --version": [*cli, "--version"],
+    }
+
+
+def wall(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def importtime() -> list[tuple[int, str]]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "scanner", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    rows = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit():
+                rows.append((int(cumulative), name.rstrip()))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--core", default="0", help="taskset -c CORE ('' to run unpinned)")
+    args = ap.parse_args()
+    pin = ["taskset", "-c", args.core] if args.core and shutil.which("taskset") else []
+    cmds = {name: [*pin, *cmd] for name, cmd in commands().items()}
+    for cmd in cmds.values():
+        wall(cmd)  # warm the page cache and the .pyc files
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(args.rounds):
+        for name, cmd in cmds.items():
+            times[name].append(wall(cmd))
+    print(f"{args.rounds} rounds{', pinned to core ' + args.core if pin else ''}; ms\n")
+    print("| command | median ms | range ms |")
+    print("|---|--:|--:|")
+    for name, values in times.items():
+        values.sort()
+        ms = [v * 1000 for v in values]
+        print(f"| `{name}` | {statistics.median(ms):.0f} | {ms[0]:.0f}–{ms[-1]:.0f} |")
+    rows = importtime()
+    top = {p.split(".")[0] for _, name in rows if (p := name.strip())}
+    print(f"\n`python -X importtime -m scanner --help`: {len(rows)} modules; top-level packages: ")
+    print(", ".join(sorted(t for t in top if not t.startswith("_"))) + "\n")
+    print("| cumulative µs | module |")
+    print("|--:|---|")
+    for cumulative, name in sorted(rows, reverse=True)[:10]:
+        print(f"| {cumulative:,} | `{name}` |")
+
+
+if __name__ == "__main__":
+    main()
