@@ -18,10 +18,11 @@ from typing import Any
 from scanner.config import ConfigError
 from scanner.configfile import coerce
 from scanner.errors import PreflightError
+from scanner.evidence import SECTIONS
 from scanner.model import CheckInfo, Finding, Severity
 
 ENTRY_POINT_GROUP = "mdm_preflight.checks"
-SOURCES = ("logs", "sql", "directory", "dns", "adfs", "endpoints", "apns", "config")
+SOURCES = (*SECTIONS, "config")  # what a check may need: an evidence section, or the config itself
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")
 _MARK = "__mdm_preflight_check__"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from scanner.evidence.adfs import AdfsEvidence
@@ -34,3 +34,11 @@ class Evidence:
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)
+
+
+# The sources, named once: each is a section of Evidence (and of the config, and of sources.SOURCES).
+SECTIONS: tuple[str, ...] = tuple(
+    f.name
+    for f in fields(Evidence)
+    if f.name not in {"schema_version", "tool_version", "collected_at", "sources", "configured"}
+)

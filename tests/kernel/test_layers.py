@@ -184,3 +184,16 @@ def test_importing_a_check_or_a_renderer_loads_no_source(module: str, allowed_th
     sources, third = done.stdout.splitlines()
     assert sources == ""
     assert set(filter(None, third.split(","))) <= allowed_third_party
+
+
+def test_the_sources_are_named_once() -> None:
+    """An evidence section, a config section and a collector per source, under one name."""
+    import dataclasses
+
+    from scanner.config import Config
+    from scanner.evidence import SECTIONS
+    from scanner.sources import SOURCES
+
+    assert set(SOURCES) == set(SECTIONS)
+    assert set(SECTIONS) <= {f.name for f in dataclasses.fields(Config)}
+    assert all(SOURCES[name].section == name for name in SECTIONS)
