@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 SCRIPTS = sorted(p for p in BENCH.glob("*.py") if "argparse" in p.read_text(encoding="utf-8"))
+
+
+def test_the_bench_folder_has_its_scripts() -> None:
+    assert {"sql_bench.py", "ldap_bench.py", "parse_bench.py", "startup_bench.py"} <= {p.name for p in SCRIPTS}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
