@@ -4,7 +4,8 @@
 
 Template: tests/lab/samba_bulk.py loads N users into a stopped copy of the lab's template in minutes (one
 prototype user per OU added through Samba's modules, every other user written as its copy straight into
-the domain partition, then `samba-tool dbcheck --reindex`), cached in /tmp/mdm-bench-samba-<N>-s<seed>-bulk.
+the domain partition with its indexes off, then one rebuild of the indexes), cached in
+/tmp/mdm-bench-samba-<N>-s<seed>-bulk2.
 Adding 50,000 users through Samba's modules one by one took 20-25 minutes, growing with the domain.
 Users get no password (UAC 544/546, PASSWD_NOTREQD). UPN mix: ~85% @contoso.com, @corp.contoso.local,
 @fabrikam.com, 1% none and ~3% malformed (no @, spaces, diacritics, trailing space, two @, over-long);
@@ -106,7 +107,7 @@ def forest_ldif() -> str:
 
 
 def ensure_bench_template(users: int, seed: int) -> tuple[Path, dict[str, float]]:
-    final = Path(tempfile.gettempdir()) / f"mdm-bench-samba-{users}-s{seed}-bulk"
+    final = Path(tempfile.gettempdir()) / f"mdm-bench-samba-{users}-s{seed}-bulk2"
     if (final / "ready").is_file():
         return final, {}
     base, _ = samba.ensure_template(samba.check_requirements())

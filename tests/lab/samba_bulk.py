@@ -9,9 +9,10 @@ partition file has no module stack, only ldb's own indexing), with its own name,
 userPrincipalName, userAccountControl, mS-DS-ConsistencyGuid, objectGUID and objectSid. What a copy
 shares with its prototype is what the modules would have computed the same way for a sibling: the
 security descriptor inherited from the OU, objectCategory, primaryGroupID, sAMAccountType, the
-timestamps and USNs. Then ``samba-tool dbcheck --reindex`` rebuilds every index with Samba's own
-attribute syntaxes, so the DC finds the copies by objectCategory, sAMAccountName, objectSid, ...
-exactly like users it created.
+timestamps and USNs. The partition's index list is emptied while the copies go in (ldb would update
+every index on each add, slower as they grow) and put back through sam.ldb, so that ldb rebuilds every
+index once with Samba's own attribute syntaxes: the DC finds the copies by objectCategory,
+sAMAccountName, objectSid, ... exactly like users it created.
 
 Not copied: replication metadata per attribute (each copy carries its prototype's), passwords (users
 get none; UAC 544/546, PASSWD_NOTREQD), group memberships. Good for reading the directory, which is
@@ -169,16 +170,15 @@ def load_users(root: Path, users: Sequence[BulkUser]) -> dict[str, float]:
     t = time.perf_counter()
     indexes = ldb("ldbsearch", root, "-b", "@INDEXLIST", "-s", "base", url=part)
     kept = [(n, r) for n, r in next(_records(indexes)) if n in ("@IDX_DN_GUID", "@IDXGUID")]
-    # ldb keeps every index up to date on each add, which grows with the index: none while copying
+    # ldb keeps every index up to date on each add, which grows with the index: none while copying.
+    # Put back through sam.ldb, the list makes ldb rebuild every index once, with Samba's attribute
+    # syntaxes (written straight into the file, objectCategory's keys would not be Samba's).
     _replace_indexlist(root, part, kept)
     try:
         add_ldif(root, body, url=part)
     finally:
-        _replace_indexlist(root, part, [(n, r) for n, r in next(_records(indexes)) if n.startswith("@")])
-    times["raw_add"] = time.perf_counter() - t
-    t = time.perf_counter()
-    reindex(root)
-    times["reindex"] = time.perf_counter() - t
+        _replace_indexlist(root, None, [(n, r) for n, r in next(_records(indexes)) if n.startswith("@")])
+    times["copies_and_reindex"] = time.perf_counter() - t
     return times
 
 
@@ -197,24 +197,11 @@ def _copy(user: BulkUser, shape: list[tuple[str, str]], domain_sid: str, rid: in
     return own[:-1] + "".join(f"{name}{rest}\n" for name, rest in shape) + "\n"
 
 
-def _replace_indexlist(root: Path, part: Path, values: list[tuple[str, str]]) -> None:
-    """Set the partition's @INDEXLIST (ldb rebuilds its indexes when it changes)."""
+def _replace_indexlist(root: Path, part: Path | None, values: list[tuple[str, str]]) -> None:
+    """Set @INDEXLIST in the ldb file ``part``, or through sam.ldb in every partition (None); ldb
+    rebuilds the indexes of a file whose list changes."""
     names = sorted({n for n, _ in values} | {"@IDXATTR", "@IDXONE"})
     body = "dn: @INDEXLIST\nchangetype: modify\n" + "".join(
         f"replace: {n}\n" + "".join(f"{n}{r}\n" for m, r in values if m == n) + "-\n" for n in names
     )
     ldb("ldbmodify", root, url=part, stdin=body + "\n")
-
-
-def reindex(root: Path) -> None:
-    """Rebuild every index of the stopped lab with Samba's attribute syntaxes (samba-tool dbcheck)."""
-    done = subprocess.run(
-        ["samba-tool", "dbcheck", "--reindex", "-s", str(root / "etc" / "smb.conf")],
-        capture_output=True,
-        text=True,
-        env=samba._clean_env(),
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"samba-tool dbcheck --reindex failed: {(done.stderr or done.stdout).strip()[-500:]}"
-        )
