@@ -293,11 +293,13 @@ SITECOMP_THREAD = 4888
 
 
 def statmsg(msg_id: int, sev: str, t: datetime, comp_name: str) -> str:
-    istr = " ".join(f'ISTR{i}=""' for i in range(2, 10))
+    """A status message about a component: COMP is the component, ISTR0 the site system (as Microsoft's
+    Exchange connector article reads 1015: "from the SMS_EXCHANGE_CONNECTOR component")."""
+    istr = " ".join(f'ISTR{i}=""' for i in range(1, 10))
     return (
         f'STATMSG: ID={msg_id} SEV={sev} LEV=M SOURCE="SMS Server" '
-        f'COMP="{SITECOMP_COMP}" SYS={SERVER} SITE={SITE} PID=2168 TID={SITECOMP_THREAD} '
-        f'GMTDATE={gmtdate(t)} ISTR0="{comp_name}" ISTR1="{SERVER}" {istr} NUMATTRS=0'
+        f'COMP="{comp_name}" SYS={SERVER} SITE={SITE} PID=2168 TID={SITECOMP_THREAD} '
+        f'GMTDATE={gmtdate(t)} ISTR0="{SERVER}" {istr} NUMATTRS=0'
     )
 
 
@@ -902,8 +904,9 @@ class Facts:
     cc: Parsed
 
 
-def _istr0(msg: str) -> str:
-    m = re.search(r'ISTR0="([^"]*)"', msg)
+def _comp_of(msg: str) -> str:
+    """The component a status message is about (its COMP field)."""
+    m = re.search(r'\bCOMP="([^"]*)"', msg)
     return m.group(1) if m else ""
 
 
@@ -954,7 +957,7 @@ def verify(outs: list[Output]) -> Facts:
             _need(not re.search(r"(?i)error|fail(?!over)", benign), f"{rel}: error text {msg}")
     hs = sms["healthy/Sitecomp.log"]
     _need(
-        sorted(_istr0(m) for _, _, m in hs if "ID=1015 " in m) == sorted(SCP_COMPONENTS),
+        sorted(_comp_of(m) for _, _, m in hs if "ID=1015 " in m) == sorted(SCP_COMPONENTS),
         "healthy Sitecomp must install all five SCP components",
     )
 
@@ -992,12 +995,12 @@ def verify(outs: list[Output]) -> Facts:
 
     # broken Sitecomp
     bs = sms["broken/Sitecomp.log"]
-    ok = {_istr0(m) for _, _, m in bs if "ID=1015 " in m}
+    ok = {_comp_of(m) for _, _, m in bs if "ID=1015 " in m}
     _need(
         ok == {"SMS_DMP_DOWNLOADER", "SMS_SERVICE_CONNECTOR", "SMS_OUTGOING_CONTENT_MANAGER"},
         f"unexpected 1015 set {ok}",
     )
-    f1016 = [t for t, _, m in bs if "ID=1016 SEV=E" in m and _istr0(m) == "SMS_CLOUD_USERSYNC"]
+    f1016 = [t for t, _, m in bs if "ID=1016 SEV=E" in m and _comp_of(m) == "SMS_CLOUD_USERSYNC"]
     _need(len(f1016) >= 4, "need >= 4 SMS_CLOUD_USERSYNC failures")
     _need(
         all(timedelta(minutes=55) <= b - a <= timedelta(minutes=65) for a, b in itertools.pairwise(f1016)),
@@ -1125,7 +1128,7 @@ def render_readme(f: Facts) -> bytes:
         f"- SMS_CLOUD_USERSYNC fails {len(f.sitecomp_1016)} times, about 60 minutes apart:",
         f"  `Installing component SMS_CLOUD_USERSYNC...`, `{INSTALL_ERROR}`,",
         "  `Installation failed and will be retried in the next polling cycle.` and",
-        '  `STATMSG: ID=1016 SEV=E ... ISTR0="SMS_CLOUD_USERSYNC"` at',
+        '  `STATMSG: ID=1016 SEV=E ... COMP="SMS_CLOUD_USERSYNC" ... ISTR0="CM01.corp.contoso.com"` at',
         "  " + ", ".join(fmt_local(t)[11:] for t in f.sitecomp_1016) + ".",
         "- SMS_DMP_DOWNLOADER, SMS_SERVICE_CONNECTOR and SMS_OUTGOING_CONTENT_MANAGER install",
         "  fine (`ID=1015`).",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from checks.upn import HYBRID_DOC, suffix_findings
+from checks.upn import HYBRID_DOC, suffix_findings, verified_domains
 from scanner.context import Context
 from scanner.evidence.directory import DirectoryEvidence, DirGroup
 from scanner.model import Finding, Severity
@@ -62,8 +62,10 @@ def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     d = _dir(ctx)
     names = sorted({s.lower() for s in (*d.upn_suffixes, *d.domains)})
     listed = ", ".join(names[:SHOW]) + (f" and {len(names) - SHOW:,} more" if len(names) > SHOW else "")
+    verified, where, asked = verified_domains(ctx)
     ctx.examined = f"{len(names):,} suffixes on {d.server}: {listed}"  # bounded: a forest may offer 100,000
-    yield from suffix_findings(ctx, names, ctx.site.verified_domains)
+    ctx.examined += f"; verified according to {where}"
+    yield from suffix_findings(ctx, names, verified, asked)
 
 
 @check(

@@ -1,15 +1,15 @@
-"""Checks over ConfigMgr logs: user sync (Cloudusersync.log), connector installs (Sitecomp.log), errors."""
+"""Checks over ConfigMgr logs: user sync (Cloudusersync.log) and errors (Sitecomp.log: checks/sitecomp.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from scanner.context import Context, Skip
-from scanner.evidence.logs import ComponentEvent, LogRecord, LogSet, LogsEvidence
+from scanner.evidence.logs import LogRecord, LogSet, LogsEvidence, SyncFacts, UserFailure
 from scanner.facts import error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import check
@@ -17,34 +17,57 @@ from scanner.timespec import fmt, window_start
 
 USERSYNC, SITECOMP = "Cloudusersync.log", "Sitecomp.log"
 VERIFY_DOC = "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarchy/log-files"
-SCP_COMPONENTS = (
-    "SMS_DMP_UPLOADER",
-    "SMS_DMP_DOWNLOADER",
-    "SMS_CLOUD_USERSYNC",
-    "SMS_SERVICE_CONNECTOR",
-    "SMS_OUTGOING_CONTENT_MANAGER",
-    "SMS_CLOUD_PROXYCONNECTOR",
-)
 
 
-def _logs(ctx: Context[Any]) -> LogsEvidence:
+def logs_of(ctx: Context[Any]) -> LogsEvidence:
     assert ctx.ev.logs is not None  # the runner only calls a check when its source delivered
     return ctx.ev.logs
 
 
-def _need(logs: LogsEvidence, name: str) -> LogSet:
-    found = logs.find(name)
-    if found is None:
+def need(logs: LogsEvidence, name: str) -> list[LogSet]:
+    """Every log of that name, one per folder that holds one."""
+    found = logs.named(name)
+    if not found:
         raise Skip(f"no {name} among the configured log paths ({', '.join(logs.paths)})")
     return found
 
 
-def _scope(log: LogSet) -> str:
+def scope(logs: LogsEvidence, log: LogSet) -> str:
+    """What was read of one log, and what of it was not."""
     files = len(log.files)
-    return (
-        f"{log.name}: {files} file{'s' * (files != 1)}, {log.entries:,} entries "
+    text = (
+        f"{logs.label(log)}: {files} file{'s' * (files != 1)}, {log.entries:,} entries "
         f"from {fmt(log.first)} to {fmt(log.last)}"
     )
+    return text + (f" ({unread})" if (unread := unread_summary([log])) else "")
+
+
+def unread_summary(logs: list[LogSet]) -> str:
+    """'not read: 81,331 characters in 151 stretches between records; 1 file ending inside a record'."""
+    chars = sum(f.skipped_chars for s in logs for f in s.files)
+    stretches = sum(f.skipped_fragments for s in logs for f in s.files)
+    tails = sum(f.truncated_tail for s in logs for f in s.files)
+    parts = []
+    if chars:
+        many = "es" * (stretches != 1)
+        parts.append(f"{chars:,} characters in {stretches:,} stretch{many} between records")
+    if tails:
+        parts.append(f"{tails} file{'s' * (tails != 1)} ending inside a record")
+    return "not read: " + "; ".join(parts) if parts else ""
+
+
+def target(logs: LogsEvidence, log: LogSet, what: str) -> str:
+    """A finding's target: what, and which log when several folders hold one of that name."""
+    label = logs.label(log)
+    return what if label == log.name else f"{label}: {what}"
+
+
+def _sync(log: LogSet) -> SyncFacts:
+    if log.sync is None:
+        raise Skip(
+            f"{log.name}: saved by an older version without its sync facts; collect the evidence again"
+        )
+    return log.sync
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,36 +90,41 @@ class StaleOptions:
 def cloudusersync_stale(ctx: Context[StaleOptions]) -> Iterator[Finding]:
     """New and changed users reach Intune only through completed sync cycles; without them users
     cannot enroll devices. The service normally completes a cycle every five minutes."""
-    logs = _logs(ctx)
-    log = _need(logs, USERSYNC)
+    logs = logs_of(ctx)
     if ctx.opts.relative_to not in ("now", "newest"):
         raise ValueError(f"relative_to must be 'now' or 'newest', not {ctx.opts.relative_to!r}")
-    ref = ctx.ev.collected_at if ctx.opts.relative_to == "now" else log.last
-    last = logs.sync_last_completed
-    ctx.examined = f"{_scope(log)}; {logs.sync_cycles_seen:,} sync cycles, last completed {fmt(last)}"
-    if last is None:
-        yield ctx.finding(
-            log.name,
-            f"{log.name} shows no completed user sync cycle in {log.entries:,} entries.",
-            cycles_started=logs.sync_cycles_seen,
-        )
-        return
-    if ref is None:
-        raise Skip(f"{log.name} has no readable time stamps")
-    age = ref - last
-    if age > timedelta(hours=ctx.opts.max_age_hours):
-        hours = age.total_seconds() / 3600
-        unfinished = [c for c in logs.sync_cycles if c.completed is None and c.started and c.started > last]
-        errors = [c.last_error for c in unfinished if c.last_error]
-        yield ctx.finding(
-            log.name,
-            f"{log.name} has no completed user sync cycle for {hours:.1f} hours: "
-            f"the last one finished {fmt(last)}.",
-            last_completed=fmt(last),
-            measured_from=f"{ctx.opts.relative_to} ({fmt(ref)})",
-            unfinished_cycles_since=len(unfinished),
-            latest_error=errors[-1] if errors else "",
-        )
+    examined = []
+    for log in need(logs, USERSYNC):
+        sync = _sync(log)
+        last = sync.last_completed
+        examined.append(f"{scope(logs, log)}; {sync.cycles_seen:,} sync cycles, last completed {fmt(last)}")
+        ref = ctx.ev.collected_at if ctx.opts.relative_to == "now" else log.last
+        since = [c for c in sync.cycles if c.completed is None and (last is None or before(last, c.started))]
+        causes = [c.last_error for c in since if c.last_error]
+        cause = f" The cycles since end with: {causes[-1][:300]}" if causes else ""
+        if last is None:
+            yield ctx.finding(
+                target(logs, log, log.name),
+                f"{logs.label(log)} shows no completed user sync cycle in {log.entries:,} entries.{cause}",
+                cycles_started=sync.cycles_seen,
+                latest_error=causes[-1] if causes else "",
+            )
+            continue
+        if ref is None:
+            raise Skip(f"{logs.label(log)} has no readable time stamps")
+        age = ref - last
+        if age > timedelta(hours=ctx.opts.max_age_hours):
+            hours = age.total_seconds() / 3600
+            yield ctx.finding(
+                target(logs, log, log.name),
+                f"{logs.label(log)} has no completed user sync cycle for {hours:.1f} hours: "
+                f"the last one finished {fmt(last)}.{cause}",
+                last_completed=fmt(last),
+                measured_from=f"{ctx.opts.relative_to} ({fmt(ref)})",
+                unfinished_cycles_since=len(since),
+                latest_error=causes[-1] if causes else "",
+            )
+    ctx.examined = " | ".join(examined)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,30 +145,61 @@ class FailureOptions:
     references=(VERIFY_DOC,),
 )
 def cloudusersync_failures(ctx: Context[FailureOptions]) -> Iterator[Finding]:
-    """A user the service cannot add is not licensed for Intune and cannot enroll devices."""
-    logs = _logs(ctx)
-    log = _need(logs, USERSYNC)
-    since = (log.last - timedelta(days=ctx.opts.window_days)) if log.last else None
-    recent = [f for f in logs.sync_failures if since is None or f.time is None or f.time >= since]
-    by_user: dict[tuple[str, str], list] = defaultdict(list)
-    for f in recent:
-        by_user[(f.user.lower(), f.action)].append(f)
-    for (_, action), fails in sorted(by_user.items()):
-        last = fails[-1]
-        yield ctx.finding(
-            last.user,
-            f"{last.user} could not be {'added to' if action == 'add' else 'removed from'} Intune: "
-            f"reason {last.reason} ({len(fails)} time{'s' * (len(fails) != 1)}, last {fmt(last.time)}).",
-            action=action,
-            reason=last.reason,
-            occurrences=len(fails),
-            first=fmt(fails[0].time),
-            last=fmt(last.time),
-            where=f"{last.file}:{last.line}",
+    """A user the service cannot add is not licensed for Intune and cannot enroll devices. A user who
+    failed and was added in a later cycle (in the .lo_ or the .log) is not failing: the examined
+    line says so, with when."""
+    logs = logs_of(ctx)
+    examined = []
+    for log in need(logs, USERSYNC):
+        sync = _sync(log)
+        since = (log.last - timedelta(days=ctx.opts.window_days)) if log.last else None
+        recent = [f for f in sync.failures if since is None or f.time is None or f.time >= since]
+        added = {a.user.lower(): a for a in sync.added}  # the latest success of each user
+        by_user: dict[tuple[str, str], list[UserFailure]] = defaultdict(list)
+        for f in recent:
+            by_user[(f.user.lower(), f.action)].append(f)
+        resolved = []
+        for (user, action), fails in sorted(by_user.items()):
+            last = fails[-1]
+            ok = added.get(user) if action == "add" else None
+            if ok is not None and ok.time is not None and last.time is not None and ok.time > last.time:
+                resolved.append(f"{last.user} added {fmt(ok.time)}")
+                continue
+            # A failure the service keeps meeting recurs every cycle; one later cycles did not see again
+            # may be over (the user left the collection): said, so the reader can tell.
+            later = sum(1 for c in sync.cycles if c.completed and before(last.time, c.started))
+            quiet = (
+                f"; not seen again in {later:,} completed cycle{'s' * (later != 1)} since" if later else ""
+            )
+            yield ctx.finding(
+                target(logs, log, last.user),
+                f"{last.user} could not be {'added to' if action == 'add' else 'removed from'} Intune: "
+                f"reason {last.reason} ({len(fails)} time{'s' * (len(fails) != 1)}, last {fmt(last.time)}"
+                f"{quiet}).",
+                cycles_since=later,
+                action=action,
+                reason=last.reason,
+                occurrences=len(fails),
+                first=fmt(fails[0].time),
+                last=fmt(last.time),
+                where=f"{last.file}:{last.line}",
+            )
+        yield from _short_cycles(ctx, logs, log, sync, since)
+        examined.append(
+            f"{scope(logs, log)}; {len(recent)} failure lines and {sync.cycles_seen:,} cycles "
+            f"since {fmt(since)}"
+            + (f"; resolved (failed, then added): {', '.join(resolved[:5])}" if resolved else "")
+            + (f" and {len(resolved) - 5} more" if len(resolved) > 5 else "")
         )
+    ctx.examined = " | ".join(examined)
+
+
+def _short_cycles(
+    ctx: Context[FailureOptions], logs: LogsEvidence, log: LogSet, sync: SyncFacts, since: datetime | None
+) -> Iterator[Finding]:
     short = [
         c
-        for c in logs.sync_cycles
+        for c in sync.cycles
         if c.received is not None
         and c.added is not None
         and c.added < c.received
@@ -149,100 +208,16 @@ def cloudusersync_failures(ctx: Context[FailureOptions]) -> Iterator[Finding]:
     if short:
         worst = max(short, key=lambda c: c.received - c.added)  # type: ignore[operator]
         yield ctx.finding(
-            f"{log.name}: cycles",
+            f"{logs.label(log)}: cycles",
             f"{len(short)} sync cycle{'s' * (len(short) != 1)} added fewer users "
             f"than ConfigMgr sent: worst {worst.added} of {worst.received} at {fmt(worst.started)}.",
             cycles=len(short),
             last=fmt(short[-1].started),
             where=f"{worst.file}:{worst.line}",
         )
-    ctx.examined = (
-        f"{_scope(log)}; {len(recent)} failure lines and {logs.sync_cycles_seen:,} cycles since {fmt(since)}"
-    )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConnectorOptions:
-    components: tuple[str, ...] = SCP_COMPONENTS
-    max_failures: int = 3  # failed install attempts since the last success
-
-
-@check(
-    id="logs.sitecomp_connector",
-    title="Service connection point components are not installed",
-    severity=Severity.HIGH,
-    needs={"logs"},
-    options=ConnectorOptions,
-    remediation="Read the failing component's install lines in Sitecomp.log, fix the cause (service "
-    "account rights, disk space, a blocked service start), then restart SMS_SITE_COMPONENT_"
-    "MANAGER to retry at once instead of waiting for the hourly retry.",
-    references=(VERIFY_DOC,),
-)
-def sitecomp_connector(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
-    """The service connection point links the site to Intune; while its components are not
-    installed nothing is uploaded, downloaded or synchronized."""
-    logs = _logs(ctx)
-    log = _need(logs, SITECOMP)
-    wanted = {c.upper() for c in ctx.opts.components}
-    events = [e for e in logs.components if e.component in wanted]
-    seen = sorted({e.component for e in events})
-    ctx.examined = (
-        f"{_scope(log)}; {len(events)} install events for "
-        f"{', '.join(seen) if seen else 'no service connection point component'}"
-    )
-    for comp in seen:
-        st = _install_state([e for e in events if e.component == comp])
-        flagged, installed = st.flagged, st.installed
-        pending = flagged is not None and (installed is None or _before(installed.time, flagged.time))
-        if st.failures >= ctx.opts.max_failures or pending:
-            detail = (
-                f"{st.failures} failed install attempts since the last success"
-                if st.failures
-                else f"flagged for installation {fmt(flagged.time if flagged else None)} "
-                "with no successful install after it"
-            )
-            codes = error_codes.explain([e.message for e in reversed(st.failed)])  # the newest first
-            known: dict[str, Any] = {"codes": codes} if codes else {}
-            yield ctx.finding(
-                comp,
-                f"{comp} is not installed: {detail}." + (f" {codes[0]}." if codes else ""),
-                failed_attempts=st.failures,
-                last_success=fmt(installed.time) if installed else "never in this log",
-                flagged=fmt(flagged.time) if flagged else "",
-                where=st.where,
-                **known,
-            )
-
-
-@dataclass(slots=True)
-class _InstallState:
-    flagged: ComponentEvent | None = None
-    installed: ComponentEvent | None = None
-    failures: int = 0  # failed attempts since the last success
-    failed: list[ComponentEvent] = field(default_factory=list)  # their lines, newest last
-    where: str = ""  # file:line of the latest relevant event
-    _attempt_failed: bool = False
-
-
-def _install_state(events: list[ComponentEvent]) -> _InstallState:
-    """Several lines report one failed attempt (error, retry notice, status message): count once."""
-    st = _InstallState()
-    for e in events:
-        if e.action == "flagged":
-            st.flagged = e
-        elif e.action == "installed":
-            st.installed, st.failures, st.failed = e, 0, []
-        elif e.action == "installing":
-            st._attempt_failed = False
-        elif e.action == "failed":
-            st.failed.append(e)
-            if not st._attempt_failed:
-                st.failures, st._attempt_failed = st.failures + 1, True
-        st.where = f"{e.file}:{e.line}"
-    return st
-
-
-def _before(a: datetime | None, b: datetime | None) -> bool:
+def before(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and b is not None and a < b
 
 
@@ -265,32 +240,36 @@ class ErrorOptions:
 )
 def errors(ctx: Context[ErrorOptions]) -> Iterator[Finding]:
     """Errors that repeat in the service connection point's and site server's logs are the first
-    sign of a broken connector, often days before users notice."""
-    logs = _logs(ctx)
+    sign of a broken connector, often days before users notice. Each log is its folder and name:
+    two site servers' Sitecomp.log are two logs, each with its own window."""
+    logs = logs_of(ctx)
     if not logs.logs:
         raise Skip("no readable logs among the configured paths")
-    groups: dict[tuple[str, str], list[LogRecord]] = defaultdict(list)
-    starts = {}
-    for logset in logs.logs:
-        starts[logset.name] = window_start(ctx.opts.since, logset.last) if logset.last else None
-    for rec in logs.problems:
-        start = starts.get(rec.log)
-        if rec.severity == "error" and (start is None or rec.time is None or rec.time >= start):
-            groups[(rec.log, rec.component or "(no component)")].append(rec)
+    judged = [log for log in logs.logs if log.configmgr]
+    groups: dict[tuple[str, str, str], list[LogRecord]] = defaultdict(list)
+    for log in judged:
+        start = window_start(ctx.opts.since, log.last) if log.last else None
+        for rec in logs.problems_of(log):
+            if rec.severity == "error" and (start is None or rec.time is None or rec.time >= start):
+                groups[(logs.label(log), rec.component or "(no component)", log.path)].append(rec)
+    others = [logs.label(log) for log in logs.logs if not log.configmgr]
     ctx.examined = (
-        f"{len(logs.logs)} logs, {sum(s.entries for s in logs.logs):,} entries; errors "
+        f"{len(judged)} logs, {sum(s.entries for s in judged):,} entries; errors "
         f"since {ctx.opts.since} before each log's newest entry"
+        + (f"; {unread}" if (unread := unread_summary(judged)) else "")
+        + (f"; not ConfigMgr logs, not judged: {', '.join(others)}" if others else "")
     )
-    for (log, comp), recs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+    for (label, comp, path), recs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         codes = error_codes.explain([r.message for r in reversed(recs)])  # the newest first
         known: dict[str, Any] = {"codes": codes} if codes else {}
         yield ctx.finding(
-            f"{log}:{comp}",
-            f"{log} has {len(recs)} error{'s' * (len(recs) != 1)} from {comp} between "
+            f"{label}:{comp}",
+            f"{label} has {len(recs)} error{'s' * (len(recs) != 1)} from {comp} between "
             f"{fmt(recs[0].time)} and {fmt(recs[-1].time)}." + (f" {codes[0]}." if codes else ""),
             count=len(recs),
             first=fmt(recs[0].time),
             last=fmt(recs[-1].time),
+            log=path,
             examples=[f"{r.file}:{r.line}: {r.message[:200]}" for r in recs[-ctx.opts.examples :]],
             **known,
         )

@@ -17,20 +17,49 @@ DOMAINS_DOC = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"
 SHOW = 5  # users named in a finding's message; the evidence holds up to [sql] sample_users
 
 
-def judge(name: str, verified: tuple[str, ...]) -> tuple[str, str]:
+def judge(name: str, verified: tuple[str, ...], asked: frozenset[str] = frozenset()) -> tuple[str, str]:
     """The one rule for a UPN suffix, wherever it was found: ("non_routable", why),
-    ("unverified", "") when a verified list is given and does not cover it, or ("ok", "")."""
+    ("unverified", "") when a verified list is given (or the tenant answered) and does not cover it,
+    or ("ok", ""). A verified root covers its subdomains, unless the tenant answered for the subdomain
+    itself (`asked`: the names it answered for)."""
     if why := non_public_reason(name):
         return "non_routable", why
-    if verified and not covered_by(name, verified):
+    if name.lower() in asked:
+        return ("ok", "") if name.lower() in verified else ("unverified", "")
+    if (verified or asked) and not covered_by(name, verified):
         return "unverified", ""
     return "ok", ""
 
 
-def suffix_findings(ctx: Context[Any], names: list[str], verified: tuple[str, ...]) -> Iterator[Finding]:
+def verified_domains(ctx: Context[Any]) -> tuple[tuple[str, ...], str, frozenset[str]]:
+    """(domains taken as verified, where that came from, the domains the tenant answered for). Its own
+    answer when it gave one: known, in the expected tenant, not unmanaged, and with Graph verified;
+    a domain whose lookup failed keeps what [site] verified_domains says about it."""
+    site = tuple(d.lower() for d in ctx.site.verified_domains)
+    ten, status = ctx.ev.tenant, ctx.ev.status("tenant")
+    if ten is None or not ten.realms or all(r.error for r in ten.realms):
+        why = f"; the tenant was not asked: {status.reason}" if status and status.reason else ""
+        return site, f"[site] verified_domains as configured{why}", frozenset()
+    expected, _ = ten.expected()
+    graph = {d.id: d.is_verified for d in ctx.ev.graph.domains} if ctx.ev.graph else {}
+    ok = [
+        r.domain
+        for r in ten.realms
+        if (r.error and covered_by(r.domain, site))
+        or (r.known and not r.viral and r.tenant_id in ("", expected) and graph.get(r.domain, True))
+    ]
+    ok += [d for d in site if ten.get(d) is None]  # not asked (found too late): as configured
+    asked = f"{ten.authority}{' and Graph' if graph else ''}, {ten.checked_at:%Y-%m-%d %H:%M} UTC"
+    where = f"the tenant's answer ({asked})"
+    return tuple(ok), where, frozenset(r.domain for r in ten.realms if not r.error)
+
+
+def suffix_findings(
+    ctx: Context[Any], names: list[str], verified: tuple[str, ...], asked: frozenset[str] = frozenset()
+) -> Iterator[Finding]:
     """Findings for suffixes that are offered rather than used (the forest's list)."""
     for name in names:
-        kind, why = judge(name, verified)
+        kind, why = judge(name, verified, asked)
         if kind == "non_routable":
             yield ctx.finding(name, f"{name} {why}.", problem="not routable", reason=why)
         elif kind == "unverified":
@@ -83,7 +112,7 @@ def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """The walkthrough's own query: which UPN suffixes the site's discovered users carry, and how
     many. It is the starting point for every other UPN check and for the tenant's domain list."""
     sql = _sql(ctx)
-    verified = ctx.site.verified_domains
+    verified, where, asked = verified_domains(ctx)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}; {len(sql.inventory)} suffix groups"
     if sql.inventory_left_out:  # memory stays bounded: the rest are counted, not listed
         ctx.examined += (
@@ -100,7 +129,10 @@ def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
             suffix=shown,
             users=row.count,
             routable="no" if row.suffix is None or public else "yes",
-            verified="yes" if key and covered_by(key, verified) else "no",
+            verified="yes"
+            if key and (verified or asked) and judge(key, verified, asked)[0] == "ok"
+            else "no",
+            verified_by=where,
         )
 
 
@@ -138,25 +170,29 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     needs={"sql"},
     remediation="Verify the domain in the Microsoft 365 admin center (Settings > Domains > Add "
     "domain, then the MS=ms… TXT record), or move the users to a verified suffix; then "
-    "list it in [site] verified_domains.",
+    "list it in [site] verified_domains (the tenant itself is asked unless [tenant] lookup = false).",
     references=(DOMAINS_DOC,),
 )
 def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Users can only enroll once the domain of their UPN is verified in the tenant; a verified
     root domain also covers its subdomains."""
     sql = _sql(ctx)
-    verified = ctx.site.verified_domains
-    if not verified:
-        raise Skip("no [site] verified_domains in the configuration: list the tenant's verified domains")
-    ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {', '.join(verified)}"
+    verified, where, asked = verified_domains(ctx)
+    if not verified and not asked:
+        raise Skip("no [site] verified_domains in the configuration and the tenant was not asked")
+    shown = ", ".join(verified[:SHOW]) + (
+        f" and {len(verified) - SHOW:,} more" if len(verified) > SHOW else ""
+    )
+    ctx.examined = f"{_plural(len(sql.domains), 'domain')} against verified {shown or 'none'}, from {where}"
     ctx.examined += _not_judged(sql)
     for group in sql.domains:
-        if judge(group.key, verified)[0] == "unverified":
+        if judge(group.key, verified, asked)[0] == "unverified":
             yield ctx.finding(
                 group.key,
                 f"{group.key} is not verified in the tenant: "
                 f"{_plural(group.count, 'user')} ({_names(group)}).",
                 users=group.count,
+                verified_by=where,
                 examples=_users(group),
             )
 

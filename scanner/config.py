@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import formats
+from scanner.cloud import GraphConfig, TenantConfig
 from scanner.errors import PreflightError
 from scanner.model import Severity
 
@@ -118,7 +119,7 @@ class EmailConfig:
     from_: str  # the TOML key is `from`
     to: tuple[str, ...]
     cc: tuple[str, ...] = ()
-    subject: str = "{company} hybrid MDM: {status}, {failed} failing, {new} new, {resolved} resolved"
+    subject: str = "{company} hybrid MDM: {status}, {open} open findings, {new} new, {resolved} resolved"
     send: str = "on_failure"  # always | on_failure | on_change
     attach: tuple[str, ...] = ("html",)  # report formats attached (within a size cap)
 
@@ -215,6 +216,8 @@ class Config:
     history: HistoryConfig | None = None  # scan keeps results here and compares with the last one
     endpoints: EndpointsConfig | None = None
     apns: ApnsConfig | None = None
+    tenant: TenantConfig | None = field(default_factory=TenantConfig)  # on by default; lookup = false: off
+    graph: GraphConfig | None = None
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # validated by the registry
     exceptions: tuple[ExceptionRule, ...] = ()
     base_dir: Path | None = None  # where relative paths in the file start
@@ -238,6 +241,8 @@ _RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
     ("directory", "sample_users"): (0, None, "users (0: all)"),
     ("directory", "page_size"): (1, None, "entries per page"),
     ("dns", "port"): (1, 65535, "a UDP/TCP port"),
+    ("tenant", "max_sync_age_hours"): (0.1, None, "hours"),
+    ("tenant", "rate"): (0.1, 1000, "requests per second"),
 }
 # TOML keys that are Python keywords, and the field each fills.
 _ALIASES = {("email", "from"): "from_"}

@@ -7,6 +7,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 import tomllib
 import types
 import typing
@@ -98,6 +99,20 @@ def _with_env(cfg: Config) -> Config:
     return dataclasses.replace(cfg, scan=scan)
 
 
+# What an environment variable's name looks like (Windows allows more, but no name a person gives a
+# secret has a space, a quote or punctuation such as ! @ # $ % ^ & *, which passwords do).
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.()-]{0,127}")
+
+
+def _env_name(value: str, where: str) -> None:
+    """A password pasted where the variable's name belongs is refused, and never repeated."""
+    if value and not _ENV_NAME.fullmatch(value):
+        raise ConfigError(
+            f"{where}: this is not the name of an environment variable (the value is not shown: it may be "
+            "a password); put the password in an environment variable and write that variable's name here"
+        )
+
+
 def _section(cls: type, value: Any, where: str, source: str) -> Any:
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: [{where}] must be a table")
@@ -116,6 +131,8 @@ def _section(cls: type, value: Any, where: str, source: str) -> Any:
             kwargs[name] = _choice((where, key), kwargs[name], f"{source}: {where}.{key}")
         if (where, key) in _RANGES:
             in_range((where, key), kwargs[name], f"{source}: {where}.{key}")
+        if name.endswith("password_env"):
+            _env_name(kwargs[name], f"{source}: {where}.{key}")
     missing = [
         toml_key.get(n, n)
         for n, f in fields.items()

@@ -13,18 +13,43 @@ from urllib.parse import quote, quote_plus
 
 MASK = "********"
 _known: set[str] = set()
+_typed: dict[tuple[str, str], str] = {}  # (section, variable) -> what the person typed: asked once a run
 _lock = threading.Lock()
 
 
-def password(env: str, section: str, prompt: str, error: Callable[[str], Exception]) -> str:
+def password(
+    env: str, section: str, prompt: str, error: Callable[[str], Exception], key: str = "password_env"
+) -> str:
     """The value of the variable `env` names; a prompt only when a person is at the terminal."""
     value = os.environ.get(env) if env else None
+    if value is None:
+        with _lock:
+            value = _typed.get((section, env))
     if value is None and sys.stdin.isatty():
         value = getpass(prompt)
+        with _lock:
+            _typed[(section, env)] = value
     if value is None:
-        raise error(f"environment variable {env or '(none)'} (named by [{section}] password_env) is not set")
+        raise error(
+            f"environment variable {env or '(none)'} (named by [{section}] {key}) is not set; "
+            "set it for the account the task runs as, or run at a terminal to be asked"
+        )
     remember(value)
     return value
+
+
+def ask_first(needed: list[tuple[str, ...]], error: Callable[[str], Exception]) -> None:
+    """Every (section, variable, prompt[, key naming the variable]) a run will need, read or asked now:
+    before a progress display could hide a prompt, and before anything is scanned, so a task without its
+    secret stops at once."""
+    missing = []
+    for section, env, prompt, *key in needed:
+        try:
+            password(env, section, prompt, error, *key)
+        except Exception as exc:
+            missing.append(str(exc))
+    if missing:
+        raise error("; ".join(missing) + "; nothing was scanned")
 
 
 def remember(value: str) -> None:
@@ -37,6 +62,7 @@ def forget() -> None:
     """Drop every remembered password (one process runs one scan; tests run many)."""
     with _lock:
         _known.clear()
+        _typed.clear()
 
 
 def forms(value: str) -> set[str]:

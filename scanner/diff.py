@@ -31,7 +31,7 @@ def compare(old: ScanResult, new: ScanResult, baseline: str = "") -> Changes:
         elif prev is None or was_info:
             buckets["new"].append(_item(f, "was informational" if was_info else ""))
         elif prev.accepted is not None:
-            buckets["exception_expired"].append(_item(f, _no_longer(prev)))
+            buckets["exception_expired"].append(_item(f, _no_longer(prev, new)))
         else:
             buckets["still_failing"].append(_item(f, _severity_note(prev, f)))
     for fp, f in before.items():
@@ -68,11 +68,14 @@ def _item(f: Finding, note: str = "") -> ChangedFinding:
     )
 
 
-def _no_longer(prev: Finding) -> str:
+def _no_longer(prev: Finding, new: ScanResult) -> str:
+    """Expired only when its date has passed by the new run; otherwise it was removed or changed."""
     acc = prev.accepted
-    if acc is not None and acc.expires:
+    if acc is not None and acc.expires and acc.expires <= new.started.date().isoformat():
         return f"its exception expired on {acc.expires}"
-    return "its exception no longer applies"
+    if any(e.reason == acc.reason for e in new.exceptions) if acc is not None else False:
+        return "its exception no longer matches this finding (check or target changed)"
+    return "its exception was removed from the configuration"
 
 
 def _order(c: ChangedFinding) -> tuple[int, str, str]:

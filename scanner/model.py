@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -205,10 +206,28 @@ class ScanResult:
         return max((f.severity for f in found), key=lambda s: s.rank) if found else None
 
     @property
+    def nothing_checked(self) -> bool:
+        """No check of collected evidence passed or failed: an empty config, a selection of nothing, or
+        every source missing (advice read from the config alone, such as "no AD FS", checks nothing)."""
+        return not any(
+            r.status in (Status.PASS, Status.FAIL) and set(r.check.needs) - {"config"} for r in self.results
+        )
+
+    def not_checked(self) -> str:
+        """Why nothing was checked, in one line: the skip and error reasons, most common first."""
+        reasons = Counter(
+            r.reason or r.status.value for r in self.results if r.status not in (Status.PASS, Status.FAIL)
+        )
+        if not reasons:
+            return "no check was selected (see --only, --skip and the [checks] enabled settings)"
+        return "; ".join(f"{n} check{'s' * (n != 1)}: {why}" for why, n in reasons.most_common(5))
+
+    @property
     def incomplete(self) -> bool:
-        """A check errored or a configured source failed: the scan could not see everything."""
+        """A check errored, a configured source failed or nothing was checked: not everything was seen."""
         return (
-            any(r.status is Status.ERROR for r in self.results)
+            self.nothing_checked
+            or any(r.status is Status.ERROR for r in self.results)
             or any(s.status in ("error", "partial") for s in self.sources)
             or bool(self.warnings)
         )

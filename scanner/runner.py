@@ -86,8 +86,9 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
         src = built_in_sources().get(name)
         if src is None:
             continue
-        if getattr(cfg, src.section, None) is None:
-            reason = f"no [{src.section}] section in the configuration"
+        reason = src.off(cfg) if src.off else ""
+        if getattr(cfg, src.section, None) is None or reason:
+            reason = reason or f"no [{src.section}] section in the configuration"
             statuses.append(SourceStatus(name=name, status="not_configured", reason=reason))
             progress.source_done(name, "not_configured")
             continue

@@ -30,6 +30,8 @@ from tests.lab.smtp import (  # noqa: F401  (real SMTP servers)
 from tests.lab.web import web_lab  # noqa: F401  (real HTTPS servers with a test CA)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
+# Server-format logs written the way ConfigMgr writes them, one folder per case (see its README).
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "server_logs"
 # The broken samples end on 2026-11-25 17:02 UTC; "now" for the checks is a fixed moment after.
 COLLECTED = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 

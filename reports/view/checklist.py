@@ -9,14 +9,24 @@ from dataclasses import dataclass
 from reports.view.sections import CheckView
 from scanner.model import Severity
 
+TENANT_UPN = ("domain_verified", "other_tenant", "unmanaged", "verified_list")
 # The one table that maps a prerequisite to the checks that judge it. A check added later joins a
 # row by its id alone; a check may judge more than one prerequisite (the AD FS host's DNS record).
 PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("upn", "Public verified UPNs", ("upn.*",)),
-    ("sync", "Directory synchronization", ("sync.*", "directory.*")),
-    ("adfs", "AD FS", ("adfs.*", "dns.adfs_host")),
+    # "Verified" is the tenant's word: the realm checks judge it with the UPN checks.
+    ("upn", "Public verified UPNs", ("upn.*", *(f"tenant.{c}" for c in TENANT_UPN))),
+    ("sync", "Directory synchronization", ("sync.*", "directory.*", "tenant.sync_recent")),
+    (
+        "adfs",
+        "AD FS",
+        ("adfs.*", "dns.adfs_host", "tenant.federation_target", "tenant.federation_certificate"),
+    ),
     ("dns", "DNS for enrollment", ("dns.*",)),
-    ("scp", "Service connection point", ("scp.*", "logs.sitecomp_connector", "ios.apns_certificate")),
+    (
+        "scp",
+        "Service connection point",
+        ("scp.*", "logs.sitecomp_connector", "*.apns_certificate", "tenant.mdm_authority"),
+    ),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
 )
 LABELS = {"ready": "Ready", "not_ready": "Not ready", "not_checked": "Not checked"}

@@ -191,7 +191,12 @@ def _listed(data: Any, p: Pseudonyms) -> Any:
 
 
 def _result(r: CheckResult, p: Pseudonyms) -> CheckResult:
-    return replace(r, reason=p.about("").text(r.reason), findings=tuple(_finding(f, p) for f in r.findings))
+    return replace(
+        r,
+        reason=p.about("").text(r.reason),
+        examined=p.about("").text(r.examined),  # "resolved: ann.lee@contoso.com added ..." names users too
+        findings=tuple(_finding(f, p) for f in r.findings),
+    )
 
 
 def _finding(f: Finding, p: Pseudonyms) -> Finding:

@@ -26,6 +26,7 @@ from scanner.files import ReportWriteError, check_report_folder, write_atomic
 from scanner.model import Changes, ScanResult
 from scanner.registry import discover
 from scanner.runner import Progress, prepare, run
+from scanner.sources import secrets_needed
 from scanner.unattended import run as unattended
 from scanner.unattended.lock import LockBusy
 
@@ -78,6 +79,9 @@ def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
             unattended.log.error("%s", exc)
             ui.say(f"mdm-preflight: error: {credentials.scrub(str(exc))}; nothing scanned")
             return ExitCode.LOCKED
+        # Every password now: a task without one stops before scanning, a prompt is never under a progress bar
+        needed = {n for p in prepared for n in p.spec.info.needs}
+        credentials.ask_first(secrets_needed(cfg, needed), config.ConfigError)
         with ui.progress(len(prepared)) as progress:
             result, ev = run(cfg, catalog, prepared, evidence=saved, options=options, progress=progress)
         result = job.compared(result)
@@ -93,6 +97,10 @@ def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
             written += job.print_pdf(output / "report.html")
         job.keep(result)
         code = for_result(result, cfg.scan.fail_on)
+        if result.nothing_checked:  # said even under -q: a scheduled task's log must show it
+            line = f"nothing was checked: {result.not_checked()}"
+            unattended.log.error("%s", line)
+            ui.say(f"mdm-preflight: error: {line}")
         if not req.quiet:
             if shown.changes is not None:
                 ui.changes(shown.changes)

@@ -5,6 +5,7 @@ meant for the user end here as one line and an exit code (scanner.exitcodes), ne
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -123,6 +124,10 @@ def _bug_text(exc: BaseException) -> str:
 
 
 def main() -> None:
+    # A library's warning (cryptography's for a 65-character certificate name) is no message for the
+    # user: it goes to the log file (--log-file; with --debug too), never raw to stderr.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").addHandler(logging.NullHandler())
     # A console or redirected output in a code page without a character we print (an em dash, a name
     # from the directory in cp437) gets a replacement character, never an exception.
     for stream in (sys.stdout, sys.stderr):

@@ -128,9 +128,14 @@ def verdict(result: ScanResult, fail_on: str) -> str:
     found = result.open_problems()
     counts = {s: sum(1 for f in found if f.severity.value == s) for s in _SEV_STYLE}
     parts = [f"{n} {s}" for s, n in counts.items() if n]
-    head = (
-        ("[bold red]Problems found:[/] " + ", ".join(parts)) if parts else "[bold green]No open findings.[/]"
-    )
+    if parts:
+        head = "[bold red]Problems found:[/] " + ", ".join(parts)
+    elif result.nothing_checked:  # never green: a run that checked nothing proves nothing
+        head = f"[bold yellow]Nothing was checked:[/] {escape(result.not_checked())}"
+    elif result.incomplete:
+        head = "[bold yellow]No open findings in what could be checked; the scan is incomplete.[/]"
+    else:
+        head = "[bold green]No open findings.[/]"
     tail = []
     if errors := result.count(Status.ERROR):
         tail.append(f"{errors} check{'s' * (errors != 1)} could not run")

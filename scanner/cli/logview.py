@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -11,7 +12,7 @@ from rich.table import Table
 from reports.text import BIDI
 from scanner.cli.console import escape
 from scanner.codec import to_jsonable
-from scanner.evidence.logs import LogsEvidence
+from scanner.evidence.logs import LogSet, LogsEvidence
 from scanner.facts import error_codes
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.parse.cmlog import LogReadError
@@ -40,15 +41,11 @@ def show_logs(
         console.print(f"[yellow]![/] {escape(problem)}")
     for log in ev.logs:
         start = window_start(since, log.last) if since and log.last else None
-        recs = [
-            r
-            for r in ev.problems
-            if r.log == log.name and (start is None or r.time is None or r.time >= start)
-        ]
+        recs = [r for r in ev.problems_of(log) if start is None or r.time is None or r.time >= start]
         if not recs:
             continue
         console.print(
-            f"\n[bold]{escape(log.name)}[/]: {len(recs)} errors and warnings"
+            f"\n[bold]{escape(ev.label(log))}[/]: {len(recs)} errors and warnings"
             + (f", the last {limit}:" if len(recs) > limit else ":")
         )
         for r in recs[-limit:]:
@@ -65,28 +62,26 @@ def show_logs(
 
 
 def _table(console: Console, ev: LogsEvidence) -> None:
-    table = Table(
-        "log",
-        "files",
-        "format",
-        "entries",
-        "errors",
-        "warnings",
-        "first",
-        "last",
-        box=None,
-        header_style="bold",
-    )
+    """One table per folder: same-named logs in two folders are two logs, and the folder says which."""
+    folders: dict[str, list[LogSet]] = {}
     for log in ev.logs:
-        formats = ",".join(sorted({f"{f.format}/{f.encoding}" for f in log.files}))
-        table.add_row(
-            escape(log.name),
-            str(len(log.files)),
-            formats,
-            f"{log.entries:,}",
-            f"{log.errors:,}",
-            f"{log.warnings:,}",
-            fmt(log.first),
-            fmt(log.last),
-        )
-    console.print(table)
+        folders.setdefault(str(Path(log.path).parent) if log.path else "", []).append(log)
+    for folder, logs in folders.items():
+        table = Table(
+            "log", "files", "format", "entries", "errors", "warnings", "first", "last", box=None,
+            header_style="bold", title=escape(folder), title_justify="left", title_style="bold",
+        )  # fmt: skip
+        for log in logs:
+            formats = ",".join(sorted({f"{f.format}/{f.encoding}" for f in log.files}))
+            judged = log.configmgr  # a file that is no ConfigMgr log (dpkg.log) is listed, not judged
+            table.add_row(
+                escape(log.name),
+                str(len(log.files)),
+                formats,
+                f"{log.entries:,}",
+                f"{log.errors:,}" if judged else "not judged",
+                f"{log.warnings:,}" if judged else "",
+                fmt(log.first),
+                fmt(log.last),
+            )
+        console.print(table)

@@ -12,6 +12,7 @@ from scanner.evidence.dns import DnsEvidence
 from scanner.evidence.endpoints import EndpointsEvidence
 from scanner.evidence.logs import LogsEvidence
 from scanner.evidence.sql import SqlEvidence
+from scanner.evidence.tenant import GraphEvidence, TenantEvidence
 from scanner.model import SourceStatus
 
 SCHEMA_VERSION = 1
@@ -31,6 +32,8 @@ class Evidence:
     adfs: AdfsEvidence | None = None
     endpoints: EndpointsEvidence | None = None
     apns: ApnsEvidence | None = None
+    tenant: TenantEvidence | None = None
+    graph: GraphEvidence | None = None
 
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)

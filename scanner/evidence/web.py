@@ -61,6 +61,7 @@ class HttpInfo:
     content_type: str = ""
     location: str = ""  # where a redirect points; redirects are reported, not followed
     error: str = ""
+    retry_after: float = 0.0  # seconds a 429 or 503 asked the client to wait (Retry-After)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,13 +13,16 @@ from scanner.evidence.apns import ApnsEvidence
 from scanner.evidence.directory import DirectoryEvidence
 from scanner.evidence.dns import DnsEvidence
 from scanner.evidence.endpoints import EndpointsEvidence
+from scanner.evidence.tenant import GraphEvidence, TenantEvidence
 from scanner.sources.adfs import collect_adfs
 from scanner.sources.apns import collect_apns
 from scanner.sources.directory import collect_directory
 from scanner.sources.dns import collect_dns
 from scanner.sources.endpoints import collect_endpoints
+from scanner.sources.graph import collect_graph
 from scanner.sources.logs import TimeRule, collect_logs
 from scanner.sources.sql import collect_sql
+from scanner.sources.tenant import collect_tenant
 from scanner.store import saved_section
 
 
@@ -32,6 +35,9 @@ class SourceDef:
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
     saved: type | None = None  # its evidence type, when `[<section>] evidence = FILE` may replace it
+    off: Callable[[Config], str] | None = None  # why it is not configured ("": it is); default: no section
+    # (variable, prompt[, the key naming the variable]) it will ask for
+    secret: Callable[[Any], tuple[str, ...] | None] = lambda section: None
 
     def run(self, cfg: Config, upstream: Mapping[str, Any]) -> Any:
         """Offline first: a section's `evidence` file (collected elsewhere) instead of asking anyone."""
@@ -65,12 +71,52 @@ def _sql_target(cfg: Config) -> str:
     return cfg.sql.csv or cfg.sql.database or (f"CM_{cfg.site.code}" if cfg.site.code else "")
 
 
+def _tenant_off(cfg: Config) -> str:
+    if cfg.tenant is None or (not cfg.tenant.lookup and not cfg.tenant.evidence):
+        return "[tenant] lookup = false: the tenant is not asked"
+    return ""
+
+
 def _endpoints_target(cfg: Config) -> str:
     ep = cfg.endpoints
     if ep is None:
         return ""
     what = f"{len(ep.endpoints)} endpoints" if ep.endpoints else "the Intune endpoints"
     return f"{what} via {ep.proxy}" if ep.proxy else what
+
+
+def _env_secret(what: str) -> Callable[[Any], tuple[str, str] | None]:
+    """The section's password_env, when it names one."""
+    return lambda s: (
+        (s.password_env, f"Password for {what} (environment variable {s.password_env} is not set): ")
+        if s.password_env
+        else None
+    )
+
+
+def _graph_secret(s: Any) -> tuple[str, ...] | None:
+    """A PFX or an encrypted key's password, when [graph] certificate_password_env names one."""
+    env = s.certificate_password_env
+    prompt = f"Password for the [graph] certificate (environment variable {env} is not set): "
+    return (env, prompt, "certificate_password_env") if env else None
+
+
+def _directory_secret(s: Any) -> tuple[str, str] | None:
+    """A bind with a user always needs a password (an empty one would bind anonymously)."""
+    return (s.password_env, "Password for the directory account: ") if s.user else None
+
+
+def secrets_needed(cfg: Config, names: set[str]) -> list[tuple[str, ...]]:
+    """(section, variable, prompt) for each secret the configured, online sources in `names` will read."""
+    out = []
+    for name in sorted(names):
+        src = SOURCES.get(name)
+        section = getattr(cfg, name, None) if src else None
+        if src is None or section is None or src.offline(cfg) or getattr(section, "csv", ""):
+            continue
+        if (need := src.secret(section)) is not None:
+            out.append((name, *need))
+    return out
 
 
 SOURCES: dict[str, SourceDef] = {
@@ -104,6 +150,7 @@ SOURCES: dict[str, SourceDef] = {
     "directory": SourceDef(
         name="directory",
         section="directory",
+        secret=_directory_secret,
         saved=DirectoryEvidence,
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
@@ -114,6 +161,7 @@ SOURCES: dict[str, SourceDef] = {
     "endpoints": SourceDef(
         name="endpoints",
         section="endpoints",
+        secret=_env_secret("the proxy account"),
         saved=EndpointsEvidence,
         collect=lambda cfg, _: collect_endpoints(cfg),
         target=_endpoints_target,
@@ -123,14 +171,37 @@ SOURCES: dict[str, SourceDef] = {
     "apns": SourceDef(
         name="apns",
         section="apns",
+        secret=_env_secret("the APNs certificate file"),
         saved=ApnsEvidence,
         collect=lambda cfg, _: collect_apns(cfg),
         target=lambda cfg: cfg.apns.certificate if cfg.apns else "",
         deadline=lambda cfg: 2 * cfg.scan.timeout + 10,
     ),
+    # Two paced requests per domain, all domains at once; 429's Retry-After is waited for within 1.5 timeouts.
+    "tenant": SourceDef(
+        name="tenant",
+        section="tenant",
+        saved=TenantEvidence,
+        collect=collect_tenant,
+        target=lambda cfg: cfg.tenant.authority if cfg.tenant else "",
+        deadline=lambda cfg: 3 * cfg.scan.timeout + 10,
+        after=("sql", "directory"),
+        off=_tenant_off,
+    ),
+    # A token, then a handful of reads (domains page by page) at once, each bounded by the timeout.
+    "graph": SourceDef(
+        name="graph",
+        section="graph",
+        saved=GraphEvidence,
+        collect=lambda cfg, _: collect_graph(cfg),
+        target=lambda cfg: cfg.graph.endpoint if cfg.graph else "",
+        secret=_graph_secret,
+        deadline=lambda cfg: 4 * cfg.scan.timeout + 10,
+    ),
     "sql": SourceDef(
         name="sql",
         section="sql",
+        secret=_env_secret("the site database"),
         collect=_sql,
         target=_sql_target,
         deadline=lambda cfg: 3 * cfg.scan.timeout + 30,

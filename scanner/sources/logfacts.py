@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from scanner.evidence.logs import ComponentEvent, SyncCycle, UserFailure
-from scanner.sources.parse.cmlog import ERROR, Entry
+from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
+from scanner.sources.parse.cmlog import ERROR, WARNING, Entry
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000
@@ -33,6 +33,7 @@ _DONE = re.compile(rf"UserDeltaSync:-\s*Users Added = {_N}, Users Removed = {_N}
 # expression with a lazy user part rescanned the message from every "Failed to add user" (quadratic).
 _FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
 _REASON = re.compile(r"; reason ", re.I)
+_TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
 
 
 @dataclass(slots=True)
@@ -41,17 +42,17 @@ class UserSyncReader:
 
     cycles: deque[SyncCycle] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
     failures: deque[UserFailure] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    added: deque[UserAdded] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     cycles_seen: int = 0
     last_completed: datetime | None = None
     _open: SyncCycle | None = None
     _changes: dict[str, Any] = field(default_factory=dict)  # applied once when the cycle closes
+    _to_add: dict[str, UserAdded] = field(default_factory=dict)  # sent to add in the open cycle, not failed
 
     def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message
         if "user" not in msg and "User" not in msg:  # every line this reader wants names users
-            if e.severity == ERROR and self._open is not None:
-                self._changes["errors"] = self._changes.get("errors", 0) + 1
-                self._changes["last_error"] = msg[:300]
+            self._problem(e)
             return
         # Literal tests first: case-insensitive regexes cost microseconds, and this runs per entry.
         if "tarting user" in msg and _START.search(msg):
@@ -60,6 +61,7 @@ class UserSyncReader:
             return
         if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
             user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
+            self._to_add.pop(user.lower(), None)
             self.failures.append(
                 UserFailure(
                     user=user, action=m[1].lower(), reason=reason, time=clock(), file=file, line=e.line
@@ -68,7 +70,10 @@ class UserSyncReader:
             return
         if self._open is None:
             return
-        if "otal received" in msg and (m := _RECEIVED.search(msg)):
+        if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
+            user = msg[m.end() :].strip()
+            self._to_add[user.lower()] = UserAdded(user=user, time=clock(), file=file, line=e.line)
+        elif "otal received" in msg and (m := _RECEIVED.search(msg)):
             self._changes.update(received=int(m[1]), added=int(m[2]))
         elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
             self._changes["to_remove"] = int(m[1])
@@ -77,12 +82,28 @@ class UserSyncReader:
         elif "DeltaSync" in msg and _DONE.search(msg):
             self._changes["completed"] = clock() or self._open.started
             self._close()
-        elif e.severity == ERROR:
-            self._changes["errors"] = self._changes.get("errors", 0) + 1
-            self._changes["last_error"] = msg[:300]
+        else:
+            self._problem(e)
 
-    def finish(self) -> None:
+    def _problem(self, e: Entry) -> None:
+        """An error or warning inside a cycle: what ended a cycle that never completed."""
+        if e.severity < WARNING or self._open is None:
+            return
+        if e.severity == ERROR:
+            self._changes["errors"] = self._changes.get("errors", 0) + 1
+            self._changes["last_error"] = e.message[:300]
+        elif "last_error" not in self._changes:  # a warning says what went wrong when no error does
+            self._changes["last_error"] = e.message[:300]
+
+    def facts(self) -> SyncFacts:
         self._close()
+        return SyncFacts(
+            cycles=tuple(self.cycles),
+            cycles_seen=self.cycles_seen,
+            last_completed=self.last_completed,
+            failures=tuple(self.failures),
+            added=tuple(self.added),
+        )
 
     def _close(self) -> None:
         if self._open is not None:
@@ -93,13 +114,17 @@ class UserSyncReader:
             done = cycle.completed
             if done and (self.last_completed is None or done > self.last_completed):
                 self.last_completed = done
+            # Users sent to add with no failure in a completed cycle were added, when the counts agree.
+            if done and (cycle.added is None or cycle.added >= len(self._to_add)):
+                self.added.extend(self._to_add.values())
+            self._to_add = {}
             self._open = None
 
 
 _FLAGGED = re.compile(r"Component (\S+?) flagged for installation", re.I)
 _INSTALLING = re.compile(r"Installing component (\S+?)(?:\.\.\.|\.|\s|$)", re.I)
 _STATMSG = re.compile(rf"STATMSG: ID={_N} SEV=(\w)")
-_ISTR0 = re.compile(r'ISTR0="([^"]*)"')
+_COMP = re.compile(r'\bCOMP="([^"]*)"')  # the component the status message is about; ISTR0 names the server
 _FAILED_INSTALL = re.compile(r"Failed to install component (\S+?)[:.,\s]", re.I)
 _RETRY = re.compile(r"Installation failed and will be retried", re.I)
 _INSTALLED_OK = 1015  # "Site Component Manager successfully installed this component"
@@ -143,10 +168,10 @@ class SiteCompReader:
         if _RETRY.search(msg):
             return "failed", ""
         if "STATMSG" in msg and (m := _STATMSG.search(msg)):
-            found = _ISTR0.search(msg)
-            istr0 = found[1].strip() if found else ""
+            found = _COMP.search(msg)
+            comp = found[1].strip() if found else ""
             if int(m[1]) == _INSTALLED_OK:
-                return "installed", istr0
-            if m[2].upper() == "E" and istr0.upper().startswith("SMS_"):
-                return "failed", istr0
+                return "installed", comp
+            if m[2].upper() == "E" and comp:
+                return "failed", comp
         return "", ""

@@ -16,12 +16,19 @@ _NAME = re.compile(r"^(?P<base>.+?)(?P<stamp>-\d{8}-\d{6})?\.(?P<ext>log|lo_)$",
 
 @dataclass(slots=True)
 class LogicalLog:
+    """One log: its folder and name. Same-named logs in different folders are different logs."""
+
     name: str  # display name, e.g. "Cloudusersync.log"
     files: list[Path] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return self.name.lower()
+
+    @property
+    def path(self) -> Path:
+        """The folder and the name: what tells this log from a namesake in another folder."""
+        return self.files[0].parent / self.name
 
 
 @dataclass(slots=True)
@@ -47,18 +54,26 @@ def _expand(raw: str, base: Path | None) -> tuple[list[Path], str]:
     if base is not None and not path.is_absolute() and not raw.startswith(("\\\\", "//")):
         path = base / path
     if _GLOB_CHARS.search(raw):
-        hits = sorted(Path(p) for p in glob.glob(str(path)))
-        files = [p for p in hits if p.is_file()]
+        # "**" is any depth of folders; a folder the pattern names is read like a configured folder.
+        hits = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
+        try:
+            files = [f for p in hits for f in ([p] if p.is_file() else _folder(p) if p.is_dir() else [])]
+        except OSError as exc:
+            return [], f"cannot read ({exc.strerror or exc})"
         return files, "" if files else "no file matches this pattern"
     try:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in LOG_SUFFIXES)
+            files = _folder(path)
             return files, "" if files else "folder holds no .log or .lo_ files"
         if path.is_file():
             return [path], ""
     except OSError as exc:
         return [], f"cannot read ({exc.strerror or exc})"
     return [], "no such file or folder"
+
+
+def _folder(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in LOG_SUFFIXES)
 
 
 def group(files: list[Path]) -> list[LogicalLog]:

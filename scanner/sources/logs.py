@@ -8,10 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scanner.evidence.logs import LogFile, LogRecord, LogSet, LogsEvidence
-from scanner.sources.logfacts import (
-    SiteCompReader,
-    UserSyncReader,
-)
+from scanner.sources.logfacts import SiteCompReader, UserSyncReader
 from scanner.sources.logfiles import LogicalLog, resolve
 from scanner.sources.parse.cmlog import (
     ERROR,
@@ -19,9 +16,8 @@ from scanner.sources.parse.cmlog import (
     WARNING,
     Entry,
     FileStats,
-    LogReadError,
     entry_time,
-    parse_file,
+    parse_log,
 )
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
@@ -41,29 +37,17 @@ def collect_logs(
     paths: tuple[str, ...] | list[str], rule: TimeRule, base: Path | None = None
 ) -> LogsEvidence:
     found = resolve(paths, base)
-    sync, sitecomp = UserSyncReader(), SiteCompReader()
     sets, problems = [], []
     for log in found.logs:
-        readers: dict[str, UserSyncReader | SiteCompReader] = {
-            "cloudusersync.log": sync,
-            "sitecomp.log": sitecomp,
-        }
-        reader = readers.get(log.key)
-        logset, kept = _read_log(log, rule, reader)
+        logset, kept = _read_log(log, rule)
         sets.append(logset)
         problems.extend(kept)
-    sync.finish()
     return LogsEvidence(
         paths=tuple(paths),
         missing=tuple(found.missing),
         time_convention=rule.convention,
         logs=tuple(sets),
         problems=tuple(problems),
-        sync_cycles=tuple(sync.cycles),
-        sync_cycles_seen=sync.cycles_seen,
-        sync_last_completed=sync.last_completed,
-        sync_failures=tuple(sync.failures),
-        components=tuple(sitecomp.events),
     )
 
 
@@ -73,61 +57,67 @@ class _Tally:
     errors: int = 0
     warnings: int = 0
     first: datetime | None = None
-    last_entry: Entry | None = None
+    last: datetime | None = None
     kept: deque[LogRecord] = field(default_factory=lambda: deque(maxlen=KEEP_PROBLEMS))
 
 
-def _read_log(
-    log: LogicalLog, rule: TimeRule, reader: UserSyncReader | SiteCompReader | None
-) -> tuple[LogSet, list[LogRecord]]:
-    tally, files = _Tally(), []
-    for path in log.files:
-        stats = FileStats()
-        try:
-            for e in parse_file(path, stats):
-                _count(tally, e, log.name, str(path), rule, reader)
-        except LogReadError as exc:
-            files.append(_file(path, stats, problem=str(exc)))
-            continue
-        except OSError as exc:  # a share that went away mid-read
-            files.append(_file(path, stats, problem=f"{path}: read failed ({exc.strerror or exc})"))
-            continue
-        files.append(_file(path, stats))
-    last = rule.utc(tally.last_entry) if tally.last_entry else None
+def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]:
+    """One logical log, its files read as one stream, with the reader its name calls for."""
+    sync = UserSyncReader() if log.key == "cloudusersync.log" else None
+    sitecomp = SiteCompReader() if log.key == "sitecomp.log" else None
+    reader = sync or sitecomp
+    tally, stats, where = _Tally(), [FileStats() for _ in log.files], str(log.path)
+    for i, e in parse_log(log.files, stats):
+        _count(tally, e, log.name, where, str(log.files[i]), rule, reader)
+    read = [s for s in stats if not s.problem]  # a file that could not be read says nothing of its kind
+    configmgr = not read or any(s.format != "plain" for s in read)
+    if not configmgr:  # "error" in a package name of dpkg.log is no ConfigMgr error
+        tally.errors = tally.warnings = 0
+        tally.kept.clear()
     kept = list(tally.kept)
-    dropped = tally.errors + tally.warnings - len(kept)
     logset = LogSet(
         name=log.name,
-        files=tuple(files),
+        files=tuple(_file(path, s) for path, s in zip(log.files, stats, strict=True)),
         entries=tally.entries,
         errors=tally.errors,
         warnings=tally.warnings,
         first=tally.first,
-        last=last,
-        dropped=dropped,
+        last=tally.last,
+        dropped=tally.errors + tally.warnings - len(kept),
+        path=where,
+        configmgr=configmgr,
+        sync=sync.facts() if sync else None,
+        components=tuple(sitecomp.events) if sitecomp else (),
     )
     return logset, kept
 
 
 def _count(
-    t: _Tally, e: Entry, log: str, file: str, rule: TimeRule, reader: UserSyncReader | SiteCompReader | None
+    t: _Tally,
+    e: Entry,
+    log: str,
+    where: str,
+    file: str,
+    rule: TimeRule,
+    reader: UserSyncReader | SiteCompReader | None,
 ) -> None:
     t.entries += 1
-    if e.date:
-        if t.last_entry is None:
-            t.first = rule.utc(e)
-        t.last_entry = e
-    when = None
+    when = rule.utc(e) if e.date else None
+    if when is not None:  # the oldest and newest times, wherever they stand in the file
+        if t.first is None or when < t.first:
+            t.first = when
+        if t.last is None or when > t.last:
+            t.last = when
     if e.severity >= WARNING:
         if e.severity == ERROR:
             t.errors += 1
         else:
             t.warnings += 1
-        when = rule.utc(e)
         t.kept.append(
             LogRecord(
                 log=log,
                 file=file,
+                path=where,
                 line=e.line,
                 time=when,
                 raw_time=f"{e.date} {e.time}".strip(),
@@ -137,10 +127,10 @@ def _count(
             )
         )
     if reader is not None:
-        reader.feed(e, (lambda: when) if when else (lambda: rule.utc(e)), file)
+        reader.feed(e, lambda: when, file)
 
 
-def _file(path: Path, stats: FileStats, problem: str = "") -> LogFile:
+def _file(path: Path, stats: FileStats) -> LogFile:
     return LogFile(
         path=str(path),
         format=stats.format,
@@ -149,8 +139,10 @@ def _file(path: Path, stats: FileStats, problem: str = "") -> LogFile:
         entries=stats.entries,
         skipped_chars=stats.skipped_chars,
         truncated_tail=stats.truncated_tail,
-        problem=problem,
+        problem=stats.problem,
         truncated_records=stats.truncated_records,
         truncated_chars=stats.truncated_chars,
         truncated_line=stats.truncated_line,
+        skipped_fragments=stats.skipped_fragments,
+        skipped_line=stats.skipped_line,
     )

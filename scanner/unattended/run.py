@@ -91,14 +91,18 @@ def log_file(path: Path | None, debug: bool = False) -> Iterator[None]:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
     handler.addFilter(credentials.ScrubFilter())
     owner = logging.getLogger() if debug else log
+    warned = logging.getLogger("py.warnings")  # libraries' warnings (main() captures them): here, not stderr
     before = owner.level
     owner.addHandler(handler)
+    if not debug:  # with debug they reach the root logger's handler anyway
+        warned.addHandler(handler)
     owner.setLevel(logging.DEBUG if debug else logging.INFO)
     log.setLevel(logging.DEBUG if debug else logging.INFO)
     try:
         yield
     finally:
         owner.removeHandler(handler)
+        warned.removeHandler(handler)
         owner.setLevel(before)
         handler.close()
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from scanner.evidence import Evidence
 from scanner.model import Severity, Status
-from tests.conftest import SAMPLES, logs_evidence, run_check
+from tests.conftest import FIXTURES, SAMPLES, logs_evidence, run_check
 
 
 def test_stale_sync_found_in_the_broken_rollover_pair(broken: Evidence) -> None:
@@ -17,6 +17,11 @@ def test_stale_sync_found_in_the_broken_rollover_pair(broken: Evidence) -> None:
     assert f.evidence["last_completed"] == "2026-11-24 10:57 UTC"
     assert "30.1 hours" in f.message
     assert "(401) Unauthorized" in f.evidence["latest_error"]
+    # What ended the cycles is in the finding itself, so the email and the action plan carry it.
+    assert f.message.endswith(
+        "The cycles since end with: ERROR: Failed to sync users with exception: System.Net.WebException: "
+        "The remote server returned an error: (401) Unauthorized."
+    )
     assert f.evidence["unfinished_cycles_since"] > 300
     assert "2 files" in r.examined
 
@@ -70,52 +75,6 @@ def test_user_failures_pass_on_healthy_logs(healthy: Evidence) -> None:
     assert run_check("logs.cloudusersync_failures", healthy).status is Status.PASS
 
 
-def test_connector_components_pending_and_failing(broken: Evidence) -> None:
-    r = run_check("logs.sitecomp_connector", broken)
-    by = {f.target: f for f in r.findings}
-    assert set(by) == {"SMS_DMP_UPLOADER", "SMS_CLOUD_USERSYNC"}
-    assert by["SMS_CLOUD_USERSYNC"].evidence["failed_attempts"] == 5
-    assert "flagged for installation" in by["SMS_DMP_UPLOADER"].message
-    assert by["SMS_CLOUD_USERSYNC"].severity is Severity.HIGH
-    # The failed attempts' error code, in words: what to look at first.
-    assert by["SMS_CLOUD_USERSYNC"].message.endswith(
-        "0x8007041D: The service did not respond to the start or control request in a timely fashion "
-        "(Windows error 1053)."
-    )
-    assert by["SMS_CLOUD_USERSYNC"].evidence["codes"] == [
-        by["SMS_CLOUD_USERSYNC"].message.split(". ", 1)[1][:-1]
-    ]
-    assert "codes" not in by["SMS_DMP_UPLOADER"].evidence  # no code in its lines: no empty field
-
-
-def test_connector_retry_threshold(tmp_path) -> None:
-    def line(msg: str, minute: int) -> str:
-        return f"{msg}  $$<SMS_SITE_COMPONENT_MANAGER><11-25-2026 10:{minute:02d}:00.000+300><thread=1 (0x1)>"
-
-    rows = [
-        line("Component SMS_DMP_UPLOADER flagged for installation.", 0),
-        line('STATMSG: ID=1015 SEV=I LEV=M ISTR0="SMS_DMP_UPLOADER"', 1),
-    ]
-    for i in range(2, 6):  # later reinstall attempts that fail (several lines each, one attempt)
-        rows += [
-            line("Installing component SMS_DMP_UPLOADER...", i * 10),
-            line("Failed to install component SMS_DMP_UPLOADER: access denied.", i * 10 + 1),
-            line("Installation failed and will be retried in the next polling cycle.", i * 10 + 1),
-            line('STATMSG: ID=1016 SEV=E LEV=M ISTR0="SMS_DMP_UPLOADER"', i * 10 + 1),
-        ]
-    (tmp_path / "Sitecomp.log").write_text("\r\n".join(rows), newline="")
-    ev = logs_evidence(tmp_path)
-    [f] = run_check("logs.sitecomp_connector", ev).findings
-    assert f.evidence["failed_attempts"] == 4 and f.evidence["last_success"] == "2026-11-25 15:01 UTC"
-    assert run_check("logs.sitecomp_connector", ev, max_failures=5).status is Status.PASS
-
-
-def test_connector_passes_on_healthy_sitecomp(healthy: Evidence) -> None:
-    r = run_check("logs.sitecomp_connector", healthy)
-    assert r.status is Status.PASS
-    assert "SMS_DMP_UPLOADER" in r.examined
-
-
 def test_errors_grouped_per_log_and_component_within_the_window(broken: Evidence) -> None:
     r = run_check("logs.errors", broken)
     by = {f.target: f for f in r.findings}
@@ -137,3 +96,42 @@ def test_checks_skip_with_a_reason_when_their_log_is_not_configured() -> None:
 def test_severity_override_from_config(broken: Evidence) -> None:
     r = run_check("logs.errors", broken, severity="low")
     assert r.check.severity is Severity.LOW and all(f.severity is Severity.LOW for f in r.findings)
+
+
+def test_a_user_who_failed_then_was_added_across_the_rollover_is_not_failing() -> None:
+    # The last cycle starts at the end of Cloudusersync.lo_ (ann and chen sent to add) and goes on at the
+    # top of Cloudusersync.log: chen fails again, ann is added. chen.wu@contoso.com.au, added earlier, is
+    # a near-namesake of chen and resolves nothing.
+    r = run_check("logs.cloudusersync_failures", logs_evidence(FIXTURES / "rollover"))
+    users = {f.target: f for f in r.findings if not f.target.endswith(": cycles")}
+    assert set(users) == {"chen.wu@contoso.com"}
+    assert users["chen.wu@contoso.com"].evidence["occurrences"] == 3
+    assert users["chen.wu@contoso.com"].evidence["where"].endswith("Cloudusersync.log:1")
+    # Its last failure is in the last cycle but one: the message says the last cycle did not see it.
+    assert users["chen.wu@contoso.com"].message.endswith("; not seen again in 1 completed cycle since).")
+    assert "resolved (failed, then added): ann.lee@contoso.com added 2026-11-24 09:32 UTC" in r.examined
+    stale = run_check("logs.cloudusersync_stale", logs_evidence(FIXTURES / "rollover"), relative_to="newest")
+    assert stale.status is Status.PASS and "8 sync cycles" in stale.examined
+
+
+def test_same_named_logs_in_two_folders_keep_their_own_window() -> None:
+    # site-a's errors are seven weeks older than site-b's: one window for both lost them.
+    alone = {
+        (f.evidence["log"], f.evidence["count"])
+        for site in ("site-a", "site-b")
+        for f in run_check("logs.errors", logs_evidence(FIXTURES / site)).findings
+    }
+    both = run_check("logs.errors", logs_evidence(FIXTURES / "site-a", FIXTURES / "site-b"))
+    assert {(f.evidence["log"], f.evidence["count"]) for f in both.findings} == alone
+    assert len(alone) == 2
+    # Two logs of one name: the targets and messages say which folder.
+    assert all("site-" in f.target and "site-" in f.message for f in both.findings)
+    assert (
+        "0x80190197: The server answered HTTP 407 Proxy Authentication Required." in both.findings[0].message
+    )
+
+
+def test_a_file_that_is_no_configmgr_log_is_said_once_and_not_judged() -> None:
+    r = run_check("logs.errors", logs_evidence(FIXTURES / "not-configmgr"))
+    assert r.status is Status.PASS
+    assert "not ConfigMgr logs, not judged: dpkg.log" in r.examined

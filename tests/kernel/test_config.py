@@ -102,6 +102,10 @@ def test_the_shipped_example_config_loads() -> None:
         ("[directory]\nurl = 'ldaps://dc'\npage_size = 0\n", "directory.page_size: 0 is out of range"),
         ("[sql]\ncsv = 'x.csv'\nsample_users = -1\n", "sql.sample_users: -1 is out of range; give at least"),
         ("[dns]\nport = 70000\n", "dns.port: 70000 is out of range"),
+        ("[tenant]\nlookups = false\n", "unknown key 'tenant.lookups' (did you mean 'lookup'?)"),
+        ("[tenant]\nrate = 0\n", "tenant.rate: 0 is out of range"),
+        ("[tenant]\nmax_sync_age_hours = -3\n", "tenant.max_sync_age_hours: -3 is out of range"),
+        ("[graph]\ncertificate_password = 'x'\n", "unknown key 'graph.certificate_password'"),
     ],
 )
 def test_mistakes_are_one_line_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -128,3 +128,15 @@ def test_diff_command_prints_and_renders(tmp_path: Path) -> None:
     assert 'id="changes"' in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     bad = CliRunner().invoke(app, ["diff", str(old), str(tmp_path / "nope.json")])
     assert bad.exit_code == 2 and "no such result file" in bad.stderr
+
+
+def test_a_removed_exception_is_said_removed_not_expired() -> None:
+    """An exception valid until 2099 that disappears from the config did not expire: it was removed."""
+    far = Acceptance(reason="Until the migration", owner="it@contoso.com", expires="2099-12-31")
+    old = scan(failed("upn.suffix", finding("upn.suffix", "old.contoso.local", accepted=far)))
+    new = scan(failed("upn.suffix", finding("upn.suffix", "old.contoso.local")))
+    [item] = compare(old, new).exception_expired
+    assert "removed" in item.note and "expired" not in item.note and "2099" not in item.note
+    lapsed = scan(failed("upn.suffix", finding("upn.suffix", "old.contoso.local", accepted=EXPIRED)))
+    [item] = compare(lapsed, new).exception_expired
+    assert item.note == "its exception expired on 2026-11-01"

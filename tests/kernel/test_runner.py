@@ -53,9 +53,20 @@ def test_unconfigured_source_skips_its_checks_with_the_reason() -> None:
     assert by_status.pop(Status.PASS) == ["adfs.not_configured"]  # says so itself, as information
     assert set(by_status) == {Status.SKIPPED}
     for r in result.results:
-        if r.status is Status.SKIPPED:
+        if r.status is Status.SKIPPED and r.check.needs == ("tenant",):  # on by default, nothing to ask
+            assert r.reason == "no domain to ask about: no UPN suffix was found and none is configured"
+        elif r.status is Status.SKIPPED:
             assert r.reason == f"no [{r.check.needs[0]}] section in the configuration"
-    assert not result.incomplete and ev.logs is None
+    assert result.nothing_checked and result.incomplete and ev.logs is None  # exit 3, never 'healthy'
+
+
+def test_tenant_lookups_are_on_by_default_and_lookup_false_turns_them_off() -> None:
+    catalog = discover(plugins=False)
+    off = config.from_dict({"site": {"verified_domains": ["contoso.com"]}, "tenant": {"lookup": False}})
+    result, ev = runner.run(off, catalog, runner.prepare(catalog, off, only=["tenant.*"]))
+    reasons = {r.check.id: r.reason for r in result.results if r.check.needs == ("tenant",)}
+    assert set(reasons.values()) == {"[tenant] lookup = false: the tenant is not asked"} and ev.tenant is None
+    assert config.from_dict({}).tenant is not None
 
 
 def test_unreadable_log_paths_make_the_source_fail_and_checks_error(tmp_path) -> None:

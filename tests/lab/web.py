@@ -45,16 +45,38 @@ class Served:
         return {m for m, _ in self.log}
 
 
-def _handler(routes: dict[str, Route], log: list[tuple[str, str]]) -> type:
+@dataclass(frozen=True)
+class Request:
+    """What a stand-in's answer may depend on: the whole request as the client sent it."""
+
+    method: str
+    path: str  # with the query
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+App = Callable[[Request], Route]  # a stand-in that answers from the request, not from a fixed table
+
+
+def _handler(routes: dict[str, Route] | App, log: list[tuple[str, str]]) -> type:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *args: object) -> None:  # quiet; the log list is the record
             pass
 
+        def _route(self) -> Route:
+            if callable(routes):
+                size = int(self.headers.get("Content-Length") or 0)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                return routes(
+                    Request(self.command, self.path, headers, self.rfile.read(size) if size else b"")
+                )
+            return routes.get(self.path.split("?")[0].lower()) or Route(status=404, body=b"not found")
+
         def _any(self) -> None:
             log.append((self.command, self.path))
-            route = routes.get(self.path.split("?")[0].lower()) or Route(status=404, body=b"not found")
+            route = self._route()
             body = route.body
             self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
@@ -109,13 +131,12 @@ class WebLab:
         )
 
     def serve(
-        self, routes: dict[str, Route], cert: object | None = None, *, leaf_only: bool = False
+        self, routes: dict[str, Route] | App, cert: object | None = None, *, leaf_only: bool = False
     ) -> Served:
         """HTTP when cert is None, else HTTPS with the leaf and (unless leaf_only) its intermediates."""
         log: list[tuple[str, str]] = []
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), _handler({k.lower(): v for k, v in routes.items()}, log)
-        )
+        table = routes if callable(routes) else {k.lower(): v for k, v in routes.items()}
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(table, log))
         server.daemon_threads = True
         if cert is not None:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

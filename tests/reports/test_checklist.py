@@ -117,3 +117,22 @@ def test_the_score_counts_prerequisites_per_state() -> None:
         ("not_ready", 1),
         ("not_checked", 4),
     ]
+
+
+def test_the_tenants_word_decides_verified_upns_and_ad_fs() -> None:
+    """A passing UPN check is not enough when the tenant says a domain is elsewhere, and AD FS is not ready
+    when Entra ID holds another signing certificate; the Graph checks join their prerequisites too."""
+    got = _states(
+        passed("upn.unverified_suffix"),
+        failed("tenant.other_tenant"),
+        passed("adfs.metadata"),
+        failed("tenant.federation_certificate"),
+        failed("tenant.sync_recent"),
+        failed("tenant.mdm_authority"),
+    )
+    assert got["upn"].state == "not_ready" and [f.id for f in got["upn"].failing] == ["tenant.other_tenant"]
+    assert [f.id for f in got["adfs"].failing] == ["tenant.federation_certificate"]
+    assert [f.id for f in got["sync"].failing] == ["tenant.sync_recent"]
+    assert [f.id for f in got["scp"].failing] == ["tenant.mdm_authority"]
+    tenant_only = _states(skipped("upn.unverified_suffix", "no [sql]"), passed("tenant.domain_verified"))
+    assert tenant_only["upn"].state == "ready"

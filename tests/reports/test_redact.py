@@ -149,3 +149,15 @@ def test_lists_of_findings_elsewhere_are_redacted_and_their_fingerprints_recompu
     [got] = _listed(Comparison(baseline="old.json", new=(raw,)), Pseudonyms(KEY)).new
     assert "ann" not in got.target + got.message and got.target.endswith("@corp.local")
     assert got.fingerprint == fingerprint("upn.x", got.target) != raw.fingerprint
+
+
+def test_the_examined_line_is_redacted_too() -> None:
+    # logs.cloudusersync_failures names the users whose failure is resolved in its examined line.
+    from tests.conftest import FIXTURES, logs_evidence, run_check
+
+    r = run_check("logs.cloudusersync_failures", logs_evidence(FIXTURES / "rollover"))
+    assert "ann.lee@contoso.com" in r.examined
+    out = redact(scan(r), b"k" * 32)
+    [red] = out.results
+    assert "ann.lee" not in red.examined and "@contoso.com added" in red.examined
+    assert all("chen.wu@" not in f.target for f in red.findings)

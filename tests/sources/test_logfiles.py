@@ -48,3 +48,24 @@ def test_relative_paths_resolve_against_the_base(tmp_path: Path) -> None:
 def test_unc_style_paths_are_not_joined_to_the_base(tmp_path: Path) -> None:
     res = resolve(["\\\\cm01\\SMS_EC1\\Logs"], base=tmp_path)
     assert res.missing and res.missing[0].startswith("\\\\cm01\\SMS_EC1\\Logs: ")
+
+
+def test_double_star_reads_every_depth_and_a_pattern_naming_folders_reads_them(tmp_path: Path) -> None:
+    touch(tmp_path / "cm01" / "Logs", "Sitecomp.log")
+    touch(tmp_path / "cm02" / "Logs", "Sitecomp.log", "Sitecomp.lo_")
+    touch(tmp_path / "cm02" / "Logs" / "old" / "2026", "dmpdownloader.log")
+    deep = resolve([str(tmp_path / "**" / "*.lo*")])
+    assert sorted(str(f.relative_to(tmp_path)) for g in deep.logs for f in g.files) == [
+        "cm01/Logs/Sitecomp.log",
+        "cm02/Logs/Sitecomp.lo_",
+        "cm02/Logs/Sitecomp.log",
+        "cm02/Logs/old/2026/dmpdownloader.log",
+    ]
+    folders = resolve([str(tmp_path / "cm0*" / "Logs")])
+    assert [(g.name, len(g.files), g.path.parent.parent.name) for g in folders.logs] == [
+        ("Sitecomp.log", 1, "cm01"),
+        ("Sitecomp.log", 2, "cm02"),
+    ]
+    assert resolve([str(tmp_path / "**" / "*.txt")]).missing == [
+        f"{tmp_path / '**' / '*.txt'}: no file matches this pattern"
+    ]

@@ -159,7 +159,7 @@ def test_logs_command_summary_and_json() -> None:
     # The error codes of the errors shown are put into words, even when the lines are cut to --limit.
     assert "0x8007041D: The service did not respond to the start or control request" in r.stdout
     data = json.loads(cli("logs", SAMPLES / "broken" / "Sitecomp.log", "--json").stdout)
-    assert data["logs"][0]["name"] == "Sitecomp.log" and data["components"]
+    assert data["logs"][0]["name"] == "Sitecomp.log" and data["logs"][0]["components"]
 
 
 @pytest.mark.parametrize(
@@ -282,3 +282,37 @@ def test_ctrl_c_during_a_scan_is_exit_130_never_1(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 5
     assert errors.strip().splitlines()[-1] == "mdm-preflight: interrupted; files already written are complete"
     assert "Traceback" not in errors
+
+
+def test_a_library_warning_goes_to_the_log_file_never_raw_to_stderr(tmp_path: Path) -> None:
+    # A real Apple push certificate carries a 65-character name, over X.509's 64: cryptography warns.
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    long_name = "Apple Development IOS Push Services: " + "x" * 28  # 65 characters: cryptography refuses
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, long_name, _validate=False)])  # to build it
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder(name, name, key.public_key(), 1, now, now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    (tmp_path / "push.cer").write_bytes(cert)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[apns]\ncertificate = '{tmp_path / 'push.cer'}'\n", encoding="utf-8")
+    log = tmp_path / "run.log"
+    env = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
+    args = ["scan", "-c", str(cfg), "-o", str(tmp_path / "o"), "-f", "json", "--log-file", str(log)]
+    r = subprocess.run(
+        [sys.executable, "-m", "scanner", *args], capture_output=True, env=env, timeout=120, text=True
+    )
+    assert r.returncode in (0, 1), r.stderr
+    assert "Warning" not in r.stderr and r.stderr.strip() == ""
+    assert "py.warnings" in log.read_text(encoding="utf-8") and "but it was 65" in log.read_text(
+        encoding="utf-8"
+    )

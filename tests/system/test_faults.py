@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import socket
 import socketserver
@@ -35,8 +36,9 @@ from tests.lab import smtp
 from tests.lab.apple import push_certificate, write
 from tests.lab.dnsmasq import DnsServer
 from tests.lab.postgres import PostgresLab
-from tests.lab.samba import READER_UPN, SambaLab
+from tests.lab.samba import READER_UPN, SEED_SCP_KEYWORDS, SambaLab
 from tests.lab.smtp import Inbox
+from tests.lab.tenant import Domain, Graph, TenantLab, b64, graph_domain, make_app
 from tests.lab.web import Route, WebLab, federation_metadata, signing_cert
 
 STS = "sts.contoso.com"  # the AD FS name the public DNS lab has an A record for
@@ -47,6 +49,8 @@ PATHS = ("/FederationMetadata/2007-06/FederationMetadata.xml", "/adfs/ls/IdpInit
 TIMEOUT = 4.0  # long enough that the fixed cost of a scan (~0.5 s) is not what is measured
 SQL_PW, LDAP_PW, WRONG_PW = "MDMP_FAULT_SQL_PW", "MDMP_FAULT_LDAP_PW", "MDMP_FAULT_WRONG_PW"
 MAIL_PW = "MDMP_FAULT_SMTP_PW"
+GRAPH_PW = "MDMP_FAULT_GRAPH_PW"
+TENANT = SEED_SCP_KEYWORDS[1].split(":", 1)[1]  # the tenant the Samba seed's service connection point names
 CANARY = "Wr0ng Canary+Pw/7"  # the wrong password: a space, a plus and a slash so every encoding differs
 REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
 CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
@@ -58,6 +62,7 @@ KNOWN = [  # the Samba seed's deliberate problems: accepted, so a healthy run is
     {"check": "sync.connector_account", "reason": "lab seed"},
     {"check": "dns.enrollment_cname", "reason": "lab seed: eu.contoso.com points elsewhere"},
     {"check": "dns.registration_cname", "reason": "lab seed"},
+    {"check": "tenant.verified_list", "reason": "lab seed: fabrikam.com users, not in verified_domains"},
 ]
 
 
@@ -75,6 +80,7 @@ class World:
     log_faults: dict[str, Path]
     samba_ca: Path  # a CA the mail server's certificate does not come from
     labs: dict[str, Any]  # the real servers, for their own records of what the scan did
+    tenant_faults: dict[str, int]  # a sign-in service that answers 500 to everything, one with another CA
     healthy: dict[str, tuple[str, str]] | None = None  # check id -> (status, reason) of a healthy scan
 
 
@@ -152,7 +158,8 @@ def world(
     tmp = tmp_path_factory.mktemp("faults")
     postgres_lab.load_users(CLEAN_USERS)
     web = WebLab(tmp)
-    meta = federation_metadata([signing_cert("ADFS Signing", days=300)])
+    signing = signing_cert("ADFS Signing", days=300)
+    meta = federation_metadata([signing])
     adfs = web.serve({"/FederationMetadata/2007-06/FederationMetadata.xml": Route(body=meta)}, web.cert(STS))
     probe = web.serve({"/adfs/probe": Route()})
     untrusted = web.serve({}, web.cert(STS, ca=__import__("trustme").CA()))
@@ -167,6 +174,14 @@ def world(
     junk.parent.mkdir()
     junk.write_bytes(bytes(range(256)) * 64)
     shutil.copytree(SAMPLES / "healthy", tmp / "logs")
+    app = make_app(tmp)
+    tenant = TenantLab(
+        web, {}, _tenant_graph(signing), app, default=Domain(kind="federated", sts=STS, tenant=TENANT)
+    )
+    tenant_500 = web.serve(
+        lambda req: Route(status=500, body=b"Internal Server Error"), web.cert("127.0.0.1")
+    )
+    tenant_untrusted = web.serve({}, web.cert("127.0.0.1", ca=__import__("trustme").CA()))
     servfail, stop1 = udp_server(garbage=False)
     noise, stop2 = udp_server(garbage=True)
     base = {
@@ -197,6 +212,14 @@ def world(
             "resolve": {INTUNE: "127.0.0.1"},
         },
         "apns": {"certificate": str(apns), "password_env": APNS_PW},
+        "tenant": {"authority": tenant.authority, "ca_file": str(web.ca_file), "tenant_id": TENANT},
+        "graph": {
+            "endpoint": tenant.endpoint,
+            "client_id": app.client_id,
+            "tenant_id": TENANT,
+            "certificate": str(app.pfx),
+            "certificate_password_env": GRAPH_PW,
+        },
         "checks": {"logs.cloudusersync_stale": {"relative_to": "newest"}},
         "exceptions": KNOWN,
     }
@@ -216,6 +239,7 @@ def world(
         WRONG_PW: CANARY,
         MAIL_PW: smtp.PASSWORD,
         APNS_PW: "Apns-Pw.1",
+        GRAPH_PW: app.password,
     }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in secrets.items():
@@ -239,13 +263,37 @@ def world(
                 "adfs": adfs,
                 "probe": probe,
                 "inbox": inbox,
+                "tenant": tenant,
             },
+            tenant_faults={"server_error": tenant_500.port, "tls": tenant_untrusted.port},
         )
     stop1()
     stop2()
     mail_ok.stop()
     mail_refusing.stop()
     web.close()
+
+
+def _tenant_graph(signing: bytes) -> Graph:
+    """A healthy tenant: synchronized minutes ago, Intune as authority, AD FS's certificate held."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return Graph(
+        domains=[graph_domain("contoso.onmicrosoft.com"), graph_domain("contoso.com", federated=True)],
+        organization={
+            "id": TENANT,
+            "onPremisesSyncEnabled": True,
+            "onPremisesLastSyncDateTime": (now - timedelta(minutes=20)).isoformat(),
+        },
+        push={
+            "appleIdentifier": "mdm@contoso.com",
+            "expirationDateTime": (now + timedelta(days=300)).isoformat(),
+        },
+        federation={
+            "contoso.com": {"passiveSignInUri": f"https://{STS}/adfs/ls/", "signingCertificate": b64(signing)}
+        },
+    )
 
 
 def toml(data: dict[str, Any]) -> str:
@@ -347,6 +395,15 @@ def patched(world: World, source: str, fault: str) -> dict[str, Any] | None:
         if fault in ("auth", "server_error"):  # proxy authentication: tests/sources/test_endpoints.py
             return None
         section["endpoints"] = [f"{INTUNE}:{world.endpoint_faults.get(fault, port)}"]
+    elif source == "tenant":
+        if fault == "auth":
+            return None
+        port = world.tenant_faults.get(fault, port)
+        section["authority"] = f"https://127.0.0.1:{port}"
+    elif source == "graph":
+        if fault != "auth":  # the token's way to the sign-in service is the tenant source's matrix
+            return None
+        section["certificate_password_env"] = WRONG_PW
     elif source == "apns":
         if fault == "auth":
             section["password_env"] = WRONG_PW
@@ -395,6 +452,12 @@ CAUSES = {
     ("apns", "refused"): "cannot read",
     ("apns", "auth"): f"cannot open the PKCS#12 file with the password in {WRONG_PW}",
     ("apns", "garbage"): "not a certificate file",
+    ("tenant", "refused"): "connection refused",
+    ("tenant", "silent"): "no answer within",
+    ("tenant", "tls"): "not trusted",
+    ("tenant", "server_error"): "HTTP 500",
+    ("tenant", "garbage"): "TLS handshake failed",
+    ("graph", "auth"): f"cannot open it with the password in {WRONG_PW}",
 }
 # Not applicable: DNS has no TLS or login; AD FS is anonymous; a log share that hangs cannot be made
 # on loopback without a kernel mount (the runner's deadline for it is tested in tests/test_runner.py).
@@ -415,8 +478,12 @@ ADFS_VERDICT = {
 }
 # An Intune endpoint that cannot be reached is what scp.internet_endpoints reports: a high finding.
 ENDPOINTS_VERDICT = {f: {"scp.internet_endpoints": "fail"} for f in ("refused", "silent", "tls", "garbage")}
-SOURCES = ("adfs", "apns", "directory", "dns", "endpoints", "logs", "sql")
-DOWNSTREAM = {"sql": "dns.", "directory": "dns."}  # DNS asks about the UPN suffixes these report
+SOURCES = ("adfs", "apns", "directory", "dns", "endpoints", "graph", "logs", "sql", "tenant")
+# Graph gets its token from the tenant's sign-in service ([tenant] authority).
+AFFECTS = {"tenant": ("tenant", "graph")}
+# DNS and the tenant ask about the UPN suffixes these report.
+DOWNSTREAM = {"sql": ("dns.", "tenant."), "directory": ("dns.", "tenant.")}
+DOWNSTREAM["tenant"] = ("upn.",)  # without the tenant's answer they judge by [site] verified_domains
 CATALOG = discover(plugins=False)
 MATRIX: dict[tuple[str, str], str] = {}
 
@@ -466,7 +533,7 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
             assert r["status"] == special[check_id], (check_id, r["reason"])
             if special[check_id] == "fail":
                 assert cause in " ".join(f["message"] for f in r["findings"]), check_id
-        elif source in needs(check_id) and r["status"] != "skipped":
+        elif set(AFFECTS.get(source, (source,))) & set(needs(check_id)) and r["status"] != "skipped":
             assert r["status"] == "error", (check_id, r["status"])
             assert cause in r["reason"], (check_id, r["reason"])
             assert (
@@ -492,7 +559,7 @@ def test_zz_print_the_matrix() -> None:
     faults = ("refused", "silent", "tls", "auth", "server_error", "garbage")
     print("\n| source | " + " | ".join(faults) + " |")
     print("|---" * (len(faults) + 1) + "|")
-    for src in ("sql", "directory", "dns", "adfs", "logs", "endpoints", "apns", "smtp"):
+    for src in ("sql", "directory", "dns", "adfs", "logs", "endpoints", "apns", "tenant", "graph", "smtp"):
         print(f"| {src} | " + " | ".join(MATRIX.get((src, f), "n/a") for f in faults) + " |")
 
 
@@ -545,6 +612,25 @@ def test_a_full_scan_only_reads_as_every_server_records_it(world: World) -> None
     # AD FS: GET only.
     methods = {m for name in ("adfs", "probe") for m, _ in world.labs[name].log[seen[name] :]}
     assert methods == {"GET"}
+    # Microsoft's stand-ins: GET only, but the token request (OAuth's POST to the token endpoint).
+    tenant: TenantLab = world.labs["tenant"]
+    asked = {(s.method, "token" if s.path.endswith("/oauth2/v2.0/token") else "") for s in tenant.seen}
+    assert asked == {("GET", ""), ("POST", "token")}
+
+
+def test_no_user_name_reaches_microsoft(world: World) -> None:
+    """Realm lookups name domains only: every login sent is the placeholder, never a user from the site
+    database or the directory (whose names the scan read moments before)."""
+    tenant: TenantLab = world.labs["tenant"]
+    mark = len(tenant.seen)
+    code, _, _, out = scan(world, world.base, "privacy")
+    assert code == 0
+    sent = [f"{s.path} {s.body.decode(errors='replace')}" for s in tenant.seen[mark:]]
+    assert {m for s in sent for m in re.findall(r"([^/?=&\s]+)@", s)} == {"mdm-preflight"}
+    evidence = (out / "evidence.json").read_text(encoding="utf-8")
+    users = [upn.split("@")[0] for _, _, upn in CLEAN_USERS]
+    assert all(f"{u}@contoso.com" in evidence for u in users)  # the scan did read them
+    assert not [u for u in users for s in sent if u in s]
 
 
 def _highest_usn(samba: SambaLab) -> int:
@@ -596,12 +682,14 @@ def test_no_password_reaches_any_output_file_log_or_traceback(world: World, tmp_
         **{f: "smtp" for f in _forms(smtp.PASSWORD, smtp.USER)},
         **{f: "canary" for f in _forms(CANARY, "x")},
         **{f: "apns" for f in _forms("Apns-Pw.1", "x")},
+        **{f: "graph certificate" for f in _forms(world.labs["tenant"].app.password, "x")},
     }
     good = json.loads(json.dumps(world.base))
     good["email"] = dict(patched(world, "smtp", "none") or {}).get("email", {}) | {"attach": ["html", "json"]}
     bad = json.loads(json.dumps(good))
     for section in ("sql", "directory", "email"):
         bad[section]["password_env"] = WRONG_PW
+    bad["graph"]["certificate_password_env"] = WRONG_PW  # the canary tried on the app's certificate
     bad["sql"]["connection_string"] += f";PWD={{{CANARY}}}"  # a password pasted into the string by mistake
     (tmp_path / "good.toml").write_text(toml(good), encoding="utf-8")
     (tmp_path / "bad.toml").write_text(toml(bad), encoding="utf-8")
@@ -643,6 +731,7 @@ def test_no_password_reaches_any_output_file_log_or_traceback(world: World, tmp_
     assert (
         "login refused" in runs[1].stderr and "login failed" in (tmp_path / "bad" / "result.json").read_text()
     )
+    assert f"cannot open it with the password in {WRONG_PW}" in (tmp_path / "bad" / "result.json").read_text()
     texts = {f"command {i} output": r.stdout + r.stderr + _traceback(r) for i, r in enumerate(runs)}
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".toml"]  # not the inputs
     texts |= {str(p): p.read_text(encoding="utf-8", errors="replace") for p in written}

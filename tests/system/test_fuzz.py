@@ -247,4 +247,5 @@ def test_log_counts_of_thousands_of_digits_are_not_read_as_numbers(tmp_path: Pat
         path.write_text("\r\n".join(lines) + "\r\n")
         ev = collect_logs([str(path)], TimeRule())  # int() of 5,000 digits raised ValueError
         assert ev.logs[0].entries == 3
-    assert ev.sync_cycles == () or ev.sync_cycles[0].to_remove is None
+        sync = ev.logs[0].sync
+        assert sync is None or sync.cycles[0].to_remove is None

@@ -342,3 +342,34 @@ def test_starttls_is_never_skipped_when_not_offered(tmp_path: Path, relay_lab: M
     assert r.exit_code == 4 and "does not offer STARTTLS; nothing was sent" in r.stderr, r.output
     assert relay_lab.inbox.messages == []
     nothing_leaks(tmp_path, r)
+
+
+def test_the_default_subject_counts_findings_as_the_body_does() -> None:
+    """One vocabulary: the subject's numbers are findings, like the body's "still failing" and "new"."""
+    from scanner.config import EmailConfig
+
+    subject = EmailConfig(smtp_host="h", from_="a@b.c", to=("d@e.f",)).subject
+    assert "{open} open findings" in subject and "{failed}" not in subject
+
+
+def test_the_cause_of_a_stale_user_sync_reaches_the_email_and_the_action_plan(
+    tmp_path: Path, mail_lab: MailLab
+) -> None:
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(
+        f"[site]\ncompany = 'Contoso'\n[logs]\npaths = ['{SAMPLES / 'broken'}']\n"
+        "[checks.'logs.cloudusersync_stale']\nrelative_to = 'newest'\n" + mail_lab.config(),
+        encoding="utf-8",
+    )
+    eml, out = tmp_path / "summary.eml", tmp_path / "out"
+    r = cli(
+        "scan", "-c", cfg, "-o", out, "--only", "logs.cloudusersync_stale", "--dry-run-email", eml, env={}
+    )
+    assert r.exit_code == 1, r.output
+    cause = "The remote server returned an error: (401) Unauthorized."
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    html, text = parts(msg)
+    assert cause in text and cause in html
+    plan = (out / "action-plan.csv").read_text(encoding="utf-8-sig")
+    assert "logs.cloudusersync_stale" in plan and cause in plan

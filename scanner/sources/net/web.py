@@ -249,12 +249,14 @@ def _pinned(pins: dict[str, str], **kwargs: Any) -> Any:
     return _pinned_transport_class()(pins, **kwargs)
 
 
-def fetch(client: Any, url: str, *, max_bytes: int, timeout: float) -> tuple[HttpInfo, bytes]:
+def fetch(
+    client: Any, url: str, *, max_bytes: int, timeout: float, headers: dict[str, str] | None = None
+) -> tuple[HttpInfo, bytes]:
     """GET a URL and read at most max_bytes; every failure becomes HttpInfo.error, never an exception."""
     t0 = time.monotonic()
     body = bytearray()
     try:
-        with client.stream("GET", url) as resp:
+        with client.stream("GET", url, headers=headers) as resp:
             for chunk in resp.iter_bytes():
                 body += chunk
                 if len(body) > max_bytes or time.monotonic() - t0 > 2 * timeout:
@@ -267,9 +269,20 @@ def fetch(client: Any, url: str, *, max_bytes: int, timeout: float) -> tuple[Htt
                 truncated=len(body) > max_bytes,
                 size=min(len(body), max_bytes),
                 seconds=time.monotonic() - t0,
+                retry_after=_retry_after(resp) if resp.status_code in (429, 503) else 0.0,
             )
             if not info.truncated and time.monotonic() - t0 > 2 * timeout:
                 info = replace(info, truncated=True, error=f"the body took longer than {2 * timeout:g} s")
             return info, bytes(body[:max_bytes])
     except Exception as exc:  # any failure of the request is a fact about the server, reported as such
         return HttpInfo(url=url, error=describe(exc, timeout), seconds=time.monotonic() - t0), b""
+
+
+def _retry_after(resp: Any) -> float:
+    """Retry-After in seconds (an HTTP date is rare from these services and read as one second)."""
+    value = resp.headers.get("retry-after", "").strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        return 1.0 if value else 0.0
+    return min(seconds, 86400.0) if seconds > 0 else 0.0  # nan and negatives: no wait asked

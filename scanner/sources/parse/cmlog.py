@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -12,12 +13,12 @@ from pathlib import Path
 
 from scanner.errors import PreflightError
 from scanner.evidence.logs import MAX_RECORD_CHARS
+from scanner.sources.parse.severity import ERROR, INFO, WARNING, text_severity
 
 CHUNK_CHARS = 1 << 20  # decoded characters per read: bounds memory whatever the file size
 SNIFF_BYTES = 1 << 16
 MAX_ATTR_CHARS = 64 << 10  # the attributes of a CCM record, likewise (real ones take about 100)
 
-ERROR, WARNING, INFO = 3, 2, 1
 SEVERITY_NAMES = {ERROR: "error", WARNING: "warning", INFO: "info"}
 
 # A CCM record: "<![LOG[" message "]LOG]!><" attributes ">". The message runs to the first
@@ -53,6 +54,7 @@ class Entry:
     thread: str
     source: str  # the source-code file attribute of CCM records
     line: int  # 1-based line in the log file where the record starts
+    typed: bool = False  # the severity is the record's own type attribute, not read from its text
 
 
 @dataclass(slots=True)
@@ -68,6 +70,9 @@ class FileStats:
     truncated_records: int = 0  # records longer than MAX_RECORD_CHARS, kept cut to that length
     truncated_chars: int = 0  # characters cut from them
     truncated_line: int = 0  # the line where the first of them starts
+    skipped_fragments: int = 0  # the stretches of skipped text
+    skipped_line: int = 0  # the line where the first of them starts
+    problem: str = ""  # why the file could not be read (parse_log goes on with the next file)
 
 
 def sniff(path: Path) -> tuple[str, str]:
@@ -106,6 +111,40 @@ def _encoding(path: Path, head: bytes) -> str:
 def parse_file(path: Path, stats: FileStats | None = None) -> Iterator[Entry]:
     """Yield the records of one file in order, reading it in bounded chunks."""
     stats = stats if stats is not None else FileStats()
+    for _, entry in _records(path, 0, stats, None):
+        yield entry
+
+
+def parse_log(paths: Sequence[Path], stats: Sequence[FileStats]) -> Iterator[tuple[int, Entry]]:
+    """The records of one logical log's files (oldest first) as (index of the file, record).
+
+    The files are read as one stream: a record whose head ends one file and whose tail starts the
+    next (cut at rollover) is one record, of the file where it starts. A file that cannot be read
+    gets its reason in `stats[i].problem`, and the next file starts afresh."""
+    before: _Carry | None = None
+    for i, path in enumerate(paths):
+        try:
+            left = yield from _records(path, i, stats[i], before)
+        except LogReadError as exc:
+            stats[i].problem, left = str(exc), None
+        except OSError as exc:  # a share that went away mid-read
+            stats[i].problem, left = f"{path}: read failed ({exc.strerror or exc})", None
+        before = left
+
+
+@dataclass(slots=True)
+class _Carry:
+    """The unfinished record a file ended with, for the next file of the same log."""
+
+    index: int
+    stats: FileStats
+    text: str
+    line: int
+
+
+def _records(
+    path: Path, index: int, stats: FileStats, before: _Carry | None
+) -> Generator[tuple[int, Entry], None, _Carry | None]:
     stats.encoding, stats.format = sniff(path)
     try:
         stats.size = path.stat().st_size
@@ -115,21 +154,56 @@ def parse_file(path: Path, stats: FileStats | None = None) -> Iterator[Entry]:
     except OSError as exc:
         raise LogReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     with fh:
-        chunks = iter(lambda: fh.read(CHUNK_CHARS), "")
-        if stats.format == "ccm":
-            yield from _parse_ccm(chunks, stats)
-        elif stats.format == "sms":
-            yield from _parse_sms(chunks, stats)
-        else:
-            yield from _parse_plain(chunks, stats)
+        chunks: Iterator[str] = iter(lambda: fh.read(CHUNK_CHARS), "")
+        if stats.format == "plain":
+            for entry in _parse_plain(chunks, stats):
+                yield index, entry
+            return None
+        records = _ccm_records if stats.format == "ccm" else _sms_records
+        st = _Stream()
+        if before is not None and before.stats.format == stats.format:
+            first = next(chunks, "")
+            end = _head_end(first, stats.format)
+            joined = _join(before, first[:end], records) if end else []
+            for entry in joined:
+                yield before.index, entry
+            if joined:
+                st.line, first = 1 + first.count("\n", 0, end), first[end:]
+            chunks = itertools.chain([first], chunks)
+        for chunk in chunks:
+            st.buf += chunk
+            for entry in records(st, stats):
+                yield index, entry
+        _finish(st, stats)
+    return _Carry(index, stats, st.buf, st.line) if stats.truncated_tail and not st.cut_chars else None
 
 
-def _parse_ccm(chunks: Iterator[str], stats: FileStats) -> Iterator[Entry]:
-    st = _Stream()
-    for chunk in chunks:
-        st.buf += chunk
-        yield from _ccm_records(st, stats)
-    _finish(st, stats)
+def _head_end(first: str, fmt: str) -> int:
+    """Where the first record of its own begins in a file's first chunk: before it, the tail of a cut one."""
+    if fmt == "sms":
+        m = _SMS.search(first)
+        return m.end() if m else 0
+    start = first.find(_OPEN)
+    if start < 0:  # no record starts here: all of it is a tail, if it is all of the file
+        return len(first) if len(first) < CHUNK_CHARS else 0
+    return start
+
+
+def _join(before: _Carry, head: str, records: Callable[[_Stream, FileStats], Iterator[Entry]]) -> list[Entry]:
+    """The record cut at rollover, from the end of one file and the head of the next; [] if they don't fit."""
+    scratch = FileStats(format=before.stats.format)
+    st = _Stream(buf=before.text + head, line=before.line)
+    joined = list(records(st, scratch))
+    if joined:
+        _finish(st, scratch)
+        prev = before.stats
+        prev.entries += scratch.entries
+        prev.skipped_chars += scratch.skipped_chars
+        prev.skipped_fragments += scratch.skipped_fragments
+        prev.truncated_records += scratch.truncated_records
+        prev.truncated_chars += scratch.truncated_chars
+        prev.truncated_tail = scratch.truncated_tail
+    return joined
 
 
 def _ccm_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
@@ -143,7 +217,7 @@ def _ccm_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
         if m is None:
             break
         if start - pos > 2:
-            stats.skipped_chars += len(buf[pos:start].strip())
+            _skipped(stats, buf[pos:start], line)
         at = line + buf.count("\n", pos, start)
         msg, extra = _capped(buf[start + 7 : term])
         time, date, comp, typ, thread, src, other = m.groups()
@@ -154,21 +228,21 @@ def _ccm_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
             time, date, comp, typ, thread, src = _attrs(other)
         if "\r" in msg:
             msg = msg.replace("\r\n", "\n")
-        sev = int(typ) if typ in ("2", "3") else (INFO if typ else _text_severity(msg))
+        sev = int(typ) if typ in ("2", "3") else (INFO if typ else text_severity(msg))
         stats.entries += 1
-        yield Entry(msg, comp, date, time, sev, thread, src, at)
+        yield Entry(msg, comp, date, time, sev, thread, src, at, bool(typ))
         pos = m.end()
         line = at + buf.count("\n", start, pos)
         if extra or st.cut_chars:
             line += st.truncated(stats, at, extra)
     if start < 0:  # no record begins in the rest: junk, but keep what may be the start of a marker
         keep = max(pos, len(buf) - len(_OPEN) + 1)
-        stats.skipped_chars += len(buf[pos:keep].strip())
+        _skipped(stats, buf[pos:keep], line)
         line += buf.count("\n", pos, keep)
         st.buf, st.line = buf[keep:], line
         return
     if start - pos > 2:
-        stats.skipped_chars += len(buf[pos:start].strip())
+        _skipped(stats, buf[pos:start], line)
     st.line = line + buf.count("\n", pos, start)
     if term < 0:  # inside the message: keep its head and what may be the start of "]LOG]!><"
         st.buf = st.drop(buf, start, start + 7 + MAX_RECORD_CHARS, len(buf) - len(_TERM) + 1)
@@ -188,14 +262,6 @@ def _attrs(text: str) -> tuple[str, str, str, str, str, str]:
     )
 
 
-def _parse_sms(chunks: Iterator[str], stats: FileStats) -> Iterator[Entry]:
-    st = _Stream()
-    for chunk in chunks:
-        st.buf += chunk
-        yield from _sms_records(st, stats)
-    _finish(st, stats)
-
-
 def _sms_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
     buf, pos, line = st.buf, 0, st.line  # line: the line number at buf[pos]
     for m in _SMS.finditer(buf, st.scan_from):
@@ -211,7 +277,7 @@ def _sms_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
             msg = msg.replace("\r\n", "\n")
         date, _, time = stamp.partition(" ")
         stats.entries += 1
-        yield Entry(msg, comp, date, time, _text_severity(msg), thread, "", at)
+        yield Entry(msg, comp, date, time, text_severity(msg), thread, "", at)
         line += buf.count("\n", pos, m.end())
         pos = m.end()
         if extra or st.cut_chars:
@@ -236,14 +302,14 @@ def _parse_plain(chunks: Iterator[str], stats: FileStats) -> Iterator[Entry]:
                 st.truncated(stats, st.line, extra)
             if text.strip():
                 stats.entries += 1
-                yield Entry(text, "", "", "", _text_severity(text), "", "", st.line)
+                yield Entry(text, "", "", "", text_severity(text), "", "", st.line)
         st.buf = st.drop(rest, 0, MAX_RECORD_CHARS, len(rest))
     text, extra = _capped(st.buf.rstrip("\r"))
     if extra or st.cut_chars:
         st.truncated(stats, st.line + 1, extra)
     if text.strip():
         stats.entries += 1
-        yield Entry(text, "", "", "", _text_severity(text), "", "", st.line + 1)
+        yield Entry(text, "", "", "", text_severity(text), "", "", st.line + 1)
 
 
 @dataclass(slots=True)
@@ -277,6 +343,15 @@ class _Stream:
         return lines
 
 
+def _skipped(stats: FileStats, text: str, line: int) -> None:
+    """Text between records that is no record: counted, with where the first stretch starts."""
+    chars = len(text.strip())
+    if chars:
+        stats.skipped_chars += chars
+        stats.skipped_fragments += 1
+        stats.skipped_line = stats.skipped_line or line + text.count("\n", 0, len(text) - len(text.lstrip()))
+
+
 def _capped(text: str) -> tuple[str, int]:
     if len(text) <= MAX_RECORD_CHARS:
         return text, 0
@@ -288,24 +363,6 @@ def _finish(st: _Stream, stats: FileStats) -> None:
         stats.truncated_tail = True
     if st.cut_chars:  # the file ended inside an over-long record
         st.truncated(stats, st.line, 0)
-
-
-def _text_severity(text: str) -> int:
-    """CMTrace's rule for entries without a type: keywords, case-insensitive.
-
-    "error" and "fail" mark errors, "warn" warnings. "failover" is routine, and every
-    Cloudusersync.log cycle echoes its "raise failure status messages" setting: neither is a
-    failure. Plain `in` tests on a lower-cased copy are ten times faster than a case-insensitive
-    regex, and this runs once per entry.
-    """
-    low = text.lower()
-    if "error" in low:
-        return ERROR
-    if "fail" in low and low.count("fail") > low.count("failover") + low.count("failure status"):
-        return ERROR
-    if "warn" in low:
-        return WARNING
-    return INFO
 
 
 @lru_cache(maxsize=4096)
