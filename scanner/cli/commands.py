@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import sys
 from contextlib import AbstractContextManager
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -223,6 +222,8 @@ def demo(
 
 
 def demo_config() -> Path:
+    from importlib.resources import files
+
     return Path(str(files("sample_logs").joinpath("demo.toml")))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -84,6 +83,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example configuration."""
+    from importlib.resources import files
+
     from scanner.files import write_atomic
 
     if output.exists() and not force:
