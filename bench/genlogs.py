@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from make_samples import OTHER_COMPONENTS, SCP_COMPONENTS
+from samples.common import OTHER_COMPONENTS, SCP_COMPONENTS
 
 UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 BATCH_BYTES = 1 << 20

@@ -10,19 +10,12 @@ from typing import Any
 from checks.logs import SITECOMP, VERIFY_DOC, before, logs_of, need, scope, target
 from scanner.context import Context, Skip
 from scanner.evidence.logs import ComponentEvent
-from scanner.facts import error_codes
+from scanner.facts import connector, error_codes
 from scanner.model import Finding, Severity
 from scanner.registry import check
 from scanner.timespec import fmt
 
-SCP_COMPONENTS = (
-    "SMS_DMP_UPLOADER",
-    "SMS_DMP_DOWNLOADER",
-    "SMS_CLOUD_USERSYNC",
-    "SMS_SERVICE_CONNECTOR",
-    "SMS_OUTGOING_CONTENT_MANAGER",
-    "SMS_CLOUD_PROXYCONNECTOR",
-)
+SCP_COMPONENTS = connector.components(scp_only=False)  # the connector's, from the one table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

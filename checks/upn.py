@@ -244,3 +244,64 @@ def malformed(ctx: Context[NoOptions]) -> Iterator[Finding]:
                 users=group.count,
                 examples=_users(group),
             )
+
+
+@check(
+    id="upn.enrollment_collection",
+    title="Users in the Intune collection have UPNs that cannot enroll, or the collection is wrong",
+    severity=Severity.HIGH,
+    needs={"sql"},
+    remediation="Give these users a UPN in a routable domain verified in the tenant (Set-ADUser "
+    "-UserPrincipalName user@contoso.com), then let User Discovery run; when the collection itself is "
+    "wrong, choose the user collection of the users who enroll in the Intune subscription (Administration "
+    "> Cloud Services > Microsoft Intune Subscriptions > Properties) and in [sql] intune_collection.",
+    references=(HYBRID_DOC, DOMAINS_DOC),
+)
+def enrollment_collection(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """The Intune subscription synchronizes the members of one user collection to the cloud: they are
+    the users who will enroll. A member whose UPN is missing, malformed, not routable or not verified
+    is not synchronized or cannot sign in to enroll (user sync reports duplicate and empty UPNs as
+    status messages 10005 and 10006). Users outside the collection are the other upn checks' business."""
+    from checks.site import site_evidence  # the site tables' Skip and error rules, shared
+
+    coll = site_evidence(ctx, "collection").collection
+    if coll is None:
+        raise Skip(
+            "no [sql] intune_collection in the configuration: give the ID of the Intune subscription's "
+            "user collection (see 'mdm-preflight init')"
+        )
+    verified = ctx.site.verified_domains
+    label = f"{coll.id} ({coll.name})" if coll.name else coll.id
+    ctx.examined = f"{_plural(coll.members, 'member')} of {label}; domains judged routable" + (
+        f" and verified ({', '.join(verified)})" if verified else " only: no [site] verified_domains"
+    )
+    if coll.domains_left_out_users:
+        ctx.examined += (
+            f"; {_plural(coll.domains_left_out_users, 'member')} in domains beyond those kept not judged"
+        )
+    if not coll.found:
+        yield ctx.finding(coll.id, f"{coll.id} does not exist: no collection in v_Collection has that ID.")
+    elif coll.type != 1:
+        kind = "a device collection" if coll.type == 2 else f"a collection of type {coll.type}"
+        yield ctx.finding(coll.id, f"{label} is {kind}, not a user collection: the subscription syncs users.")
+    elif not coll.members:
+        yield ctx.finding(coll.id, f"{label} is empty: no user will be synchronized to Intune.")
+    for group in coll.issues:
+        what = "with no UPN" if group.key == "missing" else f"whose UPN has {upn.ISSUES[group.key]}"
+        yield ctx.finding(
+            group.key,
+            f"{_plural(group.count, 'member')} of {label} {what}: {_names(group)}.",
+            users=group.count,
+            examples=_users(group),
+        )
+    for group in coll.domains:
+        verdict, why = judge(group.key, verified)
+        if verdict != "ok":
+            problem = why if verdict == "non_routable" else "is not verified in the tenant"
+            yield ctx.finding(
+                group.key,
+                f"{group.key} {problem}: {_plural(group.count, 'member')} of {label} ({_names(group)}).",
+                users=group.count,
+                problem=verdict.replace("_", " "),
+                examples=_users(group),
+            )

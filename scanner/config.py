@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +40,22 @@ class SqlConfig:
     password_env: str = ""  # the name of an environment variable, never the password
     csv: str = ""  # offline: a v_R_User export (columns User_Principal_Name0, optional names)
     sample_users: int = 25  # users named per suffix and per problem (0: all); counts are always complete
+    intune_collection: str = ""  # the Intune subscription's user collection ID, e.g. "EC100012"
+    status_days: int = 7  # status messages of the connector's components this many days back are read
+    evidence: str = ""  # offline instead: an evidence.json from `mdm-preflight collect` elsewhere
+
+    def __post_init__(self) -> None:
+        if self.csv and self.evidence:
+            raise ValueError("sql.csv and sql.evidence are both set: keep the one to read")
+        if self.intune_collection and not _COLLECTION_ID.fullmatch(self.intune_collection):
+            raise ValueError(
+                f"sql.intune_collection: {self.intune_collection!r} is not a collection ID like EC100012 "
+                "(the Collection ID column in the console, not the collection's name)"
+            )
+
+
+# A collection ID: the site code and five hex digits (EC100012; SMS00002 is All Users).
+_COLLECTION_ID = re.compile(r"[A-Za-z0-9]{3}[0-9A-Fa-f]{5}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -231,13 +248,13 @@ _CHOICES = {
     ("email", "security"): ["starttls", "tls", "none"],
     ("email", "send"): ["always", "on_failure", "on_change"],
 }
-# Numbers with a range: (lowest, highest, what the number is); a bound of None is open. TOML also
-# allows inf and nan, which no setting means.
+# Numbers with a range: (lowest, highest, unit); None is open. TOML's inf and nan mean no setting.
 _RANGES: dict[tuple[str, str], tuple[float | None, float | None, str]] = {
     ("scan", "timeout"): (0.1, 86400, "seconds"),
     ("logs", "timeout"): (0.1, 86400, "seconds"),
     ("logs", "missing_bias"): (-1440, 1440, "minutes"),
     ("sql", "sample_users"): (0, None, "users (0: all)"),
+    ("sql", "status_days"): (1, 365, "days"),
     ("directory", "sample_users"): (0, None, "users (0: all)"),
     ("directory", "page_size"): (1, None, "entries per page"),
     ("dns", "port"): (1, 65535, "a UDP/TCP port"),

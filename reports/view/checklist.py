@@ -25,7 +25,7 @@ PREREQUISITES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "scp",
         "Service connection point",
-        ("scp.*", "logs.sitecomp_connector", "*.apns_certificate", "tenant.mdm_authority"),
+        ("scp.*", "site.*", "logs.sitecomp_connector", "*.apns_certificate", "tenant.mdm_authority"),
     ),
     ("usersync", "User sync", ("logs.cloudusersync_*",)),
 )

@@ -13,6 +13,7 @@ from scanner.evidence.apns import ApnsEvidence
 from scanner.evidence.directory import DirectoryEvidence
 from scanner.evidence.dns import DnsEvidence
 from scanner.evidence.endpoints import EndpointsEvidence
+from scanner.evidence.sql import SqlEvidence
 from scanner.evidence.tenant import GraphEvidence, TenantEvidence
 from scanner.sources.adfs import collect_adfs
 from scanner.sources.apns import collect_apns
@@ -145,7 +146,6 @@ SOURCES: dict[str, SourceDef] = {
         target=lambda cfg: ", ".join(cfg.logs.paths) if cfg.logs else "",
         deadline=lambda cfg: cfg.logs.timeout if cfg.logs else 0.0,
     ),
-    # Login, then two queries, each bounded by the timeout; a little slack for fetching rows.
     # Connect, bind and a handful of searches (users page by page), each bounded by the timeout.
     "directory": SourceDef(
         name="directory",
@@ -198,12 +198,14 @@ SOURCES: dict[str, SourceDef] = {
         secret=_graph_secret,
         deadline=lambda cfg: 4 * cfg.scan.timeout + 10,
     ),
+    # Login, the two user queries and the site rules' six, each bounded by the timeout; slack for rows.
     "sql": SourceDef(
         name="sql",
         section="sql",
+        saved=SqlEvidence,
         secret=_env_secret("the site database"),
         collect=_sql,
         target=_sql_target,
-        deadline=lambda cfg: 3 * cfg.scan.timeout + 30,
+        deadline=lambda cfg: 9 * cfg.scan.timeout + 30,
     ),
 }

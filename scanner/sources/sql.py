@@ -17,7 +17,7 @@ from typing import Any
 from scanner import credentials
 from scanner.config import SqlConfig
 from scanner.errors import PreflightError
-from scanner.evidence.sql import MAX_GROUPS, SqlEvidence, SuffixCount, UserGroup, UserRef
+from scanner.evidence.sql import MAX_GROUPS, SiteEvidence, SqlEvidence, SuffixCount, UserGroup, UserRef
 from scanner.facts import upn
 
 # The query from Microsoft's hybrid MDM walkthrough, character for character. Only the database
@@ -163,7 +163,7 @@ def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | Non
         raise SqlSourceError(f"[sql] database {db!r} is not a plain database name")
     conn_str, target, secret = connection_string(cfg, db)
     try:
-        return _query(conn_str, target, db, cfg.sample_users, timeout)
+        return _query(conn_str, target, db, cfg.sample_users, timeout, cfg)
     except SqlSourceError as exc:
         raise SqlSourceError(str(exc).replace(secret, "***") if secret else str(exc)) from None
 
@@ -209,7 +209,9 @@ def guard(statement: str) -> str:
     return statement
 
 
-def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> SqlEvidence:
+def _query(
+    conn_str: str, target: str, db: str, limit: int, timeout: float, cfg: SqlConfig | None = None
+) -> SqlEvidence:
     import pyodbc  # imported here: scans without [sql] need no ODBC driver manager
 
     doc = DOC_QUERY.replace("CM_EC1", db)
@@ -226,10 +228,17 @@ def _query(conn_str: str, target: str, db: str, limit: int, timeout: float) -> S
             inventory, out_groups, out_users = counted.result()
             if not tally.restricted:
                 tally.restrict(_keep(counted.result()))
+            site = _site(cn, db, cfg, target, timeout) if cfg is not None else None
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout)) from None
     ev = tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
-    return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users)
+    return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users, site=site)
+
+
+def _site(cn: Any, db: str, cfg: SqlConfig, target: str, timeout: float) -> SiteEvidence:
+    from scanner.sources.sitedb import read_site  # here: it reads this module's helpers
+
+    return read_site(cn, db, cfg, target, timeout)
 
 
 def _add_rows(tally: _Tally, rows: list[Any], counted: Future[_Counted]) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from scanner.evidence import Evidence
-from scanner.evidence.sql import SqlEvidence
+from scanner.evidence.sql import CollectionData, SiteEvidence, SqlEvidence, UserGroup, UserRef
 from scanner.model import Finding, SourceStatus, Status
 from scanner.sources.sql import from_csv
 from tests.conftest import SAMPLES, run_check
@@ -86,3 +87,34 @@ def test_sample_size_zero_names_every_user() -> None:
     every = from_csv(SAMPLES / "v_R_User.csv", "CM_EC1", 0)
     contoso = next(g for g in every.domains if g.key == "contoso.com")
     assert len(contoso.users) == contoso.count == 32
+
+
+def collection_evidence(coll: CollectionData | None) -> Evidence:
+    sql = SqlEvidence(origin="CM_EC1", database="CM_EC1", query="SELECT 1", inventory=(), users=0)
+    return Evidence(
+        tool_version="t",
+        collected_at=datetime(2026, 11, 25, tzinfo=UTC),
+        sources=(SourceStatus(name="sql", status="ok"),),
+        sql=replace(sql, site=SiteEvidence(collection=coll)),
+    )
+
+
+def test_enrollment_collection_judges_members_by_the_one_rule_with_or_without_verified_domains() -> None:
+    dee, bob = UserRef(name="CORP\\dee", upn="dee@fabrikam.com"), UserRef(name="CORP\\bob", upn="bob@x.local")
+    members = (
+        UserGroup(key="contoso.com", count=40, users=()),
+        UserGroup(key="fabrikam.com", count=2, users=(dee,)),
+        UserGroup(key="x.local", count=1, users=(bob,)),
+    )
+    coll = CollectionData(id="EC100012", found=True, name="Intune Users", type=1, members=43, domains=members)
+    strict = by_target("upn.enrollment_collection", collection_evidence(coll), site=VERIFIED)
+    assert set(strict) == {"fabrikam.com", "x.local"}
+    assert "2 members of EC100012 (Intune Users) (CORP\\dee and 1 more)" in strict["fabrikam.com"].message
+    lenient = run_check("upn.enrollment_collection", collection_evidence(coll))
+    assert {f.target for f in lenient.findings} == {"x.local"}  # nothing to verify against
+    assert "no [site] verified_domains" in lenient.examined
+
+
+def test_enrollment_collection_is_skipped_without_intune_collection() -> None:
+    result = run_check("upn.enrollment_collection", collection_evidence(None))
+    assert result.status is Status.SKIPPED and "[sql] intune_collection" in result.reason

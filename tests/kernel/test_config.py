@@ -102,6 +102,8 @@ def test_the_shipped_example_config_loads() -> None:
         ("[directory]\nurl = 'ldaps://dc'\npage_size = 0\n", "directory.page_size: 0 is out of range"),
         ("[sql]\ncsv = 'x.csv'\nsample_users = -1\n", "sql.sample_users: -1 is out of range; give at least"),
         ("[dns]\nport = 70000\n", "dns.port: 70000 is out of range"),
+        ("[sql]\nstatus_days = 0\n", "sql.status_days: 0 is out of range; give from 1 to 365 (days)"),
+        ("[sql]\nintune_collection = 12\n", "'sql.intune_collection' must be a string"),
         ("[tenant]\nlookups = false\n", "unknown key 'tenant.lookups' (did you mean 'lookup'?)"),
         ("[tenant]\nrate = 0\n", "tenant.rate: 0 is out of range"),
         ("[tenant]\nmax_sync_age_hours = -3\n", "tenant.max_sync_age_hours: -3 is out of range"),

@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -56,6 +56,16 @@ SUPERUSER = "postgres"
 READER_USER = "cmreader"
 # ';' and '}' on purpose: whoever appends PWD must brace-quote it (and double the brace).
 READER_PASSWORD = "Rd;P@ss}w0rd!"
+# A reporting account: it reads the reporting views but neither the base tables (SC_SysResUse) nor
+# the status messages' insertion strings.
+REPORT_USER = "cmreport"
+REPORT_PASSWORD = "Rp0rt-only.7"
+NOT_FOR_REPORT = ("sc_sysresuse", "sc_sysresuse_property", "v_statmsgwithinsstrings")
+# The site rules' tables (tests/lab/sql/site.sql), in an order that keeps the foreign key happy.
+SITE_TABLES = (
+    "v_site", "v_systemresourcelist", "sc_sysresuse", "sc_sysresuse_property", "v_componentsummarizer",
+    "v_statusmessage", "v_statmsgwithinsstrings", "v_collection", "v_fullcollectionmembership",
+)  # fmt: skip
 
 
 class LabUnavailable(RuntimeError):
@@ -75,6 +85,8 @@ class PostgresLab:
     database: str = "cm_ec1"
     reader_user: str = READER_USER
     reader_password: str = READER_PASSWORD
+    report_user: str = REPORT_USER
+    report_password: str = REPORT_PASSWORD
     admin_user: str = SUPERUSER
     started_in: float = 0.0  # seconds from initdb to a ready cm_ec1
 
@@ -127,6 +139,22 @@ class PostgresLab:
             cn.execute("ANALYZE dbo.user_disc")
             cn.commit()
         return len(upns)
+
+    def load_site(self, tables: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Replace every site-rule table with the rows given (tables left out end up empty), in one
+        transaction. Rows are tuples in the table's column order, leading columns only."""
+        with self.admin_connect() as cn:
+            cn.autocommit = False
+            cn.execute("TRUNCATE " + ", ".join(f"dbo.{t}" for t in SITE_TABLES))
+            for table in SITE_TABLES:
+                rows = tables.get(table, [])
+                if rows:
+                    width = len(rows[0])
+                    cur = cn.cursor()
+                    cur.executemany(
+                        f"INSERT INTO dbo.{table} VALUES ({', '.join('?' * width)})", [tuple(r) for r in rows]
+                    )
+            cn.commit()
 
     def stop(self) -> None:
         """Stop the server at once (pg_ctl -m immediate); harmless when it is already down."""
@@ -352,12 +380,19 @@ def _set_up(lab: PostgresLab) -> None:
         for other in ("postgres", "template1", db):
             cn.execute(f"REVOKE ALL ON DATABASE {other} FROM PUBLIC")
         cn.execute(f"GRANT CONNECT ON DATABASE {db} TO {reader}")
+        cn.execute(f"CREATE ROLE {lab.report_user} LOGIN PASSWORD {_sql_literal(lab.report_password)}")
+        cn.execute(f"GRANT CONNECT ON DATABASE {db} TO {lab.report_user}")
     with lab.admin_connect() as cn:
         cn.execute((SQL_DIR / "shim.sql").read_text(encoding="utf-8"))
         cn.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+        cn.execute((SQL_DIR / "site.sql").read_text(encoding="utf-8"))
         cn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # PostgreSQL 15's default, made sure
         cn.execute(f"GRANT USAGE ON SCHEMA dbo TO {reader}")
         cn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA dbo TO {reader}")
+        cn.execute(f"GRANT USAGE ON SCHEMA dbo TO {lab.report_user}")
+        cn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA dbo TO {lab.report_user}")
+        for table in NOT_FOR_REPORT:
+            cn.execute(f"REVOKE SELECT ON dbo.{table} FROM {lab.report_user}")
 
 
 # --- the fixture -------------------------------------------------------------------------------------

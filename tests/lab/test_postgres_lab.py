@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.lab import postgres, unavailable
-from tests.lab.postgres import LabUnavailable, PostgresLab, start_postgres
+from tests.lab.postgres import NOT_FOR_REPORT, SITE_TABLES, LabUnavailable, PostgresLab, start_postgres
 
 try:
     import pyodbc
@@ -218,7 +218,14 @@ def test_reader_has_select_on_dbo_and_nothing_else(postgres_lab: PostgresLab) ->
             "SELECT table_schema, table_name, privilege_type FROM information_schema.role_table_grants"
             " WHERE grantee = 'cmreader' ORDER BY 1, 2, 3"
         ).fetchall()
-        assert [tuple(g) for g in grants] == [("dbo", "user_disc", "SELECT"), ("dbo", "v_r_user", "SELECT")]
+        tables = sorted(r[0] for r in cn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'dbo'"))  # fmt: skip
+        assert set(tables) == {"user_disc", "v_r_user", *SITE_TABLES}
+        assert [tuple(g) for g in grants] == [("dbo", t, "SELECT") for t in tables]
+        report = cn.execute(
+            "SELECT table_name FROM information_schema.role_table_grants WHERE grantee = 'cmreport'"
+        ).fetchall()  # the reporting account: no base tables, no insertion strings
+        assert {r[0] for r in report} == set(tables) - set(NOT_FOR_REPORT)
         flags = cn.execute(
             "SELECT rolsuper::int, rolcreatedb::int, rolcreaterole::int, rolreplication::int,"
             " rolbypassrls::int FROM pg_roles WHERE rolname = 'cmreader'"

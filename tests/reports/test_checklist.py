@@ -119,6 +119,19 @@ def test_the_score_counts_prerequisites_per_state() -> None:
     ]
 
 
+def test_the_service_connection_point_rests_on_the_site_database_rules_too() -> None:
+    endpoints_fine = passed("scp.internet_endpoints")
+    got = _states(endpoints_fine, failed("site.scp_mode"), passed("site.scp_placement"))
+    assert got["scp"].state == "not_ready" and [f.id for f in got["scp"].failing] == ["site.scp_mode"]
+    unread = _states(
+        endpoints_fine,
+        errored("site.scp_mode", "not checked: the account cannot read SC_SysResUse"),
+        passed("site.component_status"),
+    )
+    assert unread["scp"].state == "not_checked"  # the mode could not be read: never "ready"
+    assert _states(failed("upn.enrollment_collection"))["upn"].state == "not_ready"
+
+
 def test_the_tenants_word_decides_verified_upns_and_ad_fs() -> None:
     """A passing UPN check is not enough when the tenant says a domain is elsewhere, and AD FS is not ready
     when Entra ID holds another signing certificate; the Graph checks join their prerequisites too."""

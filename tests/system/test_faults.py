@@ -32,7 +32,7 @@ from scanner import credentials
 from scanner.cli import app
 from scanner.registry import discover
 from tests.conftest import SAMPLES
-from tests.lab import smtp
+from tests.lab import site_seed, smtp
 from tests.lab.apple import push_certificate, write
 from tests.lab.dnsmasq import DnsServer
 from tests.lab.postgres import PostgresLab
@@ -157,6 +157,7 @@ def world(
 ) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("faults")
     postgres_lab.load_users(CLEAN_USERS)
+    postgres_lab.load_site(site_seed.healthy([2063597569 + i for i in range(len(CLEAN_USERS))]))
     web = WebLab(tmp)
     signing = signing_cert("ADFS Signing", days=300)
     meta = federation_metadata([signing])
@@ -191,6 +192,7 @@ def world(
             "connection_string": postgres_lab.reader_connection_string(),
             "user": postgres_lab.reader_user,
             "password_env": SQL_PW,
+            "intune_collection": "EC100012",
         },
         "directory": {
             "url": samba_lab.ldaps_url,
@@ -595,13 +597,18 @@ def test_a_full_scan_only_reads_as_every_server_records_it(world: World) -> None
     code, _, _, _ = scan(world, world.base, "read-only")
     assert code == 0
     # PostgreSQL: what the scanner's login sent, statement by statement.
+    # Simple queries are logged as "statement: …", parameterised ones as "execute <name>: …".
     statements = [
-        line.split("statement: ", 1)[1].strip()
+        re.split(r"statement: |execute [^:]*: ", line, maxsplit=1)[1].strip()
         for line in pg_log.read_text(encoding="utf-8", errors="replace")[pg_mark:].splitlines()
-        if line.startswith(f"<{pg.reader_user}>") and "statement: " in line
+        if line.startswith(f"<{pg.reader_user}>") and re.search(r"statement: |execute [^:]*: ", line)
     ]
     assert statements and any(s.upper().startswith("SELECT") for s in statements)
     assert not [s for s in statements if s.split()[0].lower() in WRITES], statements
+    read = " ".join(statements).lower()  # the site rules' tables were read too, by SELECTs alone
+    for table in ("v_site", "v_systemresourcelist", "sc_sysresuse_property", "v_componentsummarizer",
+                  "v_statusmessage", "v_statmsgwithinsstrings", "v_fullcollectionmembership"):  # fmt: skip
+        assert table in read, table
     # Samba: no object changed but the logon bookkeeping the DC itself keeps for the reader.
     assert _changes_since(samba, usn) <= {"lastLogon", "lastLogonTimestamp", "logonCount", "badPwdCount"}
     # dnsmasq: every line the scan caused is a query.
