@@ -1,4 +1,4 @@
-"""Tens of thousands of users in the Samba lab's directory in seconds, loaded offline.
+"""Tens of thousands of users in the Samba lab's directory in minutes (50,000: about four), loaded offline.
 
 Adding a user through Samba's directory modules (samldb, repl_meta_data, descriptor, ...) gets slower as
 the domain grows: with ``ldbadd --nosync`` into a stopped DC, 1,000 users took 1.4 s at first and 5 s at
