@@ -19,11 +19,6 @@ ENDPOINTS = "https://learn.microsoft.com/windows-server/identity/ad-fs/troublesh
 WALKTHROUGH = "https://learn.microsoft.com/mem/configmgr/mdm/deploy-use/setup-hybrid-mdm"
 
 
-def _adfs(ctx: Context[Any]) -> AdfsEvidence:
-    assert ctx.ev.adfs is not None  # the runner only calls a check when its source delivered
-    return ctx.ev.adfs
-
-
 def _answered(ev: AdfsEvidence) -> None:
     if ev.tls.error:
         raise Unverifiable(f"{ev.host}:{ev.port} did not answer over HTTPS: {ev.tls.error}")
@@ -80,7 +75,7 @@ def not_configured(ctx: Context[NoOptions]) -> Iterator[Finding]:
 )
 def reachable(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Devices and Azure AD reach AD FS over HTTPS; when it does not answer, nobody can sign in."""
-    ev = _adfs(ctx)
+    ev = ctx.need(ctx.ev.adfs)
     where = f"{ev.host}:{ev.port}" + (f" ({ev.tls.address})" if ev.tls.address else "")
     ctx.examined = f"HTTPS on {where}"
     if ev.tls.error:
@@ -118,7 +113,7 @@ class TlsOptions:
 def tls_certificate(ctx: Context[TlsOptions]) -> Iterator[Finding]:
     """Every sign-in and enrollment starts with this handshake; Android refuses a chain without its
     intermediates even when desktop browsers fetch them."""
-    ev = _adfs(ctx)
+    ev = ctx.need(ctx.ev.adfs)
     _answered(ev)
     leaf = ev.tls.leaf
     if leaf is None or leaf.error:
@@ -196,7 +191,7 @@ def _untrusted(ev: AdfsEvidence, leaf: CertInfo) -> str:
 )
 def probe(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Load balancers mark a node down when /adfs/probe (HTTP, port 80) does not answer 200."""
-    ev = _adfs(ctx)
+    ev = ctx.need(ctx.ev.adfs)
     page = ev.probe
     ctx.examined = f"GET {page.url}"
     if page.status == 200:
@@ -218,7 +213,7 @@ def probe(ctx: Context[NoOptions]) -> Iterator[Finding]:
 )
 def idp_signon_exposed(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """An open sign-on page lists the relying parties and gives phishers a real sign-in form to copy."""
-    ev = _adfs(ctx)
+    ev = ctx.need(ctx.ev.adfs)
     page = ev.idp_signon
     _readable(ev, page)
     ctx.examined = f"GET {page.url}: " + (f"HTTP {page.status}" if page.status else page.error)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from checks.adfs import RENEW, _adfs, _not_ok, _readable
+from checks.adfs import RENEW, _not_ok, _readable
 from scanner.context import Context, Unverifiable
 from scanner.evidence.adfs import AdfsEvidence, FederationMetadata
 from scanner.model import Finding, Severity
@@ -42,7 +42,7 @@ def _metadata(ev: AdfsEvidence) -> FederationMetadata:
 )
 def metadata(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Azure AD reads the metadata to learn new signing keys; when it cannot, sign-ins stop at rollover."""
-    ev = _adfs(ctx)
+    ev = ctx.need(ctx.ev.adfs)
     page = ev.metadata_http
     _readable(ev, page)
     url = page.url
@@ -86,7 +86,7 @@ class SigningOptions:
 )
 def token_signing_expiry(ctx: Context[SigningOptions]) -> Iterator[Finding]:
     """Users cannot sign in to Intune once the token-signing certificate Azure AD trusts expires."""
-    ev = _adfs(ctx)
+    ev = ctx.need(ctx.ev.adfs)
     meta = _metadata(ev)
     certs = [c for c in meta.signing if not c.error]
     if not certs:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from checks.upn import HYBRID_DOC, suffix_findings, verified_domains
+from checks.upn import collision as upn_collision
 from scanner.context import Context
 from scanner.evidence.directory import DirectoryEvidence, DirGroup
+from scanner.facts.domains import judge
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 
 IDFIX_DOC = (
     "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"
 )
-# scanner.facts.upn's classes under the names IdFix users know.
+# scanner.facts.upn's classes under the names of IdFix's error types (RFC2822Rule's flags among them).
 IDFIX_CLASS = {
-    "missing": "blank",
+    "missing": "blank",  # the target predates our own rule's name: kept, so fingerprints hold
     "invalid_characters": "character",
     "spaces": "character",
     "no_at": "format",
@@ -25,13 +26,25 @@ IDFIX_CLASS = {
     "empty_domain": "format",
     "bad_local_part": "format",
     "too_long": "length",
+    "double_dot": "localpart",
+    "malformed_domain": "domainpart",
+    "non_routable": "topleveldomain",
+}
+# What the users of a class have (singular, plural) and whose rule it is, where not "IdFix's <class> rule".
+_HAVE = {
+    "blank": (
+        "has no UPN, or only spaces",
+        "have no UPN, or only spaces",
+        "our own rule: IdFix reports no absent UPN and files a blank one under its character rule",
+    ),
+    "localpart": (
+        "has two dots in a row before the @",
+        "have two dots in a row before the @",
+        "IdFix's localpart rule, after RFC 5322's dot-atom; Microsoft's UPN documentation is silent, so "
+        "synchronization may accept them",
+    ),
 }
 SHOW = 5
-
-
-def _dir(ctx: Context[Any]) -> DirectoryEvidence:
-    assert ctx.ev.directory is not None
-    return ctx.ev.directory
 
 
 def _names(group: DirGroup) -> str:
@@ -59,7 +72,7 @@ def _scope(d: DirectoryEvidence) -> str:
 def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Every suffix the forest offers can end up on a user; a private or unverified one gives that
     user a sign-in name Intune cannot accept."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     names = sorted({s.lower() for s in (*d.upn_suffixes, *d.domains)})
     listed = ", ".join(names[:SHOW]) + (f" and {len(names) - SHOW:,} more" if len(names) > SHOW else "")
     verified, where, asked = verified_domains(ctx)
@@ -79,26 +92,35 @@ def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     references=(IDFIX_DOC, HYBRID_DOC),
 )
 def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
-    """IdFix's error classes over every user directory synchronization would export, without its
-    hand-kept TLD list: blank, character, format, length and top-level domain."""
-    from scanner.facts.domains import non_public_reason
-
-    d = _dir(ctx)
+    """The one UPN rule over every user directory synchronization would export, filed under IdFix's
+    error types (character, format, length, localpart, domainpart, top-level domain) without its
+    hand-kept TLD list, plus our own rule for users with no UPN. A domain is judged as written: a
+    trailing dot or a label edged with a hyphen fails whatever the tenant has verified."""
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = _scope(d)
     merged: dict[str, list[DirGroup]] = {}
     for g in d.issues:
         merged.setdefault(IDFIX_CLASS.get(g.key, g.key), []).append(g)
-    merged["topleveldomain"] = [g for g in d.upn_domains if non_public_reason(g.key)]
+    for g in d.upn_domains:
+        if (kind := judge(g.key, ())[0]) != "ok":
+            merged.setdefault(IDFIX_CLASS[kind], []).append(g)
     for cls, groups in sorted(merged.items()):
-        if not groups:
-            continue
         users = {u.dn: u for g in groups for u in g.users}
         count, enabled = sum(g.count for g in groups), sum(g.enabled for g in groups)
+        one, many, note = _HAVE.get(cls, (f"fails IdFix's {cls} rule", f"fail IdFix's {cls} rule", ""))
+        if cls in ("domainpart", "topleveldomain"):  # name the domains: they are what to fix
+            keys = sorted(g.key for g in groups)
+            note = (
+                "in "
+                + ", ".join(keys[:SHOW])
+                + (f" and {len(keys) - SHOW:,} more" if len(keys) > SHOW else "")
+            )
         shown = ", ".join(u.name for u in list(users.values())[:SHOW])
         yield ctx.finding(
             cls,
-            f"{count:,} user{'s fail' if count != 1 else ' fails'} IdFix's {cls} rule ({enabled:,} enabled): "
-            f"{shown}.",
+            f"{count:,} user{' ' + one if count == 1 else 's ' + many} ({enabled:,} enabled"
+            f"{'; ' + note if note else ''}): {shown}.",
+            severity=Severity.LOW if cls == "localpart" else None,
             users=count,
             enabled=enabled,
             disabled=count - enabled,
@@ -118,7 +140,7 @@ def directory_users(ctx: Context[NoOptions]) -> Iterator[Finding]:
 )
 def duplicate(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Older domain controllers let the same UPN onto two objects; Azure AD accepts only one."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = _scope(d)
     for g in d.duplicates:
         yield ctx.finding(
@@ -127,6 +149,26 @@ def duplicate(ctx: Context[NoOptions]) -> Iterator[Finding]:
             objects=g.count,
             examples=[u.dn for u in g.users],
         )
+
+
+@check(
+    id="upn.collision",
+    title="Fixing a user's UPN would make it another user's",
+    severity=Severity.MEDIUM,
+    needs={"directory"},
+    remediation="Decide which user keeps the name, give the other a different UPN "
+    "(Set-ADUser -UserPrincipalName), and only then remove the trailing dot or spaces.",
+    references=(IDFIX_DOC,),
+)
+def collision(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """IdFix warns when its own fixes would collide; we propose none, but synchronization ignores
+    letter case, surrounding spaces and a trailing dot, so correcting one of these UPNs makes it a
+    duplicate of another user's: one of the two is then not synchronized and cannot enroll."""
+    d = ctx.need(ctx.ev.directory)
+    ctx.examined = _scope(d)
+    for g in d.collisions:
+        written = [(u.name, u.upn or "") for u in g.users]
+        yield upn_collision(ctx, g.key, written, g.count, enabled=g.enabled)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,9 +189,8 @@ class MismatchOptions:
 def discovery_mismatch(ctx: Context[MismatchOptions]) -> Iterator[Finding]:
     """Enrollment uses the UPN ConfigMgr discovered; when it is stale, users are licensed under a
     name they no longer sign in with."""
-    d = _dir(ctx)
-    assert ctx.ev.sql is not None
-    sql = ctx.ev.sql
+    d = ctx.need(ctx.ev.directory)
+    sql = ctx.need(ctx.ev.sql)
     pairs = [
         (who, ad, sql.upns[who])
         for who, ad in sorted(d.upns.items())

@@ -25,10 +25,10 @@ _UNANSWERED = ("TIMEOUT", "SERVFAIL", "REFUSED", "ERROR")
 
 
 def _dns(ctx: Context[Any]) -> DnsEvidence:
-    assert ctx.ev.dns is not None
-    if not ctx.ev.dns.domains and not ctx.ev.dns.adfs_host:
+    dns = ctx.need(ctx.ev.dns)
+    if not dns.domains and not dns.adfs_host:
         raise Skip("no domain to check: list [site] verified_domains or [dns] domains")
-    return ctx.ev.dns
+    return dns
 
 
 def _answer(ev: DnsEvidence, name: str, rtype: str) -> DnsAnswer:

@@ -42,8 +42,7 @@ def apns_certificate(ctx: Context[ApnsOptions]) -> Iterator[Finding]:
     """Every iOS device is managed through Apple's push service with this certificate. It expires
     every year; when it lapses, every iOS device silently stops receiving policy and commands, and a
     certificate created anew instead of renewed forces every device to enroll again."""
-    ev = ctx.ev.apns
-    assert ev is not None
+    ev = ctx.need(ctx.ev.apns)
     if ctx.opts.relative_to not in ("now", "read"):
         raise ValueError(f"relative_to must be 'now' or 'read', not {ctx.opts.relative_to!r}")
     if ev.error or ev.certificate is None:

@@ -20,8 +20,7 @@ VERIFY_DOC = "https://learn.microsoft.com/mem/configmgr/core/plan-design/hierarc
 
 
 def logs_of(ctx: Context[Any]) -> LogsEvidence:
-    assert ctx.ev.logs is not None  # the runner only calls a check when its source delivered
-    return ctx.ev.logs
+    return ctx.need(ctx.ev.logs)
 
 
 def need(logs: LogsEvidence, name: str) -> list[LogSet]:

@@ -53,8 +53,7 @@ def internet_endpoints(ctx: Context[EndpointOptions]) -> Iterator[Finding]:
     reach an endpoint, or cannot validate its certificate (a root missing from the store, or a
     TLS-inspecting proxy), devices stop receiving policy and users stop synchronizing, while the
     console shows nothing but warnings in the connector's logs."""
-    ev = ctx.ev.endpoints
-    assert ev is not None
+    ev = ctx.need(ctx.ev.endpoints)
     if not ev.probes:
         raise Skip("no endpoint listed in [endpoints] endpoints")
     ctx.examined = f"{len(ev.probes)} endpoints from {ev.listed_in}, " + (

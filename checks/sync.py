@@ -6,10 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from scanner.context import Context
-from scanner.evidence.directory import DirectoryEvidence
 from scanner.facts.domains import covered_by, non_public_reason
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
@@ -23,11 +21,6 @@ JOIN_DOC = "https://learn.microsoft.com/entra/identity/devices/how-to-hybrid-joi
 # Interval minus a random 0-5 days), so a healthy account can look up to 14 days idle.
 LOGON_SYNC_INTERVAL = timedelta(days=14)
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-
-
-def _dir(ctx: Context[Any]) -> DirectoryEvidence:
-    assert ctx.ev.directory is not None
-    return ctx.ev.directory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +42,7 @@ class ConnectorOptions:
 def connector_account(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
     """Without directory synchronization users never reach the tenant: the walkthrough names it
     the most common reason devices cannot enroll. Connect's account logs on at every cycle."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     accounts = d.sync_accounts
     ctx.examined = f"{len(accounts)} Azure AD Connect accounts on {d.server}: " + (
         ", ".join(a.name for a in accounts) or "none"
@@ -86,7 +79,7 @@ def connector_account(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
 def hybrid_join_scp(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Domain-joined Windows devices find their tenant through this object; when it is missing or
     names the wrong tenant they never register, and automatic enrollment never starts."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = f"the service connection point in {d.server}'s configuration partition"
     target = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080"
     if not d.scp_found:
@@ -123,7 +116,7 @@ def hybrid_join_scp(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def source_anchor(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Users synchronized with mS-DS-ConsistencyGuid keep their cloud identity across forest
     migrations; the share shows whether Connect writes it."""
-    d = _dir(ctx)
+    d = ctx.need(ctx.ev.directory)
     ctx.examined = f"{d.users:,} users in scope on {d.server}"
     share = d.with_anchor / d.users if d.users else 0.0
     yield ctx.finding(

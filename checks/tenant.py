@@ -18,8 +18,7 @@ FEDERATION_DOC = "https://learn.microsoft.com/entra/identity/hybrid/connect/how-
 
 
 def tenant(ctx: Context[Any]) -> TenantEvidence:
-    ev = ctx.ev.tenant
-    assert ev is not None
+    ev = ctx.need(ctx.ev.tenant)
     if not ev.realms:
         raise Skip("no domain to ask about: no UPN suffix was found and none is configured")
     return ev

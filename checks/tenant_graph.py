@@ -20,8 +20,7 @@ FEDERATION_DOC = "https://learn.microsoft.com/entra/identity/hybrid/connect/how-
 
 def graph(ctx: Context[Any], error_field: str) -> GraphEvidence:
     """The Graph evidence, or the check's error when the read it rests on failed (a missing permission)."""
-    ev = ctx.ev.graph
-    assert ev is not None
+    ev = ctx.need(ctx.ev.graph)
     if why := getattr(ev, error_field):
         raise Unverifiable(why)
     return ev

@@ -8,27 +8,15 @@ from typing import Any
 from scanner.context import Context, Skip
 from scanner.evidence.sql import SqlEvidence, UserGroup
 from scanner.facts import upn
-from scanner.facts.domains import covered_by, non_public_reason
+from scanner.facts.domains import covered_by, judge, non_public_reason
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 
 HYBRID_DOC = "https://learn.microsoft.com/microsoft-365/enterprise/prepare-for-directory-synchronization"
 DOMAINS_DOC = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"
+# What a suffix is, for the finding's evidence: a malformed one is no host name at all.
+PROBLEM = {"malformed_domain": "malformed host name", "non_routable": "not routable"}
 SHOW = 5  # users named in a finding's message; the evidence holds up to [sql] sample_users
-
-
-def judge(name: str, verified: tuple[str, ...], asked: frozenset[str] = frozenset()) -> tuple[str, str]:
-    """The one rule for a UPN suffix, wherever it was found: ("non_routable", why),
-    ("unverified", "") when a verified list is given (or the tenant answered) and does not cover it,
-    or ("ok", ""). A verified root covers its subdomains, unless the tenant answered for the subdomain
-    itself (`asked`: the names it answered for)."""
-    if why := non_public_reason(name):
-        return "non_routable", why
-    if name.lower() in asked:
-        return ("ok", "") if name.lower() in verified else ("unverified", "")
-    if (verified or asked) and not covered_by(name, verified):
-        return "unverified", ""
-    return "ok", ""
 
 
 def verified_domains(ctx: Context[Any]) -> tuple[tuple[str, ...], str, frozenset[str]]:
@@ -60,15 +48,26 @@ def suffix_findings(
     """Findings for suffixes that are offered rather than used (the forest's list)."""
     for name in names:
         kind, why = judge(name, verified, asked)
-        if kind == "non_routable":
-            yield ctx.finding(name, f"{name} {why}.", problem="not routable", reason=why)
+        if kind in PROBLEM and why:
+            yield ctx.finding(name, f"{name} {why}.", problem=PROBLEM[kind], reason=why)
         elif kind == "unverified":
             yield ctx.finding(name, f"{name} is not verified in the tenant.", problem="not verified")
 
 
-def _sql(ctx: Context[Any]) -> SqlEvidence:
-    assert ctx.ev.sql is not None
-    return ctx.ev.sql
+def collision(ctx: Context[Any], key: str, written: list[tuple[str, str]], count: int, **ev: Any) -> Finding:
+    """One finding for UPNs that become one after synchronization's normalisation: (who, UPN) pairs."""
+    shown = ", ".join(f"{who} <{value}>" for who, value in written[:SHOW])
+    more = count - min(SHOW, len(written))
+    shown += f" and {more:,} more" if more > 0 else ""
+    differ = upn.differences([v for _, v in written])
+    return ctx.finding(
+        key,
+        f"{_plural(count, 'user')} have UPNs that differ only in {differ}, which directory "
+        f"synchronization normalises: {shown}. Fixing one makes it a duplicate of another.",
+        users=count,
+        examples=[f"{who} <{value}>" for who, value in written],
+        **ev,
+    )
 
 
 def _names(group: UserGroup) -> str:
@@ -111,7 +110,7 @@ def _shown(suffix: str | None) -> str:
 def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """The walkthrough's own query: which UPN suffixes the site's discovered users carry, and how
     many. It is the starting point for every other UPN check and for the tenant's domain list."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     verified, where, asked = verified_domains(ctx)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}; {len(sql.inventory)} suffix groups"
     if sql.inventory_left_out:  # memory stays bounded: the rest are counted, not listed
@@ -143,22 +142,27 @@ def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     needs={"sql"},
     remediation="Add a routable UPN suffix (Active Directory Domains and Trusts > Properties > UPN "
     "Suffixes), verify it in the tenant, and change these users' UPNs to it, e.g. "
-    "Set-ADUser -UserPrincipalName user@contoso.com.",
+    "Set-ADUser -UserPrincipalName user@contoso.com. A suffix that is no host name at all (a "
+    "trailing dot, a hyphen at the edge of a label) is a typing error: correct the UPN itself.",
     references=(HYBRID_DOC,),
 )
 def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Intune can only verify public domains; a user whose UPN ends in .local or another private
-    name is synchronized to the onmicrosoft.com domain and cannot enroll with the UPN they know."""
-    sql = _sql(ctx)
+    name is synchronized to the onmicrosoft.com domain and cannot enroll with the UPN they know. A
+    domain that is no host name (contoso.com. with its trailing dot, sub-.contoso.com) is judged as
+    written and fails too, whatever domains the tenant has verified."""
+    sql = ctx.need(ctx.ev.sql)
     ctx.examined = f"{_plural(len(sql.domains), 'domain')} of {_plural(sql.users, 'user')} in {sql.origin}"
     ctx.examined += _not_judged(sql)
     for group in sql.domains:
-        if (why := judge(group.key, ()))[0] == "non_routable":
+        kind, why = judge(group.key, ())
+        if kind in PROBLEM:
             yield ctx.finding(
                 group.key,
-                f"{group.key} {why[1]}: {_plural(group.count, 'user')} ({_names(group)}).",
+                f"{group.key} {why}: {_plural(group.count, 'user')} ({_names(group)}).",
                 users=group.count,
-                reason=why[1],
+                problem=PROBLEM[kind],
+                reason=why,
                 examples=_users(group),
             )
 
@@ -176,7 +180,7 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Users can only enroll once the domain of their UPN is verified in the tenant; a verified
     root domain also covers its subdomains."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     verified, where, asked = verified_domains(ctx)
     if not verified and not asked:
         raise Skip("no [site] verified_domains in the configuration and the tenant was not asked")
@@ -209,7 +213,7 @@ def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
 def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """A user without a UPN cannot be matched to a cloud identity and cannot enroll; the
     documented query lumps them into one NULL row that is easy to overlook."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}"
     group = next((g for g in sql.issues if g.key == "missing"), None)
     if group is not None:
@@ -228,22 +232,44 @@ def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
     needs={"sql"},
     remediation="Correct these UPNs in Active Directory (IdFix or Set-ADUser): one @, no spaces, only "
-    "letters, digits and ' . - _ ! # ^ ~ before the @, at most 113 characters.",
+    "letters, digits and ' . - _ ! # ^ ~ before the @ (no two dots in a row), at most 113 characters.",
     references=(HYBRID_DOC,),
 )
 def malformed(ctx: Context[NoOptions]) -> Iterator[Finding]:
     """Directory synchronization rejects or rewrites these UPNs, and the documented query files
     them under wrong suffixes (no @ gives the whole UPN; trailing spaces cut letters off)."""
-    sql = _sql(ctx)
+    sql = ctx.need(ctx.ev.sql)
     ctx.examined = f"{_plural(sql.users, 'user')} in {sql.origin}"
     for group in sql.issues:
         if group.key in upn.ISSUES:
             yield ctx.finding(
                 group.key,
                 f"{_plural(group.count, 'UPN')} with {upn.ISSUES[group.key]}: {_names(group)}.",
+                severity=Severity.LOW if group.key in upn.ADVISORY else None,
                 users=group.count,
                 examples=_users(group),
             )
+
+
+@check(
+    id="upn.discovered_collision",
+    title="Fixing a discovered user's UPN would make it another user's",
+    severity=Severity.MEDIUM,
+    needs={"sql"},
+    remediation="Decide which user keeps the name, give the other a different UPN "
+    "(Set-ADUser -UserPrincipalName), and only then remove the trailing dot or spaces.",
+    references=(HYBRID_DOC,),
+)
+def discovered_collision(ctx: Context[NoOptions]) -> Iterator[Finding]:
+    """Synchronization ignores letter case, surrounding spaces and a trailing dot, so two users
+    whose UPNs differ only in those become duplicates the moment the malformed one is corrected:
+    one of them is then not synchronized and cannot enroll."""
+    sql = ctx.need(ctx.ev.sql)
+    partial = "" if sql.upns_complete else f" (the first {len(sql.upns):,} of {sql.users:,})"
+    ctx.examined = f"{_plural(len(sql.upns), 'user')} in {sql.origin}{partial}"
+    for group in sql.collisions:
+        written = [(u.name, u.upn or "") for u in group.users]
+        yield collision(ctx, group.key, written, group.count)
 
 
 @check(
@@ -291,13 +317,14 @@ def enrollment_collection(ctx: Context[NoOptions]) -> Iterator[Finding]:
         yield ctx.finding(
             group.key,
             f"{_plural(group.count, 'member')} of {label} {what}: {_names(group)}.",
+            severity=Severity.LOW if group.key in upn.ADVISORY else None,
             users=group.count,
             examples=_users(group),
         )
     for group in coll.domains:
         verdict, why = judge(group.key, verified)
         if verdict != "ok":
-            problem = why if verdict == "non_routable" else "is not verified in the tenant"
+            problem = why or "is not verified in the tenant"  # malformed and non-routable say why
             yield ctx.finding(
                 group.key,
                 f"{group.key} {problem}: {_plural(group.count, 'member')} of {label} ({_names(group)}).",

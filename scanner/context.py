@@ -10,6 +10,7 @@ from scanner.evidence import Evidence
 from scanner.model import CheckInfo, Finding, Severity
 
 OptionsT = TypeVar("OptionsT")
+SectionT = TypeVar("SectionT")
 
 
 class Skip(Exception):
@@ -41,3 +42,10 @@ class Context(Generic[OptionsT]):
             message=message,
             evidence=evidence,
         )
+
+    def need(self, section: SectionT | None) -> SectionT:
+        """An evidence section the check declared in `needs` (``ctx.need(ctx.ev.sql)``): the runner calls
+        a check only when its sources delivered, so None here means saved evidence without it."""
+        if section is None:
+            raise Unverifiable("the evidence holds no section for this check's source")
+        return section

@@ -44,6 +44,7 @@ class DirectoryEvidence:
     issues: tuple[DirGroup, ...] = ()  # "missing" plus scanner.facts.upn classes
     upn_domains: tuple[DirGroup, ...] = ()
     duplicates: tuple[DirGroup, ...] = ()
+    collisions: tuple[DirGroup, ...] = ()  # UPNs one after synchronization's normalisation (key)
     upns: dict[str, str] = field(default_factory=dict)  # DOMAIN\sam (lower) -> UPN, for cross-checks
     sync_accounts: tuple[SyncAccount, ...] = ()
     scp_found: bool = False

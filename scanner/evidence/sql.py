@@ -125,6 +125,9 @@ class SqlEvidence:
     inventory_left_out_users: int = 0  # the users in them
     inventory_left_out_exact: bool = True  # False: a CSV named more than COUNT_GROUPS of them
     domains_left_out_users: int = 0  # users whose domain group was beyond MAX_GROUPS
+    # UPNs that differ only in what synchronization normalises, keyed by the normalised UPN (among
+    # the users in `upns`: all of them unless upns_complete is False)
+    collisions: tuple[UserGroup, ...] = ()
     site: SiteEvidence | None = None  # the site rules' tables; None from a CSV export
 
     def unreadable(self) -> list[str]:

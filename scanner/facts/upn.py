@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+
+from scanner.facts.domains import judge
 
 MAX_TOTAL, MAX_LOCAL, MAX_DOMAIN = 113, 64, 48
 # Directory synchronization accepts these in the part before "@" (Microsoft 365 "Prepare for
@@ -10,13 +13,12 @@ MAX_TOTAL, MAX_LOCAL, MAX_DOMAIN = 113, 64, 48
 _LOCAL_OK = re.compile(r"[A-Za-z0-9'.\-_!#^~]*")
 _DOMAIN_OK = re.compile(r"[A-Za-z0-9.\-]*")
 _SPACE = re.compile(r"\s")
-# The common case in one C-speed match: one @, allowed characters, no dot at either end of the user part,
-# at most MAX_LOCAL characters before the @ and MAX_DOMAIN after it (so at most MAX_TOTAL in all). Group 1
-# is the domain.
-_END = r"[A-Za-z0-9'\-_!#^~]"
-CLEAN = re.compile(
-    rf"{_END}(?:[A-Za-z0-9'.\-_!#^~]{{0,{MAX_LOCAL - 2}}}{_END})?@([A-Za-z0-9.\-]{{1,{MAX_DOMAIN}}})"
-)
+# The common case in one C-speed match: one @, allowed characters, dots only between them before it
+# (RFC 5322's dot-atom), at most MAX_LOCAL characters before the @ and MAX_DOMAIN after it (so at most
+# MAX_TOTAL in all); the domain's own syntax is judged with the domain, once per domain. Group 1 is the
+# domain.
+_ATOM = r"[A-Za-z0-9'\-_!#^~]+"
+CLEAN = re.compile(rf"(?=[^@]{{1,{MAX_LOCAL}}}@){_ATOM}(?:\.{_ATOM})*@([A-Za-z0-9.\-]{{1,{MAX_DOMAIN}}})")
 
 # Problem classes, as the noun phrase after "N UPNs with …".
 ISSUES = {
@@ -27,7 +29,11 @@ ISSUES = {
     "invalid_characters": "characters directory synchronization does not accept",
     "too_long": f"more than {MAX_TOTAL} characters, {MAX_LOCAL} before the @ or {MAX_DOMAIN} after it",
     "bad_local_part": "an empty user part, or one that starts or ends with '.'",
+    "double_dot": "two dots in a row before the @ (IdFix rejects them under RFC 5322's dot-atom rule; "
+    "Microsoft's UPN documentation is silent, so synchronization may accept them)",
 }
+# Classes the documentation does not forbid: reported at low severity, with the explanation above.
+ADVISORY = frozenset({"double_dot"})
 
 
 def doc_suffix(upn: str | None) -> str | None:
@@ -48,11 +54,14 @@ def group_key(suffix: str | None) -> str | None:
 
 
 def domain(upn: str) -> str:
-    """The domain a UPN asks the tenant to verify: after the last "@", trimmed, lower case."""
+    """The domain a UPN asks the tenant to verify: after the last "@", trimmed, lower case; a
+    trailing dot stays, because synchronization takes the domain as written."""
     return upn.rpartition("@")[2].strip().lower()
 
 
 def missing(upn: str | None) -> bool:
+    """No UPN, or only spaces: our own rule (IdFix reports no absent UPN, and files a blank one
+    under its character rule)."""
     return upn is None or not upn.strip()
 
 
@@ -62,7 +71,7 @@ def clean(upn: str) -> bool:
 
 
 def issues(upn: str) -> list[str]:
-    """The malformation classes of a non-blank UPN, in ISSUES order."""
+    """The malformation classes of a non-blank UPN, in ISSUES order (its domain is judged apart)."""
     found = []
     ats = upn.count("@")
     local, _, dom = upn.strip().rpartition("@")
@@ -81,4 +90,49 @@ def issues(upn: str) -> list[str]:
         found.append("too_long")
     if ats and (not local or local.endswith(".") or local.startswith(".")):
         found.append("bad_local_part")
+    if ats and ".." in local:
+        found.append("double_dot")
     return found
+
+
+def verdict(upn: str | None, verified: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The one rule, whole: "missing", else the ISSUES classes, then "non_routable" or "unverified"
+    for the domain. [] means directory synchronization takes the UPN as it is. The sources apply the
+    same parts (missing, clean or issues, domain) and the checks judge each domain once."""
+    if upn is None or missing(upn):
+        return ["missing"]
+    found = [] if clean(upn) else issues(upn)
+    if "@" in upn and (dom := domain(upn)) and (kind := judge(dom, verified)[0]) != "ok":
+        found.append(kind)
+    return found
+
+
+def normalised(upn: str) -> str:
+    """The UPN synchronization compares: letter case, surrounding spaces and a trailing dot dropped."""
+    return upn.strip().rstrip(".").lower()
+
+
+def collisions(upns: Collection[str]) -> dict[str, list[str]]:
+    """UPNs that differ only in what synchronization normalises, beyond letter case (those are
+    duplicates already): {normalised: [distinct lower-case UPNs]}. Fixing one collides with another.
+    Blank UPNs and those without an @ are left out: no fix keeps them as they are."""
+    dirty = {n for u in upns if (n := normalised(u)) != u.lower() and "@" in n}
+    if not dirty:
+        return {}
+    groups: dict[str, set[str]] = {}
+    for u in upns:
+        if (n := normalised(u)) in dirty:
+            groups.setdefault(n, set()).add(u.lower())
+    return {n: sorted(vs) for n, vs in sorted(groups.items()) if len(vs) > 1}
+
+
+def differences(upns: Collection[str]) -> str:
+    """What a collision's UPNs (as written) differ in, in words: "a trailing dot and letter case"."""
+    kinds = []
+    if any(u.strip().endswith(".") for u in upns):
+        kinds.append("a trailing dot")
+    if any(u != u.strip() for u in upns):
+        kinds.append("surrounding spaces")
+    if len({u.strip().rstrip(".") for u in upns}) > len({normalised(u) for u in upns}):
+        kinds.append("letter case")
+    return " and ".join(kinds)

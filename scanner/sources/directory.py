@@ -282,6 +282,7 @@ class _UserTally:
             issues=self.groups("issues"),
             upn_domains=self.groups("domains"),
             duplicates=self.duplicates(),
+            collisions=self.collisions(),
             upns=self.upns,
             sample_users=self.limit,
             **forest,
@@ -308,6 +309,16 @@ class _UserTally:
             for k, (n, on, users) in sorted(self._by_upn.items())
             if n > 1
         )
+
+    def collisions(self) -> tuple[DirGroup, ...]:
+        """UPNs that differ only in what synchronization normalises: fixing one collides."""
+        out = []
+        for key, values in upn.collisions(list(self._by_upn)).items():
+            slots = [self._by_upn[v] for v in values]
+            users = tuple(u for slot in slots for u in slot[2])
+            count, enabled = sum(s[0] for s in slots), sum(s[1] for s in slots)
+            out.append(DirGroup(key=key, count=count, enabled=enabled, users=users))
+        return tuple(out)
 
 
 def _excluded(sam: str, dn: str, critical: Any) -> bool:

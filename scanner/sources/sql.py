@@ -143,6 +143,19 @@ class _Tally:
             upns=self.upns,
             upns_complete=self.users <= MAP_USERS,
             domains_left_out_users=self.left_out,
+            collisions=self.collisions(),
+        )
+
+    def collisions(self) -> tuple[UserGroup, ...]:
+        found = upn.collisions([v for v in self.upns.values() if v])
+        member = {v: key for key, values in found.items() for v in values}
+        refs: dict[str, list[UserRef]] = {}
+        for who, value in self.upns.items() if member else ():
+            if value and (key := member.get(value.lower())):
+                refs.setdefault(key, []).append(UserRef(name=who, upn=value))
+        return tuple(
+            UserGroup(key=k, count=len(r), users=tuple(sorted(r, key=lambda u: u.name)[: self.limit or None]))
+            for k, r in sorted(refs.items())
         )
 
     def section(self, kind: str) -> tuple[UserGroup, ...]:

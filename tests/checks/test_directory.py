@@ -9,11 +9,12 @@ import pytest
 
 from scanner.evidence import Evidence
 from scanner.evidence.directory import DirectoryEvidence
-from scanner.model import Finding, SourceStatus, Status
+from scanner.model import Finding, Severity, SourceStatus, Status
 from scanner.sources.directory import _UserTally
 from scanner.sources.sql import from_csv
 from scanner.store import saved_section
 from tests.conftest import SAMPLES, run_check
+from tests.upn_examples import CONTROLS, MALFORMED, TABLE
 
 VERIFIED = {"verified_domains": ["contoso.com"]}
 
@@ -43,7 +44,8 @@ def test_forest_suffixes_share_the_site_database_rules(forest: Evidence) -> None
 
 def test_directory_users_idfix_classes_with_enabled_counts(forest: Evidence) -> None:
     by = found("upn.directory_users", forest)
-    assert set(by) == {"blank", "character", "format", "length", "topleveldomain"}
+    assert set(by) == {"blank", "character", "domainpart", "format", "length", "topleveldomain"}
+    assert "CONTOSO\\robert <bob1@contoso.com.>" in by["domainpart"].evidence["examples"]
     assert by["character"].evidence["users"] == 6
     assert by["character"].evidence["enabled"] + by["character"].evidence["disabled"] == 6
     assert "CONTOSO\\annlee" in " ".join(by["topleveldomain"].evidence["examples"])
@@ -110,3 +112,57 @@ def test_evidence_file_errors_are_one_line(tmp_path) -> None:
         saved_section(bad, "directory", DirectoryEvidence)
     saved = saved_section(SAMPLES / "directory.json", "directory", DirectoryEvidence)
     assert isinstance(saved, DirectoryEvidence)
+
+
+def tallied(upns: list[str | None], limit: int = 5) -> Evidence:
+    """Directory evidence for one user per UPN (CORP\\u0, CORP\\u1, ...), as the source counts them."""
+    tally = _UserTally(limit=limit, netbios="CORP")
+    for i, value in enumerate(upns):
+        attrs = {"sAMAccountName": f"u{i}", "userAccountControl": 512}
+        tally.add(
+            {"dn": f"CN=u{i},DC=x", "attributes": attrs | ({"userPrincipalName": value} if value else {})}
+        )
+    section = tally.evidence(server="dc1", base_dn="DC=x", upn_suffixes=(), domains=())
+    ok = (SourceStatus(name="directory", status="ok"),)
+    return Evidence(
+        tool_version="t", collected_at=datetime(2026, 11, 26, tzinfo=UTC), sources=ok, directory=section
+    )
+
+
+def test_every_example_under_idfix_error_types() -> None:
+    upns = [u for u, _, _ in TABLE]
+    by = found("upn.directory_users", tallied(upns, limit=0), **VERIFIED)
+    named = {cls: {e.split(" <")[0] for e in f.evidence["examples"]} for cls, f in by.items()}
+    for i, value in enumerate(upns):
+        classes = {cls for cls, who in named.items() if f"CORP\\u{i}" in who}
+        if value in MALFORMED:
+            assert classes & {"domainpart", "topleveldomain", "localpart"}, value
+        if value in CONTROLS:
+            assert not classes, value
+    assert named["domainpart"] == {f"CORP\\u{i}" for i in range(7)}  # trailing dots, hyphens, xn--, .contoso
+    assert named["topleveldomain"] >= {"CORP\\u8"}  # zoe@contoso.za
+    assert by["localpart"].severity is Severity.LOW and "RFC 5322" in by["localpart"].message
+    blank = by["blank"].message
+    assert blank.startswith(
+        "2 users have no UPN, or only spaces (2 enabled; our own rule: IdFix reports no absent"
+    )
+    assert "IdFix's blank rule" not in blank
+    assert by["length"].message.startswith("2 users fail IdFix's length rule (2 enabled)")
+
+
+def test_fixing_one_upn_would_collide_with_another() -> None:
+    ev = tallied(
+        [
+            "john@contoso.com.",
+            "John@contoso.com",
+            "tom@contoso.com ",
+            "alice@contoso.com",
+            "ALICE@contoso.com",
+        ]
+    )
+    [f] = run_check("upn.collision", ev).findings
+    assert f.target == "john@contoso.com" and f.evidence["users"] == 2 and f.evidence["enabled"] == 2
+    assert "CORP\\u1 <John@contoso.com>, CORP\\u0 <john@contoso.com.>" in f.message
+    assert "a trailing dot and letter case" in f.message and "a duplicate of another" in f.message
+    [dup] = run_check("upn.duplicate", ev).findings  # alice in two cases is a duplicate already
+    assert dup.target == "alice@contoso.com"

@@ -76,4 +76,4 @@ def test_hybrid_join_scp(forest: Evidence, keywords: tuple[str, ...], found: boo
 def test_source_anchor_share_is_a_fact(forest: Evidence) -> None:
     r = run_check("sync.source_anchor", forest)
     [f] = r.findings
-    assert r.status is Status.PASS and f.evidence["users"] == 49 and f.evidence["share"].endswith("%")
+    assert r.status is Status.PASS and f.evidence["users"] == 50 and f.evidence["share"].endswith("%")

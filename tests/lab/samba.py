@@ -79,7 +79,7 @@ BUILTIN_ACCOUNTS = ("Administrator", "Guest", "krbtgt", "dns-dc1")  # present af
 
 # --- the standard scenario (seed_standard) ----------------------------------------------------------
 # Alternate UPN suffixes on CN=Partitions (the forest's own corp.contoso.test is implicit, not listed).
-SEED_UPN_SUFFIXES = ("contoso.com", "corp.contoso.local", "fabrikam.com")
+SEED_UPN_SUFFIXES = ("contoso.com", "corp.contoso.local", "fabrikam.com", "contoso.com.")
 SEED_SCP_KEYWORDS = ("azureADName:contoso.com", "azureADId:72f988bf-86f1-41af-91ab-2d7cd011db47")
 SEED_OUS = ("OU=Staff", "OU=Service Accounts")
 HOSTILE = "<script>alert(1)</script>\u202eexe.txt\nsecond line"  # HTML, right-to-left override, newline
@@ -107,7 +107,8 @@ def _user(
         "upn": upn,
         "enabled": enabled,
         "consistency_guid": guid,  # bytes, or None when the attribute is not set
-        # what is wrong with the UPN itself: "missing", scanner.facts.upn.ISSUES keys, "non_routable" (suffix)
+        # what is wrong with the UPN itself: "missing", scanner.facts.upn.ISSUES keys, or what is wrong with
+        # its domain: "malformed_domain" (no host name), "non_routable" (no public one)
         "issues": issues,
         "excluded": excluded,  # never exported by directory synchronization: report none of its issues
         "ou": ou,  # None: CN=Users
@@ -159,6 +160,21 @@ SEED_USERS: list[dict[str, Any]] = [
     _user("nodomain", "nodomain@", ("empty_domain",)),
     # Samba only stores two @ without a password (with one it cannot build the Kerberos salt): disabled.
     _user("multi", "multi@fabrikam@contoso.com", ("multiple_at",), enabled=False),
+    # what synchronization rejects and IdFix's rules catch: domains judged as written (Samba takes them all)
+    _user("jdot", "john@contoso.com.", ("malformed_domain",)),
+    _user("mary", "mary@contoso.com..", ("malformed_domain",)),
+    _user("ann", "ann@sub-.contoso.com", ("malformed_domain",)),
+    _user("eve", "eve@contoso-.com", ("malformed_domain",)),
+    _user("bobh", "bob@-contoso.com", ("malformed_domain",)),
+    _user("xpuny", "x@xn--.com", ("malformed_domain",)),
+    _user("jlead", "john@.contoso.com", ("malformed_domain",)),
+    _user("jodots", "jo..hn@contoso.com", ("double_dot",)),
+    _user("zoe", "zoe@contoso.za", ("non_routable",)),
+    _user("blank", "   ", ("missing",)),
+    # healthy controls, and the users the malformed ones collide with once fixed
+    _user("obrien", "o'brien@contoso.com", display_name="Orla O'Brien"),
+    _user("kim", "kim@eu.contoso.com"),
+    _user("john", "john@contoso.com"),  # Samba refuses Tom@contoso.com beside tom's: see SAMBA_REFUSED_UPNS
     # accounts synchronization leaves out
     _user(MSOL_SAM, None, excluded=True, ou="OU=Service Accounts", description=MSOL_DESCRIPTION),
     _user("HealthMailbox1234", "HealthMailbox1234@corp.contoso.local", ("non_routable",), excluded=True),
@@ -169,6 +185,10 @@ SAMBA_REFUSED_UPNS: dict[str, str] = {
     "": "invalidAttributeSyntax (21): Element userPrincipalName has empty attribute in ldb message",
     "two@fabrikam@contoso.com": "operationsError (1): 00002020: setup_kerberos_keys: generation of a "
     "salting principal failed: Malformed representation of principal",
+    # Beside the seeded "tom@contoso.com ": Samba compares UPNs ignoring letter case and surrounding
+    # spaces (it keeps a trailing dot apart), so that collision is tested on unit data only.
+    "Tom@contoso.com": "constraintViolation (19): 0000202F: samldb: userPrincipalName 'Tom@contoso.com' "
+    "is already in use",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,11 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.config import DirectoryConfig
+from scanner.evidence import Evidence
 from scanner.evidence.directory import DirectoryEvidence
+from scanner.model import Severity, SourceStatus
 from scanner.sources.directory import DirectorySourceError, collect_directory
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_check
 from tests.lab.samba import (
     MSOL_SAM,
     READER_DN,
@@ -23,6 +26,7 @@ from tests.lab.samba import (
     SEED_USERS,
     SambaLab,
 )
+from tests.upn_examples import CONTROLS, MALFORMED
 
 PW_ENV = "MDMP_TEST_LDAP_PW"
 CANARY = "Wr0ng-Ldap-Canary-5519"
@@ -50,7 +54,7 @@ def expected_issues() -> dict[str, int]:
         if u["excluded"]:
             continue
         for code in u["issues"]:
-            if code != "non_routable":
+            if code not in ("non_routable", "malformed_domain"):  # judged with the domain
                 out[code] = out.get(code, 0) + 1
     return out
 
@@ -90,6 +94,36 @@ def test_untrusted_certificate_suggests_ca_file(reader_pw: SambaLab) -> None:
         collect_directory(cfg(reader_pw, ca_file=""), timeout=5)
 
 
+def test_every_planted_example_is_reported_and_the_controls_are_not(reader_pw: SambaLab) -> None:
+    section = collect_directory(cfg(reader_pw, sample_users=0), timeout=10)
+    ev = Evidence(
+        tool_version="t",
+        collected_at=datetime.now(UTC),
+        sources=(SourceStatus(name="directory", status="ok"),),
+        directory=section,
+    )
+    site = {"verified_domains": ["contoso.com"]}
+    by = {f.target: f for f in run_check("upn.directory_users", ev, site=site).findings}
+    named = {cls: {e.split(" <")[0] for e in f.evidence["examples"]} for cls, f in by.items()}
+    for u in SEED_USERS:
+        who = f"CORP\\{u['sam']}"
+        classes = {cls for cls, names in named.items() if who in names}
+        if u["upn"] in MALFORMED:  # malformed or not routable, not merely "not verified"
+            assert classes & {"domainpart", "topleveldomain", "localpart"}, u["upn"]
+        if u["upn"] in CONTROLS:
+            assert not classes, u["upn"]
+    assert by["localpart"].severity is Severity.LOW
+    assert "CORP\\blank" in named["blank"] and "our own rule" in by["blank"].message
+    forest = {f.target: f for f in run_check("upn.forest_suffixes", ev, site=site).findings}
+    assert forest["contoso.com."].evidence["problem"] == "malformed host name"
+    collisions = {f.target: f for f in run_check("upn.collision", ev).findings}
+    assert set(collisions) == {"john@contoso.com"}  # Samba itself refused Tom@ beside "tom@contoso.com "
+    assert "a trailing dot" in collisions["john@contoso.com"].message
+    assert {"CORP\\john <john@contoso.com>", "CORP\\jdot <john@contoso.com.>"} == set(
+        collisions["john@contoso.com"].evidence["examples"]
+    )
+
+
 def write_config(tmp_path: Path, lab: SambaLab) -> Path:
     path = tmp_path / "c.toml"
     path.write_text(
@@ -116,6 +150,7 @@ def test_scan_through_the_cli_renders_hostile_values_inert(samba_lab: SambaLab, 
         "corp.contoso.local",
         "fabrikam.com",
         "corp.contoso.test",
+        "contoso.com.",  # judged as written: not the verified contoso.com
     }
     assert by["sync.hybrid_join_scp"]["status"] == "pass"
     for name in ("report.html", "report.md", "findings.csv", "junit.xml"):

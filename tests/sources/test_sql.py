@@ -63,8 +63,9 @@ def test_documented_query_runs_verbatim_and_matches_the_csv_path(lab: PostgresLa
     assert inventory(live) == inventory(offline)
     assert inventory(live)["ontoso.com"] == 1  # the trailing-space quirk, as SQL Server shows it
     assert inventory(live)[None] == 2 and inventory(live)["jsmith"] == 1
-    assert live.users == offline.users == 48
+    assert live.users == offline.users == 49
     assert live.domains == offline.domains and live.issues == offline.issues
+    assert live.collisions == offline.collisions and [g.key for g in live.collisions] == ["bob1@contoso.com"]
     assert "Database=cm_ec1" in lab.reader_connection_string() and live.origin.startswith(
         "CM_EC1 on 127.0.0.1"
     )
