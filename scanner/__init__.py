@@ -7,7 +7,7 @@ inside functions included)::
      └─▶ app (scanner/app: one use case per command, outputs, PDF, redaction, branding)
           ├─▶ unattended (scanner/unattended: history, lock, mail, run log) ─▶ reports
           ├─▶ sources (scanner/sources: the only I/O; parse/, net/; pyodbc, ldap3, dnspython, httpx,
-          │            cryptography, defusedxml)
+          │            cryptography, defusedxml; gssapi or winkerberos with the kerberos extra)
           ├─▶ checks (checks/: pure functions over evidence)
           └─▶ reports (reports/: ScanResult -> text, no I/O; view/ models; jinja2)
                all of them ─▶ kernel (scanner/*.py: model, config, registry, runner, store, codec, …;

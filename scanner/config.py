@@ -64,7 +64,10 @@ class DirectoryConfig:
     start_tls: bool = False
     user: str = ""
     password_env: str = ""
-    auth: str = "simple"
+    auth: str = "simple"  # simple | ntlm | kerberos (the identity of the account running the scan)
+    keytab: str = ""  # kerberos on Linux: a client keytab instead of a ticket cache (kinit)
+    principal: str = ""  # kerberos on Linux: which principal, from the keytab or the ticket cache
+    spn: str = ""  # kerberos: the DC's service principal; default ldap/<host in url>
     ca_file: str = ""
     base_dn: str = ""  # default: the RootDSE defaultNamingContext
     filter: str = "(&(objectCategory=person)(objectClass=user))"  # which objects are users
@@ -244,7 +247,7 @@ class Config:
 _CHOICES = {
     ("scan", "fail_on"): [*(s.value for s in Severity), "never"],
     ("logs", "time_convention"): ["bias", "offset"],
-    ("directory", "auth"): ["simple", "ntlm"],
+    ("directory", "auth"): ["simple", "ntlm", "kerberos"],
     ("email", "security"): ["starttls", "tls", "none"],
     ("email", "send"): ["always", "on_failure", "on_change"],
 }

@@ -23,6 +23,16 @@ from scanner.model import CheckInfo, Finding, Severity
 
 ENTRY_POINT_GROUP = "mdm_preflight.checks"
 SOURCES = (*SECTIONS, "config")  # what a check may need: an evidence section, or the config itself
+# How a source signs in, for `explain` of the checks that need it.
+ACCESS = {
+    "sql": "[sql] Trusted_Connection=yes in connection_string signs in as the account running the scan "
+    "(its Windows logon; on Linux its Kerberos ticket, ServerSPN= to name the server): no user, no "
+    "password. Otherwise user and password_env.",
+    "directory": '[directory] auth = "kerberos" binds as the account running the scan (its Windows logon; '
+    "on Linux a ticket from kinit, or keytab and principal) over LDAPS or StartTLS, spn to name the domain "
+    'controller; it needs pip install "mdm-preflight[kerberos]". auth = "simple" or "ntlm" take user and '
+    "password_env.",
+}
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_.]+$")
 _MARK = "__mdm_preflight_check__"
 

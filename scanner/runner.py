@@ -92,6 +92,8 @@ def collect(cfg: Config, needs: set[str], progress: Progress | None = None) -> E
             statuses.append(SourceStatus(name=name, status="not_configured", reason=reason))
             progress.source_done(name, "not_configured")
             continue
+        if problem := src.problem(cfg):  # a setup that cannot work: one line now, not a failed scan later
+            raise ConfigError(f"{cfg.source}: {problem}")
         ready.append(src)
     # All at once. A source that reads others' evidence (DNS asks about the UPN suffixes found) gets a
     # view that waits for them, so it can do its own work meanwhile and the scan still takes one timeout.

@@ -16,6 +16,7 @@ from scanner.registry import discover
 from scanner.runner import evaluate, prepare
 from scanner.sources.logs import TimeRule, collect_logs
 from tests.lab.dnsmasq import dns_internal, dns_public, dns_refusing, dns_silent  # noqa: F401  (real DNS)
+from tests.lab.kerberos import kerberos_lab, ticket  # noqa: F401  (the Samba DC as a KDC)
 from tests.lab.postgres import postgres_lab  # noqa: F401  (a real PostgreSQL, see tests/lab)
 from tests.lab.proxy import proxy_lab  # noqa: F401  (a real HTTP CONNECT proxy)
 from tests.lab.samba import samba_lab  # noqa: F401  (a real Samba AD domain controller)

@@ -39,7 +39,7 @@ def list_checks(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 @boundary
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.errors.")]) -> None:
     """One check's description, remediation, references and options."""
-    from scanner.registry import discover
+    from scanner.registry import ACCESS, discover
 
     catalog = discover()
     spec = catalog.specs.get(check_id.lower())
@@ -49,6 +49,8 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. logs.
     i = spec.info
     out.print(f"[bold]{i.id}[/] — {i.title}\nseverity: {i.severity.value}   needs: {', '.join(i.needs)}\n")
     out.print(i.description + "\n", markup=False)
+    for source in (s for s in i.needs if s in ACCESS):
+        out.print(f"Sign-in: {ACCESS[source]}\n", markup=False)
     out.print(f"[bold]Remediation[/]\n{i.remediation}\n")
     for ref in i.references:
         out.print(f"  {ref}", markup=False)

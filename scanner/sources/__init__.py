@@ -22,7 +22,9 @@ from scanner.sources.dns import collect_dns
 from scanner.sources.endpoints import collect_endpoints
 from scanner.sources.graph import collect_graph
 from scanner.sources.logs import TimeRule, collect_logs
+from scanner.sources.net.bind import setup_problem
 from scanner.sources.sql import collect_sql
+from scanner.sources.sql import setup_problem as sql_problem
 from scanner.sources.tenant import collect_tenant
 from scanner.store import saved_section
 
@@ -35,6 +37,8 @@ class SourceDef:
     target: Callable[[Config], str]  # what it reads, for provenance
     deadline: Callable[[Config], float]  # seconds before the run gives up on it
     after: tuple[str, ...] = ()  # sources whose evidence it reads (DNS checks the UPN suffixes found)
+    # Why its configuration cannot work on this machine ('' when it can), known before any I/O.
+    problem: Callable[[Config], str] = lambda cfg: ""
     saved: type | None = None  # its evidence type, when `[<section>] evidence = FILE` may replace it
     off: Callable[[Config], str] | None = None  # why it is not configured ("": it is); default: no section
     # (variable, prompt[, the key naming the variable]) it will ask for
@@ -115,6 +119,8 @@ def secrets_needed(cfg: Config, names: set[str]) -> list[tuple[str, ...]]:
         section = getattr(cfg, name, None) if src else None
         if src is None or section is None or src.offline(cfg) or getattr(section, "csv", ""):
             continue
+        if src.problem(cfg):  # a setup that cannot work (a password beside Kerberos): that line, no prompt
+            continue
         if (need := src.secret(section)) is not None:
             out.append((name, *need))
     return out
@@ -155,6 +161,7 @@ SOURCES: dict[str, SourceDef] = {
         collect=lambda cfg, _: collect_directory(cfg.directory, cfg.scan.timeout, cfg.base_dir),  # type: ignore[arg-type]
         target=lambda cfg: cfg.directory.url if cfg.directory else "",
         deadline=lambda cfg: 6 * cfg.scan.timeout + 60,
+        problem=lambda cfg: setup_problem(cfg.directory) if cfg.directory else "",
     ),
     # Per endpoint: DNS, TCP + TLS (twice when validation fails, to read the chain), one GET; all
     # endpoints at once.
@@ -207,5 +214,6 @@ SOURCES: dict[str, SourceDef] = {
         collect=_sql,
         target=_sql_target,
         deadline=lambda cfg: 9 * cfg.scan.timeout + 30,
+        problem=lambda cfg: sql_problem(cfg.sql) if cfg.sql else "",
     ),
 }

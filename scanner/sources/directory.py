@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-from scanner import credentials
 from scanner.config import DirectoryConfig
 from scanner.errors import PreflightError
 from scanner.evidence.directory import DirectoryEvidence, DirGroup, DirUser, SyncAccount
 from scanner.facts import upn
+from scanner.sources.net import bind
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
@@ -50,86 +48,14 @@ class DirectorySourceError(PreflightError):
 
 
 def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = None) -> DirectoryEvidence:
-    conn = _bind(cfg, timeout)
+    try:
+        conn = bind.connect(cfg, timeout)
+    except bind.BindError as exc:
+        raise DirectorySourceError(str(exc)) from None
     try:
         return _read(conn, cfg, cfg.sample_users, cfg.page_size)
     finally:
         conn.unbind()
-
-
-def _bind(cfg: DirectoryConfig, timeout: float) -> Any:
-    import ldap3
-    from ldap3.core.exceptions import LDAPException
-
-    seconds = max(1, int(timeout))  # ldap3 packs the receive timeout into a C struct: whole seconds
-    url = urlparse(cfg.url)
-    if url.scheme not in ("ldap", "ldaps") or not url.hostname:
-        raise DirectorySourceError(f"[directory] url {cfg.url!r}: use ldaps://host or ldap://host")
-    secure = url.scheme == "ldaps"
-    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cfg.ca_file or None)
-    server = ldap3.Server(
-        url.hostname,
-        port=url.port or (636 if secure else 389),
-        use_ssl=secure,
-        tls=tls,
-        get_info=ldap3.NONE,
-        connect_timeout=timeout,
-    )
-    auth = ldap3.NTLM if cfg.auth == "ntlm" else ldap3.SIMPLE
-    password = _password(cfg.password_env) if cfg.user else None
-    conn = ldap3.Connection(
-        server,
-        user=cfg.user or None,
-        password=password,
-        authentication=auth if cfg.user else ldap3.ANONYMOUS,
-        # SYNC, not SAFE_SYNC: this connection is used by one thread only, and SAFE_SYNC deep-copies
-        # every page of results (a third of the source's time at 50,000 users). No schema is read, so
-        # check_names would only format each value a second time.
-        client_strategy=ldap3.SYNC,
-        check_names=False,
-        read_only=True,
-        receive_timeout=seconds,
-        raise_exceptions=False,
-    )
-    where = f"{cfg.url}"
-    try:
-        conn.open()
-        if cfg.start_tls and not secure:
-            conn.start_tls()
-        # One attempt only: retrying a bad password per check would lock the account out.
-        ok = conn.bind()
-    except LDAPException as exc:
-        raise DirectorySourceError(_explain(exc, where, cfg)) from None
-    result = conn.result
-    if not ok:
-        result = result or {}
-        code = str(result.get("description", "?"))
-        why = " — wrong user name or password" if code == "invalidCredentials" else ""
-        said = str(result.get("message", "")).strip()[:200]
-        raise DirectorySourceError(f"{where}: bind as {cfg.user} failed{why} ({code}: {said})")
-    return conn
-
-
-def _explain(exc: Exception, where: str, cfg: DirectoryConfig) -> str:
-    text = " ".join(str(exc).split())[:300]
-    low = text.lower()
-    if "timed out" in low or "timeout" in low:
-        hint = "no answer within the timeout"
-    elif "certificate" in low:
-        hint = "the server's certificate is not trusted: set [directory] ca_file to your CA bundle"
-    elif "ssl" in low or "tls" in low:
-        hint = "the TLS handshake failed: is this an LDAPS port? (plain LDAP on 389 takes start_tls = true)"
-    elif "refused" in low:
-        hint = "connection refused: nothing listens there; check the host and port"
-    else:
-        hint = "cannot connect: check the host, port and firewall"
-    return f"{where}: {hint} ({type(exc).__name__}: {text})"
-
-
-def _password(env: str) -> str:
-    return credentials.password(
-        env, "directory", "Password for the directory account: ", DirectorySourceError
-    )
 
 
 def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> list[dict[str, Any]]:

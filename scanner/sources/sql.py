@@ -181,8 +181,31 @@ def collect_sql(cfg: SqlConfig, site_code: str, timeout: float, base: Path | Non
         raise SqlSourceError(str(exc).replace(secret, "***") if secret else str(exc)) from None
 
 
+def setup_problem(cfg: SqlConfig) -> str:
+    """Why this [sql] section cannot log in, found before any I/O ('' when nothing is in the way)."""
+    parts = _split(cfg.connection_string)
+    if cfg.csv or not integrated(parts):
+        return ""
+    if cfg.user or cfg.password_env or any(k.lower() in ("uid", "pwd") for k, _ in parts):
+        return (
+            "[sql] connection_string asks for integrated authentication (Trusted_Connection=yes): the "
+            "account running the scan logs in; remove [sql] user and password_env (and UID/PWD)"
+        )
+    return ""
+
+
+def integrated(parts: list[tuple[str, str]]) -> bool:
+    """Windows integrated authentication (SSPI; Kerberos on Linux): no user name, no password."""
+    values = {k.lower(): v.strip("{} ").lower() for k, v in parts}
+    return values.get("trusted_connection") in ("yes", "true") or (
+        values.get("authentication") == "activedirectoryintegrated"
+    )
+
+
 def connection_string(cfg: SqlConfig, db: str) -> tuple[str, str, str]:
     """(connection string, what to call the server in messages, the password to scrub)."""
+    if problem := setup_problem(cfg):
+        raise SqlSourceError(problem)
     parts = _split(cfg.connection_string)
     keys = {k.lower() for k, _ in parts}
     if "database" not in keys:
@@ -243,7 +266,7 @@ def _query(
                 tally.restrict(_keep(counted.result()))
             site = _site(cn, db, cfg, target, timeout) if cfg is not None else None
     except pyodbc.Error as exc:
-        raise SqlSourceError(explain(exc, target, timeout)) from None
+        raise SqlSourceError(explain(exc, target, timeout, integrated(_split(conn_str)))) from None
     ev = tally.evidence(origin=target, database=db, query=doc, inventory=inventory)
     return replace(ev, inventory_left_out=out_groups, inventory_left_out_users=out_users, site=site)
 
@@ -311,13 +334,40 @@ def _query_timeout(cn: Any, timeout: float) -> None:
         cn.timeout = max(1, int(timeout))
 
 
-def explain(exc: Any, target: str, timeout: float) -> str:
+# A failed integrated login, in the words of Microsoft's ODBC drivers (SSPI on Windows, GSSAPI on Linux).
+_INTEGRATED = (
+    (("anonymous logon",), "SQL Server received no identity (NT AUTHORITY\\ANONYMOUS LOGON): a double hop "
+     "(a remote session passing the logon on; run the scan on this computer as the account, or allow "
+     "Kerberos delegation), or Kerberos failed and NTLM was used: check the SPN MSSQLSvc/<host>:<port>"),
+    (("not found in kerberos database", "target principal name is incorrect"), "the domain has no SPN "
+     "MSSQLSvc/<host>:<port> for this server: register it on the SQL Server service account (setspn -S), "
+     "or give ServerSPN= in connection_string (Linux)"),
+    (("cannot generate sspi context",), "Kerberos found no usable SPN for the server: MSSQLSvc/<host>:<port> "
+     "is missing or registered twice (setspn -Q, setspn -X), or the clocks differ by over 5 minutes"),
+    (("no kerberos credentials", "no credentials were supplied", "credentials cache"), "no Kerberos ticket "
+     "for the account running the scan: kinit (or kinit -k -t KEYTAB PRINCIPAL) as that account"),
+    (("ticket expired", "credential has expired"), "the Kerberos ticket has expired: kinit again"),
+    (("clock skew",), "this computer's clock differs from the domain's by over 5 minutes: synchronise it"),
+    (("cannot contact any kdc", "cannot find kdc"), "no Kerberos KDC answered: check DNS and port 88"),
+)  # fmt: skip
+_PASSWORD_LOGIN = "login failed: check [sql] user and the password in the environment variable"
+_INTEGRATED_LOGIN = (
+    "integrated login refused: the account running the scan has no login on the server or no access to "
+    "the database; grant it a login and db_datareader"
+)
+
+
+def explain(exc: Any, target: str, timeout: float, integrated: bool = False) -> str:
     state = exc.args[0] if exc.args else ""
     text = " ".join(str(exc.args[-1] if exc.args else exc).split())
     low = text.lower()
+    found = next((why for words, why in _INTEGRATED if any(w in low for w in words)), "")
     # Drivers differ in SQLSTATEs (psqlODBC reports most login problems as 08001): words first.
-    if state in ("28000", "28P01") or "password" in low or "login failed" in low:
-        why = "login failed: check [sql] user and the password in the environment variable"
+    login = state in ("28000", "28P01") or "password" in low or "login failed" in low
+    if found and (integrated or not login):
+        why = found
+    elif login:
+        why = _INTEGRATED_LOGIN if integrated else _PASSWORD_LOGIN
     elif ("database" in low and "does not exist" in low) or "cannot open database" in low:
         why = "no such database: check [sql] database (default CM_<site code>)"
     elif "permission denied" in low or state == "42501":

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -73,6 +74,9 @@ USER_PASSWORD = "Us3r!Passw0rd"  # every seeded enabled user's password
 HYBRID_JOIN_SCP_DN = (
     f"CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services,{CONFIG_DN}"
 )
+# Level 1, plus every authentication and authorization the DC grants ("Successful AuthZ: [LDAP,krb5] user
+# [CORP]\[svc-preflight]"): the DC's own record of each bind (see binds_since).
+LOG_LEVEL = "1 auth_audit:5"
 LOCKOUT_THRESHOLD = 50  # domain policy in the lab (Samba's default 0 never counts bad passwords)
 UF_ACCOUNTDISABLE, UF_NORMAL_ACCOUNT, UF_DONT_EXPIRE_PASSWD = 0x2, 0x200, 0x10000
 BUILTIN_ACCOUNTS = ("Administrator", "Guest", "krbtgt", "dns-dc1")  # present after provisioning
@@ -222,6 +226,7 @@ class SambaLab:
     reader_password: str = READER_PASSWORD
     timings: dict[str, float] = field(default_factory=dict)  # template, clone, start, seed (seconds)
     seed_notes: dict[str, str] = field(default_factory=dict)  # what seed_standard could not write
+    options: tuple[str, ...] = ()  # extra smb.conf settings start() passes, e.g. "server services = ..."
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -382,6 +387,20 @@ class SambaLab:
             value = found[0]["raw_attributes"].get("badPwdCount") or [b"0"]
             return int(value[0])
 
+    def log_mark(self) -> int:
+        """Where the DC's log ends now: binds_since(mark) reads what happened after."""
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def binds_since(self, mark: int) -> list[tuple[str, str]]:
+        """Binds the DC granted after `mark`, from its audit log: (how, account), e.g. ("LDAP,krb5",
+        "svc-preflight") for a Kerberos bind, ("LDAP,simple bind", "svc-preflight") for a password.
+        Samba also logs "LDAP,no bind" for a request before any bind (StartTLS): not a bind, left out."""
+        with open(self.log, "rb") as fh:
+            fh.seek(mark)
+            text = fh.read().decode("utf-8", errors="replace")
+        found = re.findall(r"Successful AuthZ: \[([^\]]*)\] user \[[^\]]*\]\\\[([^\]]*)\]", text)
+        return [(how, who) for how, who in found if how.startswith("LDAP") and how != "LDAP,no bind"]
+
     def start(self) -> None:
         """Start samba -F in its own process group and wait until LDAP answers an authenticated search."""
         if self.proc is not None and self.proc.poll() is None:
@@ -391,8 +410,9 @@ class SambaLab:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                ["samba", "-s", str(self.conf), "-F", "--no-process-group", "--debug-stdout", "-d", "1",
-                 "--maximum-runtime=3600"],
+                ["samba", "-s", str(self.conf), "-F", "--no-process-group", "--debug-stdout",
+                 f"--option=log level = {LOG_LEVEL}", "--maximum-runtime=3600",
+                 *(f"--option={o}" for o in self.options)],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -315,3 +315,135 @@ def test_more_suffix_groups_than_kept_the_users_fill_only_the_kept_groups(
     assert domains["big0.example.com"] == 1000 + 5 and domains["big1.example.com"] == 1000
     assert ev.users == len(rows) == sum(domains.values()) + ev.domains_left_out_users
     assert {g.key: g.count for g in ev.issues} == {"multiple_at": 5}
+
+
+# --- integrated authentication (Trusted_Connection=yes): no user, no password, no prompt ---------------
+
+
+def test_an_integrated_connection_string_gets_no_user_or_password() -> None:
+    from scanner.sources.sql import connection_string
+
+    given = (
+        "Driver={ODBC Driver 18 for SQL Server};Server=tcp:cm01.contoso.com,1433;Trusted_Connection=yes;"
+        "ServerSPN=MSSQLSvc/cm01.contoso.com:1433"
+    )
+    text, target, secret = connection_string(SqlConfig(connection_string=given), "CM_EC1")
+    assert text == f"{given};Database=CM_EC1;Encrypt=yes"
+    assert (target, secret) == ("CM_EC1 on tcp:cm01.contoso.com,1433", "")
+
+
+@pytest.mark.parametrize(
+    ("extra", "config"),
+    [("", "user = 'svc'\n"), ("", "password_env = 'MDMP_X'\n"), (";UID=svc;PWD={x}", "")],
+)
+def test_integrated_with_a_password_setting_stops_before_scanning(
+    tmp_path: Path, extra: str, config: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[site]\ncode = 'EC1'\n[sql]\nconnection_string = 'Driver={ODBC Driver 18 for SQL Server};"
+        f"Server=tcp:cm01,1433;Trusted_Connection=Yes{extra}'\n{config}",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "o")])
+    assert r.exit_code == 2 and not (tmp_path / "o").exists()
+    assert r.stderr.splitlines() == [
+        f"mdm-preflight: error: {path}: [sql] connection_string asks for integrated authentication "
+        "(Trusted_Connection=yes): the account running the scan logs in; remove [sql] user and password_env "
+        "(and UID/PWD)"
+    ]
+
+
+def test_an_integrated_login_never_prompts_even_at_a_terminal(lab: PostgresLab, tmp_path: Path) -> None:
+    """A real terminal and a real server that wants a password: the scan does not ask for one, and the
+    failed integrated login is one line naming its usual causes (psqlODBC has no Windows logon to use)."""
+    import os
+    import pty
+    import select
+    import sys
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[site]\ncode = 'EC1'\n[sql]\n"
+        f"connection_string = '{lab.reader_connection_string()};Trusted_Connection=yes'\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")} | {
+        "PYTHONPATH": str(SAMPLES.parent)
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        "-c",
+        str(cfg),
+        "-o",
+        str(tmp_path / "out"),
+        "--only",
+        "upn.*",
+    ]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(sys.executable, args, env)
+    seen, deadline = b"", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 1)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert b"Password" not in seen, seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 3, seen.decode(errors="replace")
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    reasons = {x["reason"] for x in data["results"] if x["status"] == "error"}
+    assert reasons and all(
+        "integrated login refused: the account running the scan has no login" in r for r in reasons
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "cause"),
+    [
+        (
+            "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Login failed for user "
+            "'NT AUTHORITY\\ANONYMOUS LOGON'. (18456) (SQLDriverConnect)",
+            "a double hop",
+        ),
+        (
+            "[Microsoft][ODBC Driver 18 for SQL Server]SSPI Provider: Server not found in Kerberos database "
+            "(851968) (SQLDriverConnect)",
+            "the domain has no SPN MSSQLSvc/<host>:<port> for this server: register it",
+        ),
+        (
+            "[Microsoft][ODBC Driver 17 for SQL Server]Cannot generate SSPI context (0) (SQLDriverConnect)",
+            "is missing or registered twice (setspn -Q, setspn -X)",
+        ),
+        (
+            "[Microsoft][ODBC Driver 18 for SQL Server]SSPI Provider: No Kerberos credentials available "
+            "(default cache: FILE:/tmp/krb5cc_1000) (851968) (SQLDriverConnect)",
+            "no Kerberos ticket for the account running the scan: kinit",
+        ),
+        (
+            "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Login failed for user "
+            "'CONTOSO\\svc-preflight'. (18456) (SQLDriverConnect)",
+            "integrated login refused: the account running the scan has no login",
+        ),
+    ],
+)
+def test_failed_integrated_logins_name_their_usual_cause(message: str, cause: str) -> None:
+    """The drivers' own words (Microsoft ODBC Driver 17/18, Windows and Linux) for a failed integrated
+    login; SQL Server cannot run here, so the texts are the ones users report."""
+    import pyodbc
+
+    from scanner.sources.sql import explain
+
+    line = explain(pyodbc.Error("28000", message), "CM_EC1 on tcp:cm01,1433", 10, integrated=True)
+    assert line.startswith("CM_EC1 on tcp:cm01,1433: ") and cause in line and "\n" not in line
+    assert message in line  # the driver's words stay, for a search or a support case

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,28 @@ def test_checks_explain_and_init(tmp_path: Path) -> None:
     assert cli("init", "-o", target).exit_code == 0
     assert config.load(target).logs is not None
     one_line_error(cli("init", "-o", target), "exists")
+
+
+def test_init_and_explain_tell_how_to_sign_in_without_a_password(tmp_path: Path) -> None:
+    target = tmp_path / "new.toml"
+    assert cli("init", "-o", target).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    assert '# auth = "simple"                         # simple | ntlm | kerberos' in text
+    assert "Trusted_Connection=yes: the account running the scan signs in" in text
+    # The commented [directory] keys are real ones: uncommented (auth = "kerberos"), the section loads.
+    block = text[text.index("# [directory]") :].split("\n\n")[0].splitlines()
+    lines = [ln[2:] for ln in block if not ln.startswith("#  ")]
+    data = tomllib.loads("\n".join(lines).replace('auth = "simple"', 'auth = "kerberos"'))
+    loaded = config.from_dict(data).directory
+    assert (
+        loaded is not None
+        and loaded.auth == "kerberos"
+        and {"keytab", "principal", "spn"} <= set(data["directory"])
+    )
+    directory = cli("explain", "upn.duplicate").stdout
+    assert 'auth = "kerberos" binds as the account running the scan' in " ".join(directory.split())
+    sql = " ".join(cli("explain", "upn.unverified_suffix").stdout.split())
+    assert "Trusted_Connection=yes in connection_string signs in as the account running the scan" in sql
 
 
 def test_logs_command_summary_and_json() -> None:

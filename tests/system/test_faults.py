@@ -35,6 +35,7 @@ from tests.conftest import SAMPLES
 from tests.lab import site_seed, smtp
 from tests.lab.apple import push_certificate, write
 from tests.lab.dnsmasq import DnsServer
+from tests.lab.kerberos import SPN, KerberosLab
 from tests.lab.postgres import PostgresLab
 from tests.lab.samba import READER_UPN, SEED_SCP_KEYWORDS, SambaLab
 from tests.lab.smtp import Inbox
@@ -526,11 +527,17 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
 ) -> None:
     cfg = patched(world, source, fault)
     assert cfg is not None
+    MATRIX[source, fault] = judge(world, healthy, cfg, source, fault, CAUSES[source, fault])
+
+
+def judge(
+    world: World, healthy: dict[str, Any], cfg: dict[str, Any], source: str, fault: str, cause: str
+) -> str:
+    """Scan with one source broken: its checks name the cause, the rest is as healthy, one timeout."""
     code, took, stderr, out = scan(world, cfg, f"{source}-{fault}")
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     results = {r["check"]["id"]: r for r in data["results"]}
     special = {"adfs": ADFS_VERDICT, "endpoints": ENDPOINTS_VERDICT}.get(source, {}).get(fault, {})
-    cause = CAUSES[source, fault]
     for check_id, r in results.items():
         if check_id in special:
             assert r["status"] == special[check_id], (check_id, r["reason"])
@@ -554,15 +561,82 @@ def test_one_broken_source_costs_one_timeout_and_changes_nothing_else(
     else:
         assert code == (1 if source in ("adfs", "endpoints") else 3)
     assert_reports_complete(out)
-    MATRIX[source, fault] = f"{took:.1f} s, exit {code}"
+    return f"{took:.1f} s, exit {code}"
+
+
+# The directory bound with Kerberos (the reader's ticket, no password anywhere): the same faults, plus a
+# ticket cache without a ticket and a domain controller whose KDC is stopped while LDAP still answers.
+KERBEROS_CAUSES = {
+    "refused": "connection refused",
+    "silent": "no answer within",
+    "tls": "certificate is not trusted",
+    "auth": "no Kerberos ticket for this account",
+    "server_error": "noSuchObject",
+    "garbage": "TLS handshake failed",
+    "kdc_down": "no Kerberos KDC answered",
+}
+
+
+@pytest.fixture
+def kerberos_base(
+    world: World, kerberos_lab: KerberosLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    for key, value in kerberos_lab.env(kerberos_lab.kinit(tmp_path / "ccache")).items():
+        monkeypatch.setenv(key, value)
+    cfg = json.loads(json.dumps(world.base))
+    cfg["directory"] = {"url": world.base["directory"]["url"], "auth": "kerberos", "spn": SPN,
+                        "ca_file": world.base["directory"]["ca_file"]}  # fmt: skip
+    return cfg
+
+
+def test_kerberos_scan_of_the_healthy_world_is_the_healthy_scan(
+    world: World, healthy: dict[str, Any], kerberos_base: dict[str, Any]
+) -> None:
+    code, _, _, out = scan(world, kerberos_base, "kerberos-healthy")
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert code == 0
+    assert {r["check"]["id"]: verdict(r) for r in data["results"]} == {
+        k: verdict(r) for k, r in healthy.items()
+    }
+
+
+@pytest.mark.parametrize("fault", list(KERBEROS_CAUSES))
+def test_kerberos_directory_faults(
+    world: World,
+    healthy: dict[str, Any],
+    kerberos_base: dict[str, Any],
+    kerberos_lab: KerberosLab,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+) -> None:
+    cfg = kerberos_base
+    if fault == "auth":
+        monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'no-ticket'}")
+    elif fault == "kdc_down":
+        with kerberos_lab.kdc_stopped():
+            MATRIX["kerberos", fault] = judge(
+                world, healthy, cfg, "directory", f"krb-{fault}", KERBEROS_CAUSES[fault]
+            )
+        return
+    else:
+        patch = patched(world, "directory", fault)
+        assert patch is not None
+        cfg["directory"].update(
+            {k: v for k, v in patch["directory"].items() if k in ("url", "ca_file", "base_dn")}
+        )
+    MATRIX["kerberos", fault] = judge(
+        world, healthy, cfg, "directory", f"krb-{fault}", KERBEROS_CAUSES[fault]
+    )
 
 
 def test_zz_print_the_matrix() -> None:
     """The matrix as it ran (shown with -s; recorded in bench/README.md)."""
-    faults = ("refused", "silent", "tls", "auth", "server_error", "garbage")
+    faults = ("refused", "silent", "tls", "auth", "server_error", "garbage", "kdc_down")
     print("\n| source | " + " | ".join(faults) + " |")
     print("|---" * (len(faults) + 1) + "|")
-    for src in ("sql", "directory", "dns", "adfs", "logs", "endpoints", "apns", "tenant", "graph", "smtp"):
+    for src in ("sql", "directory", "kerberos", "dns", "adfs", "logs", "endpoints", "apns", "tenant", "graph",
+                "smtp"):  # fmt: skip
         print(f"| {src} | " + " | ".join(MATRIX.get((src, f), "n/a") for f in faults) + " |")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,6 +23,14 @@ def test_demo_from_an_installed_wheel(tmp_path: Path) -> None:
     )
     assert built.returncode == 0, built.stderr
     [wheel] = (tmp_path / "dist").glob("mdm_preflight-*.whl")
+    # A plain install stays wheel-only: the Kerberos packages come only with the kerberos extra, each on
+    # its platform (python-gssapi builds from source on Linux; Windows gets winkerberos, never gssapi).
+    with zipfile.ZipFile(wheel) as whl:
+        meta = whl.read(next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    wanted = ("Requires-Dist: gssapi", "Requires-Dist: winkerberos")
+    kerberos = sorted(line for line in meta.splitlines() if line.startswith(wanted))
+    assert len(kerberos) == 2 and all('extra == "kerberos"' in line for line in kerberos), kerberos
+    assert 'sys_platform != "win32"' in kerberos[0] and 'sys_platform == "win32"' in kerberos[1]
     site = tmp_path / "site"
     installed = sh(
         sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, wheel, cwd=tmp_path
