@@ -7,11 +7,16 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from reports.csvfmt import render_csv
+from reports.fleet_csv import render_fleet_csv
+from reports.fleet_html import render_fleet_html
+from reports.fleet_json import render_fleet_json
+from reports.fleet_md import render_fleet_markdown
 from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
-from scanner.formats import RENDERED
+from reports.view.fleet import Fleet
+from scanner.formats import FLEET, RENDERED
 from scanner.model import ScanResult
 from scanner.store import dump_result
 
@@ -31,6 +36,23 @@ _RENDERERS: dict[str, Callable[[ScanResult], str]] = {
     "plan": render_plan,
 }
 FORMATS: dict[str, Format] = {name: Format(out.filename, _RENDERERS[name]) for name, out in RENDERED.items()}
+
+
+class FleetFormat(NamedTuple):
+    filename: str
+    render: Callable[[Fleet], str]
+
+
+_FLEET_RENDERERS: dict[str, Callable[[Fleet], str]] = {
+    "html": render_fleet_html,
+    "md": render_fleet_markdown,
+    "csv": render_fleet_csv,
+    "json": render_fleet_json,
+}
+# The fleet report's formats (fleet -f, named in scanner/formats.py).
+FLEET_FORMATS: dict[str, FleetFormat] = {
+    name: FleetFormat(out.filename, _FLEET_RENDERERS[name]) for name, out in FLEET.items()
+}
 # Formats written along with another because it points to them: the HTML report and the findings
 # list both send the reader to the action plan.
 COMPANIONS: dict[str, tuple[str, ...]] = {"html": ("plan",), "csv": ("plan",)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from importlib.resources import files
+from typing import Any
 
 from markupsafe import Markup
 
@@ -22,6 +23,11 @@ _SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest())
 CSP = f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'"
 
 
+def page(template: str, **context: Any) -> str:
+    """A page of this look from the one environment, with the one script its CSP allows."""
+    return _ENV.get_template(template).render(script=Markup(SCRIPT), csp=CSP, **context)
+
+
 MAX_BYTES = 5_000_000  # a browser opens it at once and a mail server accepts it
 _MIN_CAP = 10
 
@@ -30,10 +36,8 @@ def render_html(result: ScanResult, cap: int = CAP, budget: int = MAX_BYTES) -> 
     """At most `cap` finding rows per check, fewer when the page would pass `budget` bytes; the rest
     are counted and pointed to."""
     while True:
-        page = _ENV.get_template("report.html").render(
-            report=build(result, cap=cap), script=Markup(SCRIPT), csp=CSP
-        )
-        size = len(page.encode("utf-8"))
+        text = page("report.html", report=build(result, cap=cap))
+        size = len(text.encode("utf-8"))
         if size <= budget or cap <= _MIN_CAP:
-            return page
+            return text
         cap = max(_MIN_CAP, min(cap - 1, int(cap * budget / size * 0.9)))

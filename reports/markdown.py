@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from reports.templating import environment
 from reports.text import printable
@@ -25,6 +26,11 @@ def escape(text: str) -> str:
 _ENV = environment("markdown")
 
 
+def text(template: str, **context: Any) -> str:
+    """A Markdown document from the one environment: every value escaped by `escape`."""
+    return _ENV.get_template(template).render(**context)
+
+
 def render_markdown(result: ScanResult, budget: int = MAX_BYTES) -> str:
     """Every finding if it fits in `budget` bytes; otherwise the longest lists lose rows first."""
     report = build(result, cap=None)
@@ -43,7 +49,7 @@ def render_markdown(result: ScanResult, budget: int = MAX_BYTES) -> str:
 
 
 def _render(report: Report) -> str:
-    return _ENV.get_template("report.md").render(report=report)
+    return text("report.md", report=report)
 
 
 def _size(text: str) -> int:

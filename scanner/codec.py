@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
@@ -36,7 +37,10 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def from_jsonable(cls: type[T], data: Any, where: str = "$") -> T:
-    return typing.cast(T, _decode(cls, data, where))
+    return typing.cast(T, _decoder(typing.cast(Any, cls))(data, where))
+
+
+Decoder = Callable[[Any, str], Any]
 
 
 @cache
@@ -44,57 +48,89 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _decode(tp: Any, data: Any, where: str) -> Any:
+@cache
+def _decoder(tp: Any) -> Decoder:
+    """One decoding function per type, built once: loading a thousand results reads the hints once."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
-        return data
+        return lambda data, where: data
     if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _decode(inner[0], data, where)
+        inner = _decoder(next(a for a in args if a is not type(None)))
+        if type(None) not in args:
+            return inner
+        return lambda data, where: None if data is None else inner(data, where)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _decode_dataclass(tp, data, where)
+        return _dataclass_decoder(tp)
     if origin is tuple:
-        _expect(data, list, where)
-        item = args[0] if args else Any
-        return tuple(_decode(item, v, f"{where}[{i}]") for i, v in enumerate(data))
+        item = _decoder(args[0] if args else Any)
+        return lambda data, where: tuple(
+            item(v, f"{where}[{i}]") for i, v in enumerate(_expect(data, list, where))
+        )
     if origin is list:
-        _expect(data, list, where)
-        return [_decode(args[0], v, f"{where}[{i}]") for i, v in enumerate(data)]
+        each = _decoder(args[0])
+        return lambda data, where: [
+            each(v, f"{where}[{i}]") for i, v in enumerate(_expect(data, list, where))
+        ]
     if origin is dict:
-        _expect(data, dict, where)
-        return {k: _decode(args[1], v, f"{where}.{k}") for k, v in data.items()}
+        value = _decoder(args[1])
+        return lambda data, where: {
+            k: value(v, f"{where}.{k}") for k, v in _expect(data, dict, where).items()
+        }
     if isinstance(tp, type) and issubclass(tp, Enum):
+        return _enum_decoder(tp)
+    if tp is datetime:
+        return lambda data, where: _parse_time(datetime.fromisoformat, data, where)
+    if tp is date:
+        return lambda data, where: _parse_time(date.fromisoformat, data, where)
+    if tp is float:
+        return _float
+    if isinstance(tp, type):
+        return lambda data, where: _expect(data, tp, where)
+    return lambda data, where: data
+
+
+def _enum_decoder(tp: type[Enum]) -> Decoder:
+    def decode(data: Any, where: str) -> Any:
         try:
             return tp(data)
         except ValueError:
             raise DecodeError(f"{where}: {data!r} is not a valid {tp.__name__}") from None
-    if tp is datetime:
-        return _parse_time(datetime.fromisoformat, data, where)
-    if tp is date:
-        return _parse_time(date.fromisoformat, data, where)
-    if tp is float and isinstance(data, int):
+
+    return decode
+
+
+def _float(data: Any, where: str) -> Any:
+    if isinstance(data, int):
         try:
             return float(data)
         except OverflowError:
             raise DecodeError(f"{where}: a number too large") from None
-    if isinstance(tp, type) and not isinstance(data, tp):
-        raise DecodeError(f"{where}: expected {tp.__name__}, found {type(data).__name__}")
-    return data
+    return _expect(data, float, where)
 
 
-def _decode_dataclass(cls: type, data: Any, where: str) -> Any:
-    _expect(data, dict, where)
+def _dataclass_decoder(cls: type) -> Decoder:
     hints = _hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _decode(hints[f.name], data[f.name], f"{where}.{f.name}")
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise DecodeError(f"{where}: missing field {f.name!r}")
-    return cls(**kwargs)
+    fields = [
+        (
+            f.name,
+            _decoder(hints[f.name]),
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+    ]
+
+    def decode(data: Any, where: str) -> Any:
+        _expect(data, dict, where)
+        kwargs = {}
+        for name, field_decoder, required in fields:
+            if name in data:
+                kwargs[name] = field_decoder(data[name], f"{where}.{name}")
+            elif required:
+                raise DecodeError(f"{where}: missing field {name!r}")
+        return cls(**kwargs)
+
+    return decode
 
 
 def _parse_time(parse: Any, data: Any, where: str) -> Any:
@@ -105,6 +141,7 @@ def _parse_time(parse: Any, data: Any, where: str) -> Any:
         raise DecodeError(f"{where}: {data!r} is not an ISO date/time") from None
 
 
-def _expect(data: Any, kind: type, where: str) -> None:
+def _expect(data: Any, kind: type, where: str) -> Any:
     if not isinstance(data, kind):
         raise DecodeError(f"{where}: expected {kind.__name__}, found {type(data).__name__}")
+    return data

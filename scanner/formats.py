@@ -27,3 +27,9 @@ PRINTED: dict[str, Output] = {  # a local browser prints it from the HTML report
 }
 ALL: dict[str, Output] = {**RENDERED, **PRINTED}
 DEFAULT = ("html", "md", "json", "csv", "junit")  # `-f` when not given (the plan comes with html and csv)
+FLEET: dict[str, Output] = {  # `fleet -f`: the same names, a fleet's own files (reports.FLEET_FORMATS)
+    "html": Output("fleet.html", ("text", "html")),
+    "md": Output("fleet.md", ("text", "markdown")),
+    "csv": Output("fleet.csv", ("text", "csv")),
+    "json": Output("fleet.json", ("application", "json")),
+}

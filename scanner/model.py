@@ -178,6 +178,22 @@ class Changes:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PastRun:
+    """One earlier (or this) run as a trend shows it: when, and each prerequisite's state then."""
+
+    started: datetime
+    states: dict[str, str]  # prerequisite key -> ready | not_ready | not_checked
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trend:
+    """A site's last runs from its history folder, oldest first, this run last."""
+
+    runs: tuple[PastRun, ...]
+    first_seen: dict[str, datetime] = field(default_factory=dict)  # open finding fingerprint -> since
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScanResult:
     tool_version: str
     started: datetime
@@ -190,6 +206,7 @@ class ScanResult:
     exceptions: tuple[ExceptionUse, ...] = ()
     warnings: tuple[str, ...] = ()  # problems of the run itself (a plugin that failed to load)
     changes: Changes | None = None  # compared with an earlier result (--history, --baseline, diff)
+    trend: Trend | None = None  # the last runs kept in --history, this one included
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)

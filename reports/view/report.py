@@ -12,6 +12,7 @@ from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
 from reports.view.sections import STATES, Count, Section, check_view, count, sections
+from reports.view.trend import TrendView, open_for, trend_view
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
 CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
@@ -75,11 +76,13 @@ class Report:
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
     redacted: bool
     actions: int  # rows in action-plan.csv
+    trend: TrendView | None = None  # each prerequisite over the last runs kept in --history
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:
     """`cap` limits finding rows per check; None shows them all."""
-    checks = [check_view(r, cap) for r in result.results]
+    trend = result.trend
+    checks = [check_view(r, cap, lambda fp: open_for(trend, fp, result.started)) for r in result.results]
     statuses = tuple(
         Count(key=s, label=label, count=n)
         for s, label in STATES.items()
@@ -123,6 +126,7 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
         actions=sum(1 for f in found if f.is_problem),
+        trend=trend_view(trend),
     )
 
 

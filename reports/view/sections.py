@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -78,6 +78,7 @@ class FindingRow:
     reason: str = ""
     owner: str = ""
     expires: str = ""
+    age: str = ""  # "open for 23 days (since 2026-11-02)" when the run kept a history
 
     @property
     def evidence_text(self) -> str:
@@ -86,7 +87,7 @@ class FindingRow:
     @property
     def status_text(self) -> str:
         if not self.accepted:
-            return "open"
+            return self.age or "open"  # "open for 23 days (since 2026-11-02)" when the run kept a history
         extra = ", ".join(x for x in (self.owner, f"expires {self.expires}" if self.expires else "") if x)
         return f"accepted: {self.reason}" + (f" ({extra})" if extra else "")
 
@@ -125,13 +126,14 @@ class Section:
     counts: tuple[Count, ...]  # non-zero states only, labelled to follow a number ("2 failed")
 
 
-def check_view(r: CheckResult, cap: int | None) -> CheckView:
-    """`cap` limits the finding rows shown; None shows them all."""
+def check_view(r: CheckResult, cap: int | None, age: Callable[[str], str] | None = None) -> CheckView:
+    """`cap` limits the finding rows shown; None shows them all. `age` tells how long an open finding
+    (by fingerprint) has been open."""
     state = _state(r, r.open_findings)
     # Facts keep the check's own order (the suffix table by user count); problems go worst first.
     ordered = r.findings if state == "info" else sorted(r.findings, key=_finding_order)
-    rows = [_row(f) for f in ordered]
-    shown = rows if cap is None else rows[:cap]
+    # Rows are costly (a site with 100,000 users): only those shown are made.
+    shown = [_row(f, age) for f in (ordered if cap is None else ordered[:cap])]
     opened = r.open_findings
     worst = max((f.severity for f in opened), key=lambda s: s.rank, default=None)
     return CheckView(
@@ -149,7 +151,7 @@ def check_view(r: CheckResult, cap: int | None) -> CheckView:
         examined=r.examined,
         duration=seconds(r.duration),
         findings=tuple(shown),
-        hidden=len(rows) - len(shown),
+        hidden=len(ordered) - len(shown),
         open=len(opened),
         accepted=len(r.findings) - len(opened),
         worst=worst.value if worst else "",
@@ -221,7 +223,7 @@ def anchor(check_id: str) -> str:
     return "check-" + "".join(ch if ch.isalnum() else "-" for ch in check_id.lower())
 
 
-def _row(f: Finding) -> FindingRow:
+def _row(f: Finding, age: Callable[[str], str] | None) -> FindingRow:
     acc = f.accepted
     details = tuple(_item(str(k), v) for k, v in f.evidence.items())
     return FindingRow(
@@ -234,6 +236,7 @@ def _row(f: Finding) -> FindingRow:
         reason=acc.reason if acc else "",
         owner=acc.owner if acc else "",
         expires=acc.expires if acc else "",
+        age=age(f.fingerprint) if age and acc is None else "",
     )
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
+from reports.view.runs import RunPoint, point, summarise, trend_of
 from scanner.files import write_atomic
-from scanner.model import ScanResult
+from scanner.model import ScanResult, Trend
 from scanner.store import StoreError, dump_result, load_result
 
 # No colons: the names must be valid on Windows. Sorted by the parsed key, not the text.
@@ -55,3 +56,19 @@ def save(folder: Path, result: ScanResult, keep: int) -> tuple[Path, list[Path]]
     for old in doomed:
         old.unlink(missing_ok=True)
     return path, doomed
+
+
+def trend(folder: Path, result: ScanResult) -> tuple[Trend, list[str]]:
+    """This run's trend over the results kept in `folder` (another site's results there are left out);
+    a kept file that cannot be read is left out too, and named in the returned problems."""
+    points: list[RunPoint] = []
+    problems = []
+    for path in runs(folder):
+        try:
+            old = load_result(path)
+        except StoreError as exc:
+            problems.append(str(exc))
+            continue
+        if (old.company, old.site_code) == (result.company, result.site_code):
+            points.append(point(summarise(old)))
+    return trend_of(summarise(result), points), problems

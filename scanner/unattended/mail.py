@@ -113,7 +113,13 @@ def build(
 ) -> EmailMessage:
     from reports.digest import digest, render_email_html, render_email_text
 
-    cap = MAX_ATTACH if cap is None else cap
+    chosen, left_out = fit(files, MAX_ATTACH if cap is None else cap)
+    d = digest(result, (*left_out, *notes))
+    return compose(cfg, subject(cfg, result, code), render_email_text(d), render_email_html(d), chosen)
+
+
+def fit(files: list[Attachment], cap: int) -> tuple[list[Attachment], list[str]]:
+    """The attachments within `cap` bytes, in order, and a note for each one left out."""
     chosen, left_out, total = [], [], 0
     for a in files:
         if total + len(a.data) > cap:
@@ -125,9 +131,13 @@ def build(
             continue
         chosen.append(a)
         total += len(a.data)
-    d = digest(result, (*left_out, *notes))
+    return chosen, left_out
+
+
+def compose(cfg: EmailConfig, title: str, text: str, html: str, files: list[Attachment]) -> EmailMessage:
+    """A message to [email]'s recipients: plain text, an HTML alternative when given, files attached."""
     msg = EmailMessage(policy=_POLICY)
-    msg["Subject"] = subject(cfg, result, code)
+    msg["Subject"] = title
     msg["From"] = cfg.from_
     msg["To"] = ", ".join(cfg.to)
     if cfg.cc:
@@ -135,9 +145,10 @@ def build(
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid("mdm-preflight", domain=cfg.from_.rpartition("@")[2] or None)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
-    msg.set_content(render_email_text(d))
-    msg.add_alternative(render_email_html(d), subtype="html")
-    for a in chosen:
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    for a in files:
         maintype, subtype = _TYPES[a.fmt]
         # Base64 of the file's bytes: the attachment is the report, byte for byte.
         params = {} if maintype == "application" and subtype == "pdf" else {"charset": "utf-8"}

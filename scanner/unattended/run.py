@@ -132,7 +132,7 @@ class Run:
     def prepare(self) -> None:
         """Password, lock and the result to compare with: before the scan, so a bad setup costs nothing."""
         if self.cfg.email is not None and self.cfg.email.ca_file:
-            self.cfg = dataclasses.replace(self.cfg, email=_with_ca_file(self.cfg))
+            self.cfg = dataclasses.replace(self.cfg, email=with_ca_file(self.cfg))
         if self.plan.email and self.cfg.email is not None:
             try:
                 self.secret = mail.password(self.cfg.email)
@@ -160,6 +160,12 @@ class Run:
             self.previous, self.previous_name = found.result, found.path.name
 
     def compared(self, result: ScanResult) -> ScanResult:
+        """The result with what changed since the previous run, and its trend over the history kept."""
+        if self.plan.history is not None:
+            found, problems = history.trend(self.plan.history, result)
+            for problem in problems:  # in the log only: an old damaged file must not make every night noisy
+                log.warning("left out of the trend: %s", problem)
+            result = dataclasses.replace(result, trend=found)
         if self.previous is None:
             return result
         changes = compare(self.previous, result, self.previous_name)
@@ -253,7 +259,7 @@ class Run:
         log.info("%s", text)
 
 
-def _with_ca_file(cfg: Config) -> EmailConfig:
+def with_ca_file(cfg: Config) -> EmailConfig:
     """email.ca_file relative to the config file, and present: a typo is a config error, not a TLS one."""
     assert cfg.email is not None
     path = Path(cfg.email.ca_file)
