@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import trustme
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
 
-from scanner.config import AdfsConfig
-from scanner.sources.adfs import METADATA_PATH, collect_adfs
-from tests.lab.web import HOST, Route, WebLab, federation_metadata, signing_cert
+import trustme  # noqa: E402
+
+from scanner.config import AdfsConfig  # noqa: E402
+from scanner.sources.adfs import METADATA_PATH, collect_adfs  # noqa: E402
+from tests.lab.web import HOST, Route, WebLab, federation_metadata, signing_cert  # noqa: E402
 
 
 def probe(lab: WebLab, port: int, probe_port: int, timeout: float) -> float:

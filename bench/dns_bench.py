@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import socket
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from scanner import config
-from scanner.sources.dns import QUERIES, collect_dns
-from tests.lab.dnsmasq import Records, start_dnsmasq
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
+
+from scanner import config  # noqa: E402
+from scanner.sources.dns import QUERIES, collect_dns  # noqa: E402
+from tests.lab.dnsmasq import Records, start_dnsmasq  # noqa: E402
 
 
 def records(n: int) -> Records:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scanner import config
-from scanner.sources.endpoints import collect_endpoints
-from tests.lab.web import Route, WebLab
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
+
+from scanner import config  # noqa: E402
+from scanner.sources.endpoints import collect_endpoints  # noqa: E402
+from tests.lab.web import Route, WebLab  # noqa: E402
 
 
 def delayed(seconds: float) -> Route:

@@ -19,11 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import ldap3
-
-from tests.lab.samba import READER_UPN, seed_standard, start_samba
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
+
+import ldap3  # noqa: E402
+
+from tests.lab.samba import READER_UPN, seed_standard, start_samba  # noqa: E402
 
 
 def main() -> None:

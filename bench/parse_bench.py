@@ -30,6 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
 MB = 1 << 20
 NAMES = {"sms": "Cloudusersync.log", "ccm": "dmpdownloader.log"}
 GREP = {"sms": r"\$\$<", "ccm": r"LOG\["}

@@ -10,15 +10,19 @@ Run from the repository root: python bench/tenant_bench.py [--domains 200] [--de
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from scanner import config
-from scanner.sources.tenant import collect_tenant
-from tests.lab.tenant import Domain, TenantLab
-from tests.lab.web import Request, Route, WebLab
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
+
+from scanner import config  # noqa: E402
+from scanner.sources.tenant import collect_tenant  # noqa: E402
+from tests.lab.tenant import Domain, TenantLab  # noqa: E402
+from tests.lab.web import Request, Route, WebLab  # noqa: E402
 
 
 def run(authority: str, ca_file: Path, domains: list[str], timeout: float) -> tuple[float, Any]:

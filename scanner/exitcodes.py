@@ -9,8 +9,10 @@ systemd, kill, a scheduler's stop; Ctrl+Break on Windows).
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from scanner.model import ScanResult, Severity
+if TYPE_CHECKING:  # the model is imported by for_result: the command line's start does not need it
+    from scanner.model import ScanResult
 
 
 class ExitCode(IntEnum):
@@ -27,6 +29,8 @@ class ExitCode(IntEnum):
 
 def for_result(result: ScanResult, fail_on: str) -> ExitCode:
     """1 when an open finding reaches `fail_on`; else 3 when the scan did not see everything; else 0."""
+    from scanner.model import Severity
+
     worst = result.worst_open()
     if fail_on != "never" and worst is not None and worst.rank >= Severity.parse(fail_on).rank:
         return ExitCode.FINDINGS

@@ -6,13 +6,16 @@ import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reports import FORMATS, with_companions
-from scanner import config
 from scanner import formats as output_formats
 from scanner.errors import PreflightError
-from scanner.model import Severity
-from scanner.timespec import window_start
+
+if TYPE_CHECKING:
+    from scanner import config
+
+# The config, the reports and the model are imported by the functions that use them: the command
+# line imports this module for its defaults, and `mdm-preflight --help` should not pay for them.
 
 DEFAULT_OUT = Path("mdm-preflight-report")
 DEFAULT_CONFIG = Path("mdm-preflight.toml")
@@ -33,6 +36,8 @@ def load_config(path: Path | None) -> config.Config:
                 f"no {DEFAULT_CONFIG} here; pass --config FILE or create one with 'mdm-preflight init'"
             )
         path = DEFAULT_CONFIG
+    from scanner import config
+
     return config.load(path)
 
 
@@ -43,6 +48,8 @@ def check_ids(values: list[str] | None) -> list[str]:
 
 def formats(text: str) -> list[str]:
     """-f html,md,… as format names, with the files they point to (the action plan)."""
+    from reports import FORMATS, with_companions
+
     chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
@@ -54,6 +61,9 @@ def formats(text: str) -> list[str]:
 
 def with_overrides(cfg: config.Config, fail_on: str | None, since: str | None) -> config.Config:
     """The command line wins over the file: --fail-on and --since."""
+    from scanner.model import Severity
+    from scanner.timespec import window_start
+
     if fail_on is not None:
         try:
             choice = "never" if fail_on.lower() == "never" else Severity.parse(fail_on).value

@@ -17,10 +17,10 @@ import typer
 import typer.core
 from rich.console import Console
 
-from scanner import __version__, credentials
+import scanner
+from scanner import credentials
 from scanner.errors import PreflightError
 from scanner.exitcodes import ExitCode
-from scanner.unattended import run as unattended
 
 # The names 0.1 exported; the codes themselves are scanner.exitcodes.ExitCode.
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = (
@@ -118,20 +118,27 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except PreflightError as exc:
-            unattended.log.error("%s", exc)
+            _log().error("%s", exc)
             err.print(f"mdm-preflight: error: {credentials.scrub(str(exc))}", markup=False, soft_wrap=True)
             raise typer.Exit(ExitCode.USAGE) from None
         except KeyboardInterrupt:  # Ctrl+C: the shell's convention, never 1 (findings)
-            unattended.log.error("interrupted")
+            _log().error("interrupted")
             err.print("mdm-preflight: interrupted; files already written are complete", markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Stopped as why:  # the scheduler's stop: the same promise, the service managers' code
-            unattended.log.error("stopped by %s", why)
+            _log().error("stopped by %s", why)
             done = "files already written are complete, the others were not written"
             say(f"mdm-preflight: stopped by {why}; {done}")
             raise typer.Exit(ExitCode.STOPPED) from None
 
     return wrapper
+
+
+def _log() -> Any:
+    """The run log (scanner.unattended.run), imported when there is something to write to it."""
+    from scanner.unattended import run
+
+    return run.log
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", metavar="FILE", help="Config file (TOML).")]
@@ -173,7 +180,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summa
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"mdm-preflight {__version__}", markup=False)
+        out.print(f"mdm-preflight {scanner.__version__}", markup=False)
         raise typer.Exit()
 
 

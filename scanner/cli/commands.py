@@ -6,14 +6,11 @@ from __future__ import annotations
 import dataclasses
 import sys
 from contextlib import AbstractContextManager
-from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scanner import __version__, config, store
-from scanner.app import scan as scan_case
 from scanner.app.options import (
     ALL_FORMATS,
     DEFAULT_CONFIG,
@@ -52,15 +49,16 @@ from scanner.cli.base import (
     out,
     say,
 )
-from scanner.cli.console import ScanProgress, summary
-from scanner.cli.diffview import print_changes
-from scanner.diff import compare
 from scanner.exitcodes import ExitCode
-from scanner.files import write_atomic
-from scanner.model import Changes, ScanResult
-from scanner.registry import discover
-from scanner.runner import Progress, prepare
-from scanner.unattended import run as unattended
+
+if TYPE_CHECKING:
+    from scanner import config
+    from scanner.model import Changes, ScanResult
+    from scanner.runner import Progress
+
+# The use cases, the reports, the sources and their client libraries are imported inside the commands
+# that run them: `mdm-preflight --help` (and checks, explain, init) load none of them
+# (tests/system/test_startup.py).
 
 __all__ = [  # what 0.1 exported from scanner.cli
     "EXIT_BUG",
@@ -89,17 +87,25 @@ class _Terminal:
         self.say = say
 
     def progress(self, total: int) -> AbstractContextManager[Progress]:
+        from scanner.cli.console import ScanProgress
+
         return ScanProgress(err, total=total)
 
     def changes(self, changes: Changes) -> None:
+        from scanner.cli.diffview import print_changes
+
         print_changes(out, changes)
         out.print()
 
     def summary(self, result: ScanResult, written: list[Path], fail_on: str) -> None:
+        from scanner.cli.console import summary
+
         summary(out, result, written, fail_on)
 
 
 def _scan(cfg: config.Config, **request: Any) -> None:
+    from scanner.app import scan as scan_case
+
     code = scan_case.scan(scan_case.ScanRequest(cfg=cfg, **request), _Terminal())
     raise typer.Exit(code)
 
@@ -144,6 +150,9 @@ def scan(
     pdf: PdfOpt = False,
 ) -> None:
     """Collect evidence, run the checks, write reports, print a summary (and email it)."""
+    import scanner
+    from scanner.unattended import run as unattended
+
     scheduled = {
         "history_dir": history,
         "keep": keep,
@@ -155,7 +164,7 @@ def scan(
     with unattended.log_file(log_file, debug):  # opened first, so configuration errors are logged too
         from reports.view.provenance import scrub
 
-        unattended.log.info("mdm-preflight %s: scan %s", __version__, " ".join(scrub(sys.argv[2:])))
+        unattended.log.info("mdm-preflight %s: scan %s", scanner.__version__, " ".join(scrub(sys.argv[2:])))
         try:
             boundary(_scan_command)(
                 config_file, only, skip, formats, output, fail_on, evidence, since, quiet, scheduled, redact
@@ -180,6 +189,9 @@ def _scan_command(
     unattended_args: dict[str, Any],
     redact: bool = False,
 ) -> None:
+    from scanner import config
+    from scanner.unattended import run as unattended
+
     notes: tuple[str, ...] = ()
     if evidence is not None and config_file is None and not DEFAULT_CONFIG.exists():
         cfg = config.Config()  # saved evidence needs no sources; options and exceptions are optional
@@ -213,6 +225,9 @@ def demo(
     pdf: PdfOpt = False,
 ) -> None:
     """Scan the bundled sample environment (planted problems included)."""
+    from scanner import config
+    from scanner.unattended import run as unattended
+
     cfg = with_overrides(config.load(demo_config()), fail_on, None)
     _scan(
         cfg,
@@ -226,6 +241,8 @@ def demo(
 
 
 def demo_config() -> Path:
+    from importlib.resources import files
+
     return Path(str(files("sample_logs").joinpath("demo.toml")))
 
 
@@ -240,7 +257,11 @@ def collect(
     skip: SkipOpt = None,
 ) -> None:
     """Gather evidence only (run on the customer's side); analyse it later with scan --evidence."""
+    from scanner import store
+    from scanner.files import write_atomic
+    from scanner.registry import discover
     from scanner.runner import collect as gather
+    from scanner.runner import prepare
 
     cfg = load_config(config_file)
     prepared = prepare(discover(), cfg, check_ids(only), check_ids(skip))
@@ -266,6 +287,8 @@ def report(
     pdf: PdfOpt = False,
 ) -> None:
     """Re-render a saved result in any format, without scanning."""
+    from scanner import config, store
+    from scanner.app import scan as scan_case
     from scanner.app.outputs import write_reports
     from scanner.app.pdf import PdfError, print_pdf
 
@@ -304,7 +327,10 @@ def diff(
     rows: Annotated[int, typer.Option(metavar="N", help="Findings printed per group (0: all).")] = 25,
 ) -> None:
     """What changed between two saved results: new, resolved, still failing, accepted, expired."""
+    from scanner import store
     from scanner.app.outputs import write_reports
+    from scanner.cli.diffview import print_changes
+    from scanner.diff import compare
 
     before, after = store.load_result(old), store.load_result(new)
     changes = compare(before, after, old.name)

@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 
-from scanner.app.fleet import FleetRequest, run_fleet
 from scanner.app.options import UsageError, load_config
 from scanner.cli.base import ConfigOpt, FailOpt, app, boundary, err, out, say
 from scanner.exitcodes import ExitCode
-from scanner.model import Severity
-from scanner.unattended import run as unattended
 
 FLEET_FORMATS = "html,md,csv,json"
 
@@ -41,6 +38,10 @@ def fleet(
     log_file: Annotated[Path | None, typer.Option(help="Append to this rotating log file.")] = None,
 ) -> None:
     """One report across many sites' results, worst first, with trends."""
+    from scanner.app.fleet import FleetRequest, run_fleet  # here: --help loads no reports
+    from scanner.model import Severity
+    from scanner.unattended import run as unattended
+
     with unattended.log_file(log_file):
         cfg = load_config(config_file) if (config_file or email or dry_run_email) else None
         choice = fail_on or (cfg.scan.fail_on if cfg else "high")

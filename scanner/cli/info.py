@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +12,8 @@ from rich.markup import escape
 
 from scanner.app.options import DEFAULT_CONFIG, UsageError
 from scanner.cli.base import Command, SinceOpt, app, boundary, out
-from scanner.cli.logview import show_logs
-from scanner.codec import to_jsonable
-from scanner.files import write_atomic
-from scanner.registry import ACCESS, discover
+
+# What a command needs is imported in it: --help and the other commands load none of it.
 
 
 @app.command("checks")
@@ -25,6 +22,9 @@ def list_checks(
     as_json: Annotated[bool, typer.Option("--json", help="Print the catalog as JSON.")] = False,
 ) -> None:
     """List the check catalog."""
+    from scanner.codec import to_jsonable
+    from scanner.registry import discover
+
     catalog = discover()
     if as_json:
         out.print_json(json.dumps([to_jsonable(s.info) for s in catalog.select()]))
@@ -43,6 +43,8 @@ def explain(
     check_id: Annotated[str, typer.Argument(metavar="CHECK_ID", help="A check id, e.g. logs.errors.")],
 ) -> None:
     """One check's description, remediation, references and options."""
+    from scanner.registry import ACCESS, discover
+
     catalog = discover()
     spec = catalog.specs.get(check_id.lower())
     if spec is None:
@@ -79,6 +81,8 @@ def logs(
     ] = "bias",
 ) -> None:
     """Parse ConfigMgr logs: a summary per log, then its recent errors and warnings."""
+    from scanner.cli.logview import show_logs
+
     show_logs(out, paths, as_json=as_json, since=since, limit=limit, convention=time_convention)
 
 
@@ -91,6 +95,10 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example configuration."""
+    from importlib.resources import files
+
+    from scanner.files import write_atomic
+
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
     write_atomic(output, files("scanner").joinpath("example.toml").read_text(encoding="utf-8"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from publicsuffixlist import PublicSuffixList
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 # Reserved or never delegated (RFC 6761, RFC 6762, ICANN's name-collision decisions and private-use
 # choice), plus names that only ever appear inside corporate networks. The Public Suffix List
@@ -35,6 +36,9 @@ MAX_LABEL = 63  # RFC 1035 2.3.4
 
 @cache
 def _psl() -> PublicSuffixList:
+    # Imported on first use: listing or explaining the checks never reads the list.
+    from publicsuffixlist import PublicSuffixList
+
     return PublicSuffixList(only_icann=True)  # the bundled copy: no network at run time
 
 
@@ -45,6 +49,8 @@ def _listed_tlds() -> dict[str, str]:
     The list names some top-level domains only through their second-level suffixes (za: co.za,
     ac.za, ...), so "is .za on the list" cannot be asked of the library itself.
     """
+    from importlib.resources import files  # here, like the list itself: --help reads neither
+
     text = (files("publicsuffixlist") / "public_suffix_list.dat").read_text(encoding="utf-8")
     icann = text.partition("===BEGIN ICANN DOMAINS===")[2].partition("===END ICANN DOMAINS===")[0]
     out: dict[str, str] = {}

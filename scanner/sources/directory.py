@@ -59,7 +59,8 @@ def collect_directory(cfg: DirectoryConfig, timeout: float, base: Path | None = 
 
 
 def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> list[dict[str, Any]]:
-    status, result, response, _ = conn.search(base, flt, search_scope=scope, attributes=attrs)
+    status = conn.search(base, flt, search_scope=scope, attributes=attrs)
+    result, response = conn.result, conn.response
     if not status and result.get("result") not in (0, 32):  # 32: no such object
         raise DirectorySourceError(
             f"search under {base} failed: {result.get('description')} "
@@ -71,9 +72,10 @@ def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> lis
 def _paged(conn: Any, base: str, flt: str, attrs: list[str], size: int) -> Any:
     cookie: Any = None
     while True:
-        status, result, response, _ = conn.search(
+        status = conn.search(
             base, flt, search_scope="SUBTREE", attributes=attrs, paged_size=size, paged_cookie=cookie
         )
+        result, response = conn.result, conn.response
         if not status and result.get("result") != 0:
             raise DirectorySourceError(f"user search under {base} failed: {result.get('description')}")
         yield from (e for e in response or [] if e.get("type") == "searchResEntry")
@@ -83,7 +85,11 @@ def _paged(conn: Any, base: str, flt: str, attrs: list[str], size: int) -> Any:
 
 
 def _first(entry: dict[str, Any], name: str) -> Any:
-    value = entry.get("attributes", {}).get(name)
+    return _value(entry.get("attributes", {}).get(name))
+
+
+def _value(value: Any) -> Any:
+    """The first value of a multi-valued attribute (ldap3 gives lists), or the value itself."""
     if isinstance(value, list):
         return value[0] if value else None
     return value
@@ -190,34 +196,31 @@ class _UserTally:
     _by_upn: dict[str, list[Any]] = field(default_factory=dict)
 
     def add(self, entry: dict[str, Any]) -> None:
-        sam = str(_first(entry, "sAMAccountName") or "")
+        attrs = entry.get("attributes") or {}
+        sam = str(_value(attrs.get("sAMAccountName")) or "")
         dn = entry.get("dn", "")
-        if _excluded(sam, dn, _first(entry, "isCriticalSystemObject")):
+        if _excluded(sam, dn, _value(attrs.get("isCriticalSystemObject"))):
             self.excluded += 1
             return
-        enabled = not int(_first(entry, "userAccountControl") or 0) & DISABLED
-        value = _first(entry, "userPrincipalName")
-        user = DirUser(name=f"{self.netbios}\\{sam}", upn=value, enabled=enabled, dn=dn)
+        enabled = not int(_value(attrs.get("userAccountControl")) or 0) & DISABLED
+        value = _value(attrs.get("userPrincipalName"))
+        # A DirUser is made only for the groups that still name users: most users are only counted.
+        user = (f"{self.netbios}\\{sam}", value, enabled, dn)
         self.users += 1
         self.enabled += enabled
-        self.anchors += bool(_first(entry, "mS-DS-ConsistencyGuid"))
+        self.anchors += bool(_value(attrs.get("mS-DS-ConsistencyGuid")))
         if upn.missing(value):
-            self._put("issues", "missing", user)
+            self._put(self._groups["issues"], "missing", user)
             return
-        self.upns[user.name.lower()] = value
+        self.upns[user[0].lower()] = value
         if upn.clean(value):  # the common case, decided by one regex match
-            self._put("domains", value[value.index("@") + 1 :].lower(), user)
+            self._put(self._groups["domains"], value[value.index("@") + 1 :].lower(), user)
         else:
             for code in upn.issues(value):
-                self._put("issues", code, user)
+                self._put(self._groups["issues"], code, user)
             if dom := upn.domain(value) if "@" in value else "":
-                self._put("domains", dom, user)
-        self._by_upn.setdefault(value.lower(), [0, 0, []])
-        slot = self._by_upn[value.lower()]
-        slot[0] += 1
-        slot[1] += enabled
-        if self.limit <= 0 or len(slot[2]) < self.limit:  # 0: name everyone
-            slot[2].append(user)
+                self._put(self._groups["domains"], dom, user)
+        self._put(self._by_upn, value.lower(), user)
 
     def evidence(self, **forest: Any) -> DirectoryEvidence:
         """The section: the users counted here plus what was read about the forest."""
@@ -236,12 +239,14 @@ class _UserTally:
             **forest,
         )
 
-    def _put(self, kind: str, key: str, user: DirUser) -> None:
-        slot = self._groups[kind].setdefault(key, [0, 0, []])
+    def _put(self, groups: dict[str, list[Any]], key: str, user: tuple[str, str | None, bool, str]) -> None:
+        slot = groups.get(key)
+        if slot is None:
+            slot = groups[key] = [0, 0, []]
         slot[0] += 1
-        slot[1] += user.enabled
+        slot[1] += user[2]
         if self.limit <= 0 or len(slot[2]) < self.limit:  # 0: name everyone
-            slot[2].append(user)
+            slot[2].append(DirUser(name=user[0], upn=user[1], enabled=user[2], dn=user[3]))
 
     def groups(self, kind: str) -> tuple[DirGroup, ...]:
         return tuple(

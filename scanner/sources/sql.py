@@ -6,8 +6,11 @@ import contextlib
 import csv
 import heapq
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,10 @@ _WRITES = re.compile(
 )
 
 
+# The documented query's suffix groups: the kept ones, and how many groups and users were left out.
+_Counted = tuple[tuple[SuffixCount, ...], int, int]
+
+
 class SqlSourceError(PreflightError):
     """The site database could not be read; the message is one line without secrets."""
 
@@ -51,12 +58,42 @@ class _Tally:
     upns: dict[str, str | None] = field(default_factory=dict)
     keep: set[str] | None = None  # the domains worth a group when there are too many (SQL: the largest)
     left_out: int = 0  # users whose domain got no group
+    restricted: bool = False  # keep is known (from_csv keeps every group up to MAX_GROUPS)
 
     def add(self, name: str, unique: str, value: str | None) -> None:
         self.users += 1
         if unique and len(self.upns) < MAP_USERS:
             self.upns[unique.lower()] = value
-        who = unique or name
+        self._classify(unique or name, value)
+
+    def add_rows(self, rows: list[Any]) -> None:
+        """add() for a batch of (name, unique, UPN) rows, by position (drivers differ in the case of
+        column names). A clean UPN whose domain group names all the users it shows only adds to a
+        count: those, nearly every row, are matched and counted by C loops (map, Counter)."""
+        self.users += len(rows)
+        upns = self.upns
+        if len(upns) + len(rows) <= MAP_USERS:
+            upns.update({r[1].lower(): r[2] for r in rows if r[1]})
+        else:
+            for r in rows:
+                if r[1] and len(upns) < MAP_USERS:
+                    upns[r[1].lower()] = r[2]
+        domains, limit = self.groups["domains"], self.limit
+        hits = list(map(upn.CLEAN.fullmatch, [r[2] or "" for r in rows]))
+        pending = set()
+        for key, n in Counter(map(str.lower, map(itemgetter(1), filter(None, hits)))).items():
+            slot = domains.get(key)
+            if slot is not None and 0 < limit <= len(slot[1]):
+                slot[0] += n
+            else:  # a new group, or one still naming users: row by row, in order
+                pending.add(key)
+        for r, m in zip(rows, hits, strict=True):
+            if m is None:
+                self._classify(r[1] or r[0] or "", r[2])
+            elif pending and (key := m[1].lower()) in pending:
+                self._put("domains", key, r[1] or r[0] or "", r[2])
+
+    def _classify(self, who: str, value: str | None) -> None:
         if value is None or upn.missing(value):
             self._put("issues", "missing", who, value)
             return
@@ -67,6 +104,15 @@ class _Tally:
             self._put("issues", code, who, value)
         if dom := upn.domain(value) if "@" in value else "":
             self._put("domains", dom, who, value)
+
+    def restrict(self, keep: set[str] | None) -> None:
+        """Keep only these domain groups from now on; those opened already without a place count as
+        left out (the documented query arrives while the users are read)."""
+        self.keep, self.restricted = keep, True
+        if keep is not None:
+            domains = self.groups["domains"]
+            for key in [k for k in domains if k not in keep]:
+                self.left_out += domains.pop(key)[0]
 
     def _put(self, kind: str, key: str, who: str, value: str | None) -> None:
         groups = self.groups[kind]
@@ -205,19 +251,22 @@ def _query(
     import pyodbc  # imported here: scans without [sql] need no ODBC driver manager
 
     doc = DOC_QUERY.replace("CM_EC1", db)
+    tally = _Tally(limit=limit)
     try:
-        with pyodbc.connect(conn_str, timeout=max(1, int(timeout)), autocommit=True, readonly=True) as cn:
+        with pyodbc.connect(conn_str, **_connect_args(timeout)) as cn, ThreadPoolExecutor(1) as pool:
             _query_timeout(cn, timeout)
-            inventory, out_groups, out_users = _largest(cn.execute(guard(doc)))
-            keep = {upn.group_key(s.suffix) or "" for s in inventory} if out_groups else None
-            tally = _Tally(limit=limit, keep=keep)
+            # The documented query runs on a second connection while this one reads the users: the
+            # server aggregates while Python classifies (the two take about as long).
+            counted = pool.submit(_documented, conn_str, doc, timeout)
             cur = cn.execute(guard(DETAIL_QUERY.replace("CM_EC1", db)))
             try:
                 while batch := cur.fetchmany(FETCH_ROWS):
-                    for r in batch:  # by position: drivers differ in the case of column names
-                        tally.add(r[0] or "", r[1] or "", r[2])
+                    _add_rows(tally, batch, counted)
             except pyodbc.Error as exc:  # half a table judged as the whole would be a false verdict
                 raise SqlSourceError(stopped(exc, target, tally.users, timeout)) from None
+            inventory, out_groups, out_users = counted.result()
+            if not tally.restricted:
+                tally.restrict(_keep(counted.result()))
             site = _site(cn, db, cfg, target, timeout) if cfg is not None else None
     except pyodbc.Error as exc:
         raise SqlSourceError(explain(exc, target, timeout, integrated(_split(conn_str)))) from None
@@ -231,7 +280,40 @@ def _site(cn: Any, db: str, cfg: SqlConfig, target: str, timeout: float) -> Site
     return read_site(cn, db, cfg, target, timeout)
 
 
-def _largest(cur: Any) -> tuple[tuple[SuffixCount, ...], int, int]:
+def _add_rows(tally: _Tally, rows: list[Any], counted: Future[_Counted]) -> None:
+    """Tally rows while the documented query may still run. Until it is known which domains get a
+    group (all, unless there are more than MAX_GROUPS), rows go in slices that cannot fill the
+    groups; when one could, this waits for it."""
+    while rows:
+        if counted.done() and not tally.restricted:
+            tally.restrict(_keep(counted.result()))
+        room = len(rows) if tally.restricted else MAX_GROUPS - len(tally.groups["domains"])
+        if room <= 0:
+            wait([counted])
+            continue
+        tally.add_rows(rows[:room])
+        rows = rows[room:]
+
+
+def _connect_args(timeout: float) -> dict[str, Any]:
+    return {"timeout": max(1, int(timeout)), "autocommit": True, "readonly": True}
+
+
+def _documented(conn_str: str, doc: str, timeout: float) -> _Counted:
+    import pyodbc
+
+    with pyodbc.connect(conn_str, **_connect_args(timeout)) as cn:
+        _query_timeout(cn, timeout)
+        return _largest(cn.execute(guard(doc)))
+
+
+def _keep(counted: _Counted) -> set[str] | None:
+    """The domains worth a group: all (None) unless the documented query left suffix groups out."""
+    inventory, out_groups, _ = counted
+    return {upn.group_key(s.suffix) or "" for s in inventory} if out_groups else None
+
+
+def _largest(cur: Any) -> _Counted:
     """The documented query's rows, fetched in batches: the MAX_GROUPS largest kept, the rest counted."""
     heap: list[tuple[int, int, SuffixCount]] = []
     seen = users = 0

@@ -291,6 +291,32 @@ def test_a_person_at_a_terminal_is_asked_for_the_password_and_it_is_never_echoed
         assert lab.reader_password not in path.read_text(encoding="utf-8", errors="replace"), path
 
 
+def test_more_suffix_groups_than_kept_the_users_fill_only_the_kept_groups(
+    lab: PostgresLab, monkeypatch
+) -> None:
+    """The documented query runs beside the user query; the users it arrives after are still counted
+    into the groups it keeps, never into one it leaves out."""
+    from scanner.evidence.sql import MAX_GROUPS
+
+    monkeypatch.setenv("MDMP_TEST_SQL_PW", lab.reader_password)
+    rows = [(f"b{i}", f"CORP\\b{i}", f"b{i}@big{i % 3}.example.com") for i in range(3000)]  # 3 large
+    rows += [(f"u{i}", f"CORP\\u{i}", f"u{i}@d{i}.example.com") for i in range(MAX_GROUPS + 700)]
+    rows += [(f"x{i}", f"CORP\\x{i}", f"x{i}@two@big0.example.com") for i in range(5)]  # judged by their end
+    try:
+        lab.load_users(rows)
+        ev = collect_sql(sql_cfg(lab, sample_users=2), "EC1", timeout=30)
+    finally:
+        lab.load_users(export_rows())
+    kept = {upn.group_key(s.suffix) for s in ev.inventory}
+    assert len(ev.inventory) == MAX_GROUPS and ev.inventory_left_out == 704  # 3 + 10,700 + "two@big0..."
+    assert {"big0.example.com", "big1.example.com", "big2.example.com"} <= kept
+    domains = {g.key: g.count for g in ev.domains}
+    assert set(domains) <= kept and len(domains) == MAX_GROUPS - 1  # "two@big0..." is not a domain
+    assert domains["big0.example.com"] == 1000 + 5 and domains["big1.example.com"] == 1000
+    assert ev.users == len(rows) == sum(domains.values()) + ev.domains_left_out_users
+    assert {g.key: g.count for g in ev.issues} == {"multiple_at": 5}
+
+
 # --- integrated authentication (Trusted_Connection=yes): no user, no password, no prompt ---------------
 
 
