@@ -201,8 +201,8 @@ def _sources_verdict(value: str | None) -> tuple[list[str], list[str]]:
     sql = _Tally(limit=5)
     sql.add("u", "CORP\\u", value)
     ad = _UserTally(limit=5, netbios="CORP")
-    attrs: dict[str, object] = {"sAMAccountName": "u", "userAccountControl": 512}
-    ad.add({"dn": "CN=u,DC=x", "attributes": attrs | ({} if value is None else {"userPrincipalName": value})})
+    attrs = {"samaccountname": [b"u"], "useraccountcontrol": [b"512"]}
+    ad.add("CN=u,DC=x", attrs | ({} if value is None else {"userprincipalname": [value.encode()]}))
     out = []
     for issues, domains in (
         ([g.key for g in sql.section("issues")], [g.key for g in sql.section("domains")]),
