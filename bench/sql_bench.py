@@ -16,12 +16,14 @@ taken per round): psql's wall time, then in a fresh interpreter:
   and classifies the users);
 - evaluation: every upn.* check through scanner.runner.prepare/evaluate on the section, with
   verified_domains = contoso.com so that none is skipped;
-- doc query: the documented query alone via pyodbc, execute + fetchall.
+- doc query: the documented query alone via pyodbc, execute + fetchall;
+- the user query's rows alone: that tree's user query executed and fetched through pyodbc with
+  nothing done with the rows (the floor of any source that reads every user row).
 
 Peak RSS is VmHWM of the child at its end (see vm_hwm_kb); "baseline RSS" is that of a fresh
 interpreter that imports the same modules and discovers the checks, nothing else.
 CPU: the child's own (all threads, time.process_time) over collect_sql, and the PostgreSQL server's
-(postmaster and every backend, bench/proctime.py) over psql's query and over the whole child.
+(postmaster and every backend, bench/proctime.py) over psql's query and over collect_sql.
 
 --tree DIR (repeatable): the children import `scanner` from that checkout instead of this one, each
 tree in turn within every round (e.g. `git worktree add /tmp/before main`, then --tree /tmp/before
@@ -58,7 +60,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
-TREE_ENV, EVIDENCE_ENV = "MDMP_BENCH_TREE", "MDMP_BENCH_EVIDENCE"
+TREE_ENV, EVIDENCE_ENV, SERVER_ENV = "MDMP_BENCH_TREE", "MDMP_BENCH_EVIDENCE", "MDMP_BENCH_SERVER_PID"
 if os.environ.get(TREE_ENV):  # a child measuring another checkout (--tree)
     sys.path.insert(0, os.environ[TREE_ENV])
 sys.path.insert(1, str(HERE))
@@ -163,21 +165,11 @@ def child(mode: str, conn: str, user: str) -> None:
     if mode == "run":
         cfg = config.SqlConfig(connection_string=conn, user=user, password_env=PW_ENV)
         conn_str, _, _ = sql.connection_string(cfg, "CM_EC1")
-        start, cpu = time.perf_counter(), time.process_time()
+        server_pid = int(os.environ[SERVER_ENV])
+        start, cpu, server = time.perf_counter(), time.process_time(), proctime.tree_cpu(server_pid)
         section = sql.collect_sql(cfg, "EC1", timeout=3600)
         end, cpu = time.perf_counter(), time.process_time() - cpu
-        if os.environ.get(EVIDENCE_ENV):
-            from scanner.codec import to_jsonable
-
-            data = to_jsonable(section)
-            if data.get("site"):  # now minus seven days: the one field that moves between runs
-                data["site"]["messages_since"] = "(the run's time)"
-            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-            Path(os.environ[EVIDENCE_ENV]).write_text(text, encoding="utf-8")
-        with pyodbc.connect(conn_str, autocommit=True, readonly=True) as cn:
-            start_doc = time.perf_counter()
-            groups = len(cn.execute(sql.DOC_QUERY).fetchall())
-            doc = time.perf_counter() - start_doc
+        server = proctime.tree_cpu(server_pid) - server
         assert section.users == sum(r.count for r in section.inventory)
         ev = Evidence(
             tool_version="bench",
@@ -190,15 +182,33 @@ def child(mode: str, conn: str, user: str) -> None:
         results = evaluate(ev, prepared, site=site.site)
         out = {
             "users": section.users,
-            "groups": groups,
-            "doc": doc,
             "source": end - start,
             "cpu": cpu,
+            "server_cpu": server,
             "eval": time.perf_counter() - t_eval,
             "findings": sum(len(r.findings) for r in results),
             "statuses": [f"{r.check.id}={r.status.value}" for r in results],
+            "rss_kb": vm_hwm_kb(),  # the source and the checks; what follows is the bench's own
         }
-    out["rss_kb"] = vm_hwm_kb()
+        if os.environ.get(EVIDENCE_ENV):
+            from scanner.codec import to_jsonable
+
+            data = to_jsonable(section)
+            if data.get("site"):  # now minus seven days: the one field that moves between runs
+                data["site"]["messages_since"] = "(the run's time)"
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+            Path(os.environ[EVIDENCE_ENV]).write_text(text, encoding="utf-8")
+        with pyodbc.connect(conn_str, autocommit=True, readonly=True) as cn:
+            start_doc = time.perf_counter()
+            out["groups"] = len(cn.execute(sql.DOC_QUERY).fetchall())
+            out["doc"] = time.perf_counter() - start_doc
+            # The floor: the user query's rows fetched through pyodbc and the driver, nothing else done.
+            start_rows, rows_cpu = time.perf_counter(), time.process_time()
+            cur = cn.execute(sql.DETAIL_QUERY)
+            while cur.fetchmany(sql.FETCH_ROWS):
+                pass
+            out["rows"], out["rows_cpu"] = time.perf_counter() - start_rows, time.process_time() - rows_cpu
+    out.setdefault("rss_kb", vm_hwm_kb())
     out["ru_maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(out))
 
@@ -211,16 +221,15 @@ def measure(
         PW_ENV: lab.reader_password,
         TREE_ENV: tree,
         EVIDENCE_ENV: evidence,
+        SERVER_ENV: str(server_pid(lab)),
         "PYTHONPATH": os.pathsep.join(filter(None, [tree, str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     conn = lab.reader_connection_string() + extra
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, conn, lab.reader_user]
-    server = proctime.tree_cpu(server_pid(lab))
     done = subprocess.run(proctime.pinned(cmd, cores), env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"child {mode} failed:\n{done.stderr}")
     out: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    out["server_cpu"] = proctime.tree_cpu(server_pid(lab)) - server
     return out
 
 
@@ -281,6 +290,7 @@ def bench(n: int, seed: int, args: argparse.Namespace) -> list[str]:
         assert all(r["users"] == n for r, _, _ in done), done
         ratios = sorted((r["source"] + r["eval"]) / t for r, t, _ in done)
         docs = sorted(r["doc"] / t for r, t, _ in done)
+        fetched = sorted(r["rows"] / t for r, t, _ in done)
         r = done[-1][0]
         cells = [
             f"{n:,}", Path(t).name, f"{r['groups']:,}", str(len(done)), span(r["source"] for r, _, _ in done),
@@ -289,6 +299,8 @@ def bench(n: int, seed: int, args: argparse.Namespace) -> list[str]:
             span(c for _, _, c in done),
             f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}–{ratios[-1]:.2f})",
             f"{statistics.median(docs):.2f}x ({docs[0]:.2f}–{docs[-1]:.2f})",
+            f"{statistics.median(fetched):.2f}x ({fetched[0]:.2f}–{fetched[-1]:.2f})",
+            span(r["rows_cpu"] for r, _, _ in done),
             f"{max(r['rss_kb'] for r, _, _ in done) / 1024:.0f}", f"{base['rss_kb'] / 1024:.0f}",
         ]  # fmt: skip
         rows.append("| " + " | ".join(cells) + " |")
@@ -305,9 +317,10 @@ def span(values: Iterable[float]) -> str:
 
 
 HEAD = (
-    "users|tree|suffix groups|rounds|collect_sql s|collect_sql CPU s|server CPU in our child s|"
+    "users|tree|suffix groups|rounds|collect_sql s|collect_sql CPU s|server CPU during collect_sql s|"
     "evaluation ms|psql doc query s|server CPU for psql s|"
     "(collect_sql + evaluation) / psql doc, median (range)|our doc query alone / psql doc|"
+    "the user query's rows alone (fetch only) / psql doc|CPU of that fetch s|"
     "peak RSS MB|baseline RSS MB"
 )
 
