@@ -15,13 +15,13 @@ from scanner.sources.net import bind
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
+# What the user tally reads, nothing more (every attribute asked is one more per user to send and decode).
 USER_ATTRS = [
     "sAMAccountName",
     "userPrincipalName",
     "userAccountControl",
     "mS-DS-ConsistencyGuid",
     "isCriticalSystemObject",
-    "lastLogonTimestamp",
 ]
 SYNC_FILTER = (
     "(|(sAMAccountName=MSOL_*)(sAMAccountName=AAD_*)(sAMAccountName=Sync_*)(sAMAccountName=ADSyncMSA*))"
