@@ -38,6 +38,8 @@ def fill(remediation: str, f: Finding, *, domain: str = "", facts: dict[str, str
     text = remediation
     if domain and "<domain>" in text:
         text = _RECORD.sub(lambda m: f"{m['label']}.{domain}", text).replace("<domain>", domain)
+    if domain:  # "Settings > Domains > the domain" in the admin center: this one
+        text = text.replace("Domains > the domain", f"Domains > {domain}")
     if "MS=ms" in text or "ms##" in text:
         txt = known.get("verification_txt", "")
         where = f"the Microsoft 365 admin center, Settings > Domains > {domain or 'the domain'}"
