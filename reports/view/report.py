@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.text import seconds, value, when
+from reports.view.appendix import Appendix
 from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
 from reports.view.chart import Chart, severity_chart
@@ -85,6 +86,7 @@ class Report:
     running_head: Markup  # the printed pages' header: company and date, as a CSS string
     running_class: Markup  # the classification, as a CSS string
     trend: TrendView | None = None  # each prerequisite over the last runs kept in --history
+    appendices: tuple[Appendix, ...] = ()  # the printed document's long lists, at its end
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:

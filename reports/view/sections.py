@@ -73,6 +73,7 @@ class EvidenceItem:
     items: int  # how many items the whole list has (1 for a plain value)
     hidden: int  # items left out of `text`
     values: tuple[str, ...] = ()  # a list's shown items, one per line in the HTML report
+    appendix: str = ""  # the printed appendix holding the items left out, when there is one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +122,8 @@ class CheckView:
     accepted: int
     worst: str  # worst open severity, empty when none is open
     affected: int = 0  # users behind the open findings, when every finding counts them
+    appendix: str = ""  # the printed appendix holding the rows left out, when there is one
+    unprinted: int = 0  # of the rows left out, those not even in the appendix (findings.csv has them)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
