@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.templating import environment
-from reports.view.appendix import APPENDIX_ROWS, BODY_ROWS, split
+from reports.view.appendix import split
 from reports.view.report import CAP, build
 from scanner.model import ScanResult
 
@@ -47,6 +47,6 @@ def render_html(result: ScanResult, cap: int = CAP, budget: int = MAX_BYTES) -> 
 
 def render_document(result: ScanResult) -> str:
     """The page printed to report.pdf: each check's first rows in the body, the rest in appendices."""
-    report = build(result, cap=BODY_ROWS + APPENDIX_ROWS)
+    report = build(result, cap=CAP)  # what the screen shows, rearranged for paper
     body, appendices = split(report.sections)
     return page("report.html", report=replace(report, sections=body, appendices=appendices))

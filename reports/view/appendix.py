@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from reports.view.sections import CheckView, EvidenceItem, FindingRow, Section
+from reports.view.sections import CAP, CheckView, EvidenceItem, FindingRow, Section
 
 BODY_ROWS = 3  # findings (or table rows) of one check printed in the body
 BODY_ITEMS = 3  # items of one evidence list printed in the body
 # A list is shortened only when at least this many items would move: "1 more in Appendix C" costs the
 # reader a page turn for what one more line would have shown.
 MOVED_AT_LEAST = 3
-# Findings of one check printed in its appendix: 20,000 findings would be hundreds of pages that nobody
-# reads on paper; the rest are counted there, and every one is in findings.csv.
-APPENDIX_ROWS = 200
+# Findings of one check printed in its appendix: together with the body, the rows report.html shows.
+# 20,000 findings would be hundreds of pages nobody reads on paper; the rest are counted there, and
+# every one is in findings.csv.
+APPENDIX_ROWS = CAP - BODY_ROWS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

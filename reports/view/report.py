@@ -15,11 +15,10 @@ from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
 from reports.view.scope import Scope, scope
-from reports.view.sections import STATES, Count, Section, check_view, count, sections
+from reports.view.sections import CAP, STATES, Count, Section, check_view, count, sections
 from reports.view.trend import TrendView, open_for, trend_view
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
-CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 # Options shown elsewhere in the report (provenance, branding) rather than as plain options.
 _OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted", "config")
 _LIST_IDS = 6  # a selection of up to this many checks is named; a longer one is counted

@@ -66,10 +66,8 @@ def _later(age: timedelta) -> str:
 
 def _examined(s: SourceStatus, saved: str) -> str:
     where = s.target or (f"saved in {saved}" if saved else "")
-    if s.collected or saved:  # evidence from before this run: when it was collected
-        at = _at(s.as_of, "collected", s.collected_from)
-    else:
-        at = _at(s.started, "read", "")
+    earlier = bool(s.collected or saved)  # evidence from before this run: when it was collected
+    at = _at(s.as_of, "collected", s.collected_from) if earlier else _at(s.started, "read", "")
     return f"{s.name}: {where}{at}" if where else f"{s.name}{at}"
 
 

@@ -55,6 +55,7 @@ class Link:
     href: str  # empty unless the reference is an https:// URL: anything else is shown as plain text
 
 
+CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 EVIDENCE_CAP = 25  # items of one evidence list shown per finding; the whole list is in the CSV
 # A value that starts with a folder on the scanning computer ("/opt/…/Cloudusersync.log:900: ERROR …",
 # "D:\\Program Files\\…\\Logs\\Sitecomp.log:135"): the reader needs the file's name, not where the tool

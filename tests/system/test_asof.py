@@ -157,3 +157,23 @@ def test_the_demo_says_the_same_on_any_day(tmp_path: Path, clockjump: Path) -> N
     span = "Saved evidence collected between 2026-11-25 17:30:00 UTC and 2026-11-26 08:00:00 UTC"
     assert span in scope_today and span in scope_later
     assert "as of the collection" in scope_later
+
+
+def test_offline_sources_name_their_file_and_the_scope_says_as_of_when(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["demo", "-q", "-f", "json,md", "-o", str(tmp_path)])
+    assert r.exit_code == 1, r.output
+    result = load_result(tmp_path / "result.json")
+    files = {s.name: Path(s.target).name for s in result.sources}
+    assert files == {
+        "adfs": "adfs.json",
+        "apns": "apns.json",
+        "directory": "directory.json",
+        "dns": "dns.json",  # not "system resolver": nothing was asked
+        "endpoints": "endpoints.json",
+        "graph": "tenant.json",
+        "logs": "broken",
+        "sql": "sql.json",
+        "tenant": "tenant.json",
+    }
+    scope = _scope((tmp_path / "report.md").read_text(encoding="utf-8"))
+    assert "dns.json, collected 2026-11-25 17:30:00 UTC" in scope and "Read during this run: logs." in scope
