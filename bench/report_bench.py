@@ -13,7 +13,8 @@ Then each format is rendered and written (time and size), and findings.csv is ch
 row per finding, and every problem user named in it; users.csv: one row per problem user, each once.
 The HTML is opened in headless Chromium (Selenium, /usr/bin/chromium): first-contentful-paint from the
 Performance API, load event end, the best of 3 fresh page loads. MB = 10**6 bytes (the limits are 5 MB
-HTML and 1 MB Markdown).
+HTML and 1 MB Markdown). Last, report.pdf is printed as `--pdf` prints it (the document with its
+appendices, headless Chromium): seconds, pages and size; it must print within the printer's timeout.
 """
 
 from __future__ import annotations
@@ -123,6 +124,23 @@ def paint(html: Path, repeat: int = 3) -> tuple[float, float]:
     return best_fcp, best_load
 
 
+def printed(result: object, pdf: Path) -> list[str]:
+    """report.pdf as `scan --pdf` prints it: seconds, pages, size."""
+    from pypdf import PdfReader
+
+    from scanner.app.pdf import PdfError, print_report
+
+    t0 = time.perf_counter()
+    try:
+        print_report(result, pdf)  # type: ignore[arg-type]
+    except PdfError as exc:
+        return [f"report.pdf: {exc}"]
+    secs = time.perf_counter() - t0
+    pages = len(PdfReader(pdf).pages)
+    print(f"report.pdf: {pages:,} pages, {pdf.stat().st_size / 1e6:.2f} MB, printed in {secs:.1f} s")
+    return []
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=100_000)
@@ -184,6 +202,7 @@ def main() -> int:
         print(f" load event end {load:.3f} s (best of 3)")
         if fcp >= FCP_LIMIT:
             failures.append(f"first paint {fcp:.2f} s >= {FCP_LIMIT} s")
+        failures += printed(result, args.out / "report.pdf")
     for f in failures:
         print(f"FAIL: {f}")
     return 1 if failures else 0

@@ -99,7 +99,7 @@ def cloudusersync_stale(ctx: Context[StaleOptions]) -> Iterator[Finding]:
         sync = _sync(log)
         last = sync.last_completed
         examined.append(f"{scope(logs, log)}; {sync.cycles_seen:,} sync cycles, last completed {fmt(last)}")
-        ref = ctx.ev.collected_at if ctx.opts.relative_to == "now" else log.last
+        ref = ctx.ev.as_of("logs") if ctx.opts.relative_to == "now" else log.last
         since = [c for c in sync.cycles if c.completed is None and (last is None or before(last, c.started))]
         causes = [c.last_error for c in since if c.last_error]
         cause = f" The cycles since end with: {causes[-1][:300]}" if causes else ""

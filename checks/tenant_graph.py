@@ -114,7 +114,7 @@ def apns_certificate(ctx: Context[ApnsOptions]) -> Iterator[Finding]:
         return
     if push.expires is None:
         raise Unverifiable("Intune's Apple push certificate has no expirationDateTime")
-    at = ev.checked_at if ctx.opts.relative_to == "read" else ctx.ev.collected_at
+    at = ev.checked_at if ctx.opts.relative_to == "read" else ctx.ev.as_of("graph")
     days = (push.expires - at).total_seconds() / 86400
     ctx.examined = f"{push.topic} (Apple ID {push.apple_id}), expires {push.expires:%Y-%m-%d}"
     facts = {"apple_id": push.apple_id, "topic": push.topic, "expires": push.expires.isoformat()}

@@ -129,6 +129,17 @@ class SourceStatus:
     duration: float = 0.0
     reason: str = ""
     warnings: tuple[str, ...] = ()
+    # When its evidence was collected, when that was before this run (a saved evidence file); None: at
+    # `started`. Ages and expiry dates are measured from it.
+    collected: datetime | None = None
+    collected_from: str = ""  # "" (recorded in the file) or FILE_TIME (the file records none)
+
+    @property
+    def as_of(self) -> datetime | None:
+        return self.collected or self.started
+
+
+FILE_TIME = "file time"  # SourceStatus.collected_from: the file's modification time, for want of a record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

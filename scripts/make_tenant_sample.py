@@ -158,7 +158,7 @@ def main() -> None:
         seconds=1.9,
     )
     out = ROOT / "tenant.json"
-    data = {"tenant": to_jsonable(tenant), "graph": to_jsonable(graph)}
+    data = {"collected_at": READ.isoformat(), "tenant": to_jsonable(tenant), "graph": to_jsonable(graph)}
     out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

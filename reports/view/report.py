@@ -9,17 +9,17 @@ from markupsafe import Markup
 
 from reports.text import seconds, value, when
 from reports.view.actions import Headline, actions, headline
+from reports.view.appendix import Appendix
 from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
 from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
 from reports.view.scope import Scope, scope
-from reports.view.sections import STATES, Count, Section, check_view, count, sections
+from reports.view.sections import CAP, STATES, Count, Section, check_view, count, sections
 from reports.view.trend import TrendView, open_for, trend_view
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
-CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 # Options shown elsewhere in the report (provenance, branding) rather than as plain options.
 _OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted", "config")
 _LIST_IDS = 6  # a selection of up to this many checks is named; a longer one is counted
@@ -87,6 +87,7 @@ class Report:
     running_head: Markup  # the printed pages' header: company and date, as a CSS string
     running_class: Markup  # the classification, as a CSS string
     trend: TrendView | None = None  # each prerequisite over the last runs kept in --history
+    appendices: tuple[Appendix, ...] = ()  # the printed document's long lists, at its end
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:

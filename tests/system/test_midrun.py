@@ -746,19 +746,6 @@ def test_a_log_that_changes_while_read_is_read_again_or_not_judged(tmp_path: Pat
 # --- the clock: stepped while the run waits ---------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def clockjump(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/lab/clockjump.c built once: a preload that steps one process's wall clock (gcc, libc6-dev)."""
-    if not shutil.which("cc"):
-        from tests.lab import unavailable
-
-        unavailable("no C compiler: install the Debian packages gcc and libc6-dev")
-    out = tmp_path_factory.mktemp("clock") / "clockjump.so"
-    source = Path(__file__).resolve().parents[1] / "lab" / "clockjump.c"
-    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(source), "-ldl"], check=True)
-    return out
-
-
 def step_clock(offset: Path, seconds: int) -> None:
     """A step of the clock 0.2 s from now, while the questions wait for their answers (a step landing
     between dnspython's reading of the clock and its wait would stretch that one wait: see
