@@ -10,11 +10,11 @@ upn.missing). `[sql] sample_users = 0` names every user, so the evidence lists a
 The scan runs the upn.* checks through scanner.runner (prepare + run), exactly as `scan` does.
 
 Then each format is rendered and written (time and size), and findings.csv is checked complete: one
-row per finding, and every problem user named in it. The HTML is opened in headless Chromium
-(Selenium, /usr/bin/chromium): first-contentful-paint from the Performance API, load event end,
-the best of 3 fresh page loads. MB = 10**6 bytes (the limits are 5 MB HTML and 1 MB Markdown).
-Last, report.pdf is printed as `--pdf` prints it (the document with its appendices, headless Chromium):
-seconds, pages and size; it must print within the printer's timeout.
+row per finding, and every problem user named in it; users.csv: one row per problem user, each once.
+The HTML is opened in headless Chromium (Selenium, /usr/bin/chromium): first-contentful-paint from the
+Performance API, load event end, the best of 3 fresh page loads. MB = 10**6 bytes (the limits are 5 MB
+HTML and 1 MB Markdown). Last, report.pdf is printed as `--pdf` prints it (the document with its
+appendices, headless Chromium): seconds, pages and size; it must print within the printer's timeout.
 """
 
 from __future__ import annotations
@@ -183,6 +183,15 @@ def main() -> int:
     print(f" problem users not named: {missing}")
     if len(rows) != len(findings) or missing:
         failures.append("findings.csv is not complete")
+    people = list(csv.DictReader(io.StringIO((args.out / "users.csv").read_text(encoding="utf-8-sig"))))
+    named = {r["user"] for r in people}
+    print(
+        f"users.csv: {len(people):,} rows for {len(bad):,} problem users; not listed: {len(bad - named)}",
+        end="",
+    )
+    print(f", listed twice: {len(people) - len(named)}")
+    if bad - named or len(people) != len(named):
+        failures.append("users.csv is not one row per problem user")
     if sizes["html"] > HTML_LIMIT:
         failures.append(f"HTML {sizes['html']:,} B > {HTML_LIMIT:,}")
     if sizes["md"] > MD_LIMIT:

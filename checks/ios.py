@@ -26,6 +26,7 @@ class ApnsOptions:
     id="ios.apns_certificate",
     title="The Apple push certificate for iOS management is expired, expiring or wrong",
     severity=Severity.HIGH,
+    cause="certificate",
     needs={"apns"},
     remediation="Renew, do not replace, the certificate: sign in to the Apple Push Certificates Portal "
     f"({PORTAL}) with the SAME Apple ID that created it, choose Renew on this certificate, upload the "

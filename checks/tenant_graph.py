@@ -91,6 +91,7 @@ def mdm_authority(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="tenant.apns_certificate",
     title="Intune's Apple push certificate is missing, expired or expiring",
     severity=Severity.HIGH,
+    cause="certificate",
     needs={"graph"},
     remediation=f"Renew the certificate in the Apple Push Certificates Portal ({PORTAL}) with the Apple ID "
     "shown, then upload it in the Intune admin center (Devices > iOS/iPadOS > Enrollment > Apple MDM Push "

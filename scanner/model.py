@@ -78,6 +78,9 @@ class Finding:
     message: str  # one sentence: "<target> <is/has> <problem>: <detail>."
     evidence: dict[str, Any] = field(default_factory=dict)
     accepted: Acceptance | None = None
+    # What to fix, shared by the findings of one root cause ("domain:fabrikam.com"): the action plan
+    # groups on it. Empty: the finding is its own cause. Set from the check's `cause` (scanner/causes.py).
+    cause: str = ""
 
     __json_extra__: ClassVar[tuple[str, ...]] = ("fingerprint",)  # derived, but in the JSON contract
 
@@ -90,6 +93,11 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across runs: exceptions and diffs key on it."""
         return fingerprint(self.check_id, self.target)
+
+    @property
+    def root_cause(self) -> str:
+        """The cause this finding groups under: the check's, or the finding itself."""
+        return self.cause or f"finding:{self.check_id}:{self.target}"
 
 
 def fingerprint(check_id: str, target: str) -> str:

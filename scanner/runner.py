@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
 from typing import Any, Protocol
 
-from scanner import __version__, credentials
+from scanner import __version__, causes, credentials
 from scanner.accept import apply_exceptions
 from scanner.config import Config, ConfigError, SiteConfig
 from scanner.context import Context, Skip, Unverifiable
@@ -234,7 +234,7 @@ def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
     ctx: Context[Any] = Context(ev=ev, opts=item.options, info=info, site=site)
     t0 = time.monotonic()
     try:
-        findings = tuple(item.spec.func(ctx))
+        findings = causes.assign(item.spec.func(ctx), item.spec.cause)
     except Skip as skip:
         return CheckResult(
             check=info,

@@ -8,6 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.text import seconds, value, when
+from reports.view.actions import Headline, actions, headline
 from reports.view.appendix import Appendix
 from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
@@ -80,7 +81,8 @@ class Report:
     brand: Brand
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
     redacted: bool
-    actions: int  # rows in action-plan.csv
+    actions: int  # rows in action-plan.csv: root causes
+    plan: Headline  # the causes, and the distinct users they affect
     scope: Scope
     running_head: Markup  # the printed pages' header: company and date, as a CSS string
     running_class: Markup  # the classification, as a CSS string
@@ -134,7 +136,8 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         brand=(brand := _brand(result.options.get("report"))),
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
-        actions=sum(1 for f in found if f.is_problem),
+        actions=(plan := headline(actions(result))).causes,
+        plan=plan,
         scope=scope(result),
         running_head=css_string(" · ".join(t for t in (result.company, when(result.started)[:10]) if t)),
         running_class=css_string(brand.classification),

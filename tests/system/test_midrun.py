@@ -28,8 +28,8 @@ import pytest
 from scanner.store import load_result
 from scanner.unattended.history import LOCK_NAME, runs
 from tests.conftest import SAMPLES
+from tests.system.test_faults import REPORTS  # what a complete run writes
 
-REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
 MIDRUN: dict[tuple[str, str], str] = {}  # (area, fault) -> outcome, for bench/README.md
 ENV = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
 
