@@ -84,9 +84,9 @@ def domain_resolves(ctx: Context[NoOptions]) -> Iterator[Finding]:
     severity=Severity.MEDIUM,
     cause="domain",
     needs={"dns"},
-    remediation="Publish the TXT record MS=ms######## at the domain's apex, or the MX "
-    "ms########.msv1.invalid with priority 32767 where TXT is impossible, then press Verify (Microsoft 365 "
-    "admin center, Settings > Domains > the domain, which shows the record).",
+    remediation="At the domain's apex, publish the TXT record MS=ms######## (or, where TXT is impossible, "
+    "the MX ms########.msv1.invalid with priority 32767), then press Verify in the Microsoft 365 admin "
+    "center (Settings > Domains > the domain).",
     references=(DOMAIN_DOC,),
 )
 def verification_record(ctx: Context[NoOptions]) -> Iterator[Finding]:

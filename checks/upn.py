@@ -198,7 +198,8 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     cause="domain",
     needs={"sql"},
     remediation="Verify the domain in the Microsoft 365 admin center (Settings > Domains > Add "
-    "domain, then the TXT record MS=ms…), or move the users to a verified suffix; then "
+    "domain; publish the TXT record MS=ms… at the domain's apex), or move the users to a verified "
+    "suffix; then "
     "list it in [site] verified_domains (the tenant itself is asked unless [tenant] lookup = false).",
     references=(DOMAINS_DOC,),
 )

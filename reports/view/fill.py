@@ -38,12 +38,13 @@ def fill(remediation: str, f: Finding, *, domain: str = "", facts: dict[str, str
     text = remediation
     if domain and "<domain>" in text:
         text = _RECORD.sub(lambda m: f"{m['label']}.{domain}", text).replace("<domain>", domain)
+        text = text.replace(" for every UPN suffix users have", "")  # it names this domain now
     if domain:  # "Settings > Domains > the domain" in the admin center: this one
         text = text.replace("Domains > the domain", f"Domains > {domain}")
     if "MS=ms" in text or "ms##" in text:
         txt = known.get("verification_txt", "")
-        where = f"the Microsoft 365 admin center, Settings > Domains > {domain or 'the domain'}"
-        text = _TXT.sub(f"TXT record {txt}" if txt else f"TXT record with the value shown in {where}", text)
+        shown = f"TXT record that the Microsoft 365 admin center shows for {domain or 'the domain'}"
+        text = _TXT.sub(f"TXT record {txt}" if txt else shown, text)
         mx = known.get("verification_mx") or (f"{txt[3:]}.msv1.invalid" if txt.startswith("MS=ms") else "")
         text = _MX.sub(f"MX {mx}" if mx else "MX record shown there", text)
     return _PLACEHOLDER.sub(lambda m: _value(m["name"], known, f), text) if "<" in text else text
