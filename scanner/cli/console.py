@@ -108,6 +108,7 @@ def prerequisites(console: Console, result: ScanResult) -> None:
     """The walkthrough's prerequisites, each ready, not ready or not checked; then the fixes that matter."""
     from reports.view.actions import actions
     from reports.view.checklist import of_result
+    from reports.view.scope import scope
 
     console.print("[bold]Prerequisites[/]")
     fixes: list[str] = []
@@ -117,6 +118,9 @@ def prerequisites(console: Console, result: ScanResult) -> None:
             f"  [{style}]{_PREREQ_MARK[p.state]} {p.label:<22}[/] {escape(p.title)}: {escape(p.summary)}"
         )
         fixes += [c.id for c in p.failing if c.id not in fixes]
+    if result.options.get("evidence") or any(s.collected for s in result.sources):
+        # Saved evidence: the verdict holds as of its collection, which may be days ago; say so with it.
+        console.print(f"  [dim]{escape(scope(result).as_of)}[/]")
     # Causes, not checks: one unverified domain is one thing to fix, however many checks see it.
     first = [a for a in actions(result) if set(a.checks) & set(fixes)][:FIX_FIRST]
     if first:

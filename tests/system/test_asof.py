@@ -177,3 +177,19 @@ def test_offline_sources_name_their_file_and_the_scope_says_as_of_when(tmp_path:
     }
     scope = _scope((tmp_path / "report.md").read_text(encoding="utf-8"))
     assert "dns.json, collected 2026-11-25 17:30:00 UTC" in scope and "Read during this run: logs." in scope
+
+
+def test_the_terminal_says_as_of_when_saved_evidence_holds_with_the_verdict(tmp_path: Path) -> None:
+    """An admin re-reading a customer's evidence sees its age before the verdict, not only in the report."""
+    collected = NOW - timedelta(days=40)
+    saved = tmp_path / "evidence.json"
+    saved.write_text(dump_evidence(_evidence(collected, collected + timedelta(days=10, hours=1))), "utf-8")
+    cfg = tmp_path / "handover.toml"
+    cfg.write_text('[site]\ncompany = "Contoso"\n', encoding="utf-8")
+    argv = ["scan", "-c", str(cfg), "--evidence", str(saved), "--only", CHECK, "-o", str(tmp_path / "o")]
+    r = CliRunner().invoke(app, argv, env={"COLUMNS": "300"})
+    assert r.exit_code in (0, 1), r.output
+    said = " ".join(r.output.split())
+    age = said.index("40 days later")
+    assert f"collected {collected:%Y-%m-%d %H:%M:%S} UTC" in said
+    assert said.index("Prerequisites") < age < said.index("status check")  # with the verdict, first
