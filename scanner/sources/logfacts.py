@@ -10,9 +10,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
+from scanner.sources.parse.cmfast import containing
 from scanner.sources.parse.cmlog import ERROR, WARNING, Entry
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
@@ -34,6 +36,9 @@ _DONE = re.compile(rf"UserDeltaSync:-\s*Users Added = {_N}, Users Removed = {_N}
 _FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
 _REASON = re.compile(r"; reason ", re.I)
 _TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
+# The literal tests of feed: a record with none of these that is no error or warning changes nothing.
+_SYNC_WORDS = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
+_SITECOMP_WORDS = ("omponent", "STATMSG", "nstallation")
 
 
 @dataclass(slots=True)
@@ -48,6 +53,12 @@ class UserSyncReader:
     _open: SyncCycle | None = None
     _changes: dict[str, Any] = field(default_factory=dict)  # applied once when the cycle closes
     _to_add: dict[str, UserAdded] = field(default_factory=dict)  # sent to add in the open cycle, not failed
+
+    def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
+        """The indexes of the records feed may learn from, in order (the others it would ignore)."""
+        found = containing(messages, _SYNC_WORDS)
+        found.update(compress(range(len(severities)), map(WARNING.__le__, severities)))
+        return sorted(found)
 
     def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message
@@ -136,6 +147,10 @@ class SiteCompReader:
 
     events: deque[ComponentEvent] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     _current: str = ""  # component of the latest "Installing component" line
+
+    def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
+        """The indexes of the records feed may learn from, in order (the others it would ignore)."""
+        return sorted(containing(messages, _SITECOMP_WORDS))
 
     def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message
