@@ -12,7 +12,8 @@ source file, message) and its UTC time under the case's time rule. Cases:
 - `sample_logs/healthy`, `sample_logs/broken` and every folder of `tests/fixtures/server_logs`;
 - the generated logs under --gen (`<fmt>-<size>/<name>` as parse_bench.py writes them, up to
   --max-mb), each read as itself, as `Sitecomp.log` (so the Sitecomp reader reads the server-format
-  ones too), and cut in two inside a record as `X.lo_` + `X.log` (the rollover join), under both time conventions.
+  ones too), and cut in two inside a record as `X.lo_` + `X.log` (the rollover join), under both
+  time conventions.
 
 --tree imports `scanner` from another checkout (e.g. main, for the baseline). Standard library and
 the project only; a summary line per case on stdout.

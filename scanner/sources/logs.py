@@ -17,6 +17,7 @@ from scanner.sources.parse.cmtime import clock_time, time_range
 from scanner.sources.rotation import read_steady
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
+MESSAGE_CHARS = 1000  # of each
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,11 +116,11 @@ def _count(
         t.errors += errors
         t.warnings += warnings
         problems = compress(range(len(b)), map(WARNING.__le__, b.severities))
-        t.kept.extend((index, b.entry(k)) for k in problems)  # the most recent KEEP_PROBLEMS stay
+        t.kept.extend((index, b.entry(k, MESSAGE_CHARS)) for k in problems)  # the last KEEP_PROBLEMS stay
     if reader is not None:
         for k in reader.wanted(b.messages, b.severities):
             e = b.entry(k)
-            reader.feed(e, partial(rule.utc, e) if e.date else _no_time, file)
+            reader.feed(e, partial(rule.clock, e.date, e.time) if e.date else _no_time, file)
 
 
 def _no_time() -> None:
@@ -136,7 +137,7 @@ def _record(e: Entry, log: str, where: str, file: str, rule: TimeRule) -> LogRec
         raw_time=f"{e.date} {e.time}".strip(),
         component=e.component,
         severity=SEVERITY_NAMES[e.severity],
-        message=e.message[:1000],
+        message=e.message[:MESSAGE_CHARS],
     )
 
 

@@ -87,8 +87,19 @@ class Batch:
     def rows(self) -> Iterator[Entry]:
         return map(_entry, zip(*self.columns(), strict=True))
 
-    def entry(self, k: int) -> Entry:
-        return Entry(*(c[k] for c in self.columns()))
+    def entry(self, k: int, chars: int | None = None) -> Entry:
+        """The k-th record; with chars, its message cut to that many characters."""
+        return Entry(
+            self.messages[k][:chars],
+            self.components[k],
+            self.dates[k],
+            self.times[k],
+            self.severities[k],
+            self.threads[k],
+            self.sources[k],
+            self.lines[k],
+            self.typed[k],
+        )
 
     def columns(self) -> tuple[list[Any], ...]:
         return (

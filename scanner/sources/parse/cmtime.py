@@ -13,8 +13,11 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
 # Times whose text sorts in the order of the times: ASCII digits, two-digit hours, minutes and seconds
 # under 60, a fraction of up to 9 digits ("+" and "-" sort before "." and the digits, so a shorter
 # fraction sorts first), then the same bias. With the same date, they are one offset from UTC apart.
-_PLAIN = re.compile(r"(?:[0-9][0-9]:[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:[+-][0-9]{1,4})?\n)*")
-_BIAS = re.compile(r"([+-][0-9]{1,4})?\n")
+# Checked on their shapes (digits 0-5 as "a", 6-9 as "b"): a batch holds a handful of them.
+_PLAIN_SHAPE = re.compile(r"[ab][ab]:a[ab]:a[ab](?:\.[ab]{1,9})?(?:[+-][ab]{1,4})?")
+_SHAPE = str.maketrans("0123456789", "aaaaaabbbb")
+_PLAIN_ONE = re.compile(r"([0-9][0-9]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,9}))?([+-][0-9]{1,4})?$")
+_BIAS = re.compile(r"[+-][0-9]{1,4}")
 _SIGN = re.compile("[+-]")
 
 
@@ -40,6 +43,11 @@ def _day(date: str) -> datetime | None:
 
 def clock_time(date: str, time: str, bias_sign: int = 1, missing_bias: int = 0) -> datetime | None:
     """entry_time of a record with this date and time."""
+    if m := _PLAIN_ONE.match(time):  # the usual shape: the minute from a cache, then the seconds
+        hours, minutes, seconds, fraction, bias = m.groups()
+        minute = _minute(date, hours, minutes, bias, bias_sign, missing_bias)
+        micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
+        return minute.replace(second=int(seconds), microsecond=micro) if minute else None
     day = _day(date)
     m = _TIME.match(time) if day else None
     if day is None or m is None:
@@ -51,6 +59,21 @@ def clock_time(date: str, time: str, bias_sign: int = 1, missing_bias: int = 0) 
         return day + timedelta(
             hours=int(hours), minutes=int(minutes) + offset, seconds=int(seconds), microseconds=micro
         )
+    except (ValueError, OverflowError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _minute(
+    date: str, hours: str, minutes: str, bias: str | None, sign: int, missing: int
+) -> datetime | None:
+    """The UTC time of the minute: the seconds, under 60, never move it out of the calendar."""
+    day = _day(date)
+    if day is None:
+        return None
+    offset = sign * int(bias) if bias else missing
+    try:
+        return day + timedelta(hours=int(hours), minutes=int(minutes) + offset)
     except (ValueError, OverflowError):
         return None
 
@@ -91,21 +114,19 @@ def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Rang
 
 def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
     """The times by bias, when they all sort as text; None when they do not."""
-    joined = "\n".join(times) + "\n"
-    if _PLAIN.fullmatch(joined) is None:
+    joined = "\n".join(times)
+    if not all(map(_PLAIN_SHAPE.fullmatch, set(joined.translate(_SHAPE).split("\n")))):
         return None
-    first = _BIAS.search(times[0] + "\n")
-    bias = first[1] if first else None
-    if bias and all(map(str.endswith, times, repeat(bias))):
+    # A plain time holds at most one sign, its bias's.
+    first = _BIAS.search(times[0])
+    if first and all(map(str.endswith, times, repeat(first[0]))):
         return [times]
-    if not bias and "+" not in joined and "-" not in joined:
+    if not first and "+" not in joined and "-" not in joined:
         return [times]
-    return [
-        list(compress(times, map(str.endswith, times, repeat(b))))
-        if b
-        else list(filterfalse(_SIGN.search, times))
-        for b in set(_BIAS.findall(joined))
-    ]
+    biases = set(_BIAS.findall(joined))
+    groups: list[Sequence[str]] = [list(compress(times, map(str.endswith, times, repeat(b)))) for b in biases]
+    unsigned = list(filterfalse(_SIGN.search, times))
+    return [*groups, unsigned] if unsigned else groups
 
 
 def _ends(day: str, times: Sequence[str], clock: Clock) -> Range:
