@@ -32,7 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))  # the repository: scanner, and tests.lab for the labs
+# The checkout measured (--tree, for a child), else this repository.
+sys.path.insert(0, os.environ.get("PARSE_BENCH_TREE", str(ROOT)))
 MB = 1 << 20
 NAMES = {"sms": "Cloudusersync.log", "ccm": "dmpdownloader.log"}
 GREP = {"sms": r"\$\$<", "ccm": r"LOG\["}
@@ -68,6 +69,7 @@ def measure(mode: str, path: Path, tree: Path = ROOT) -> dict[str, float]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")])),
+        "PARSE_BENCH_TREE": str(tree),
     }
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(path)]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
