@@ -10,9 +10,11 @@ upn.missing). `[sql] sample_users = 0` names every user, so the evidence lists a
 The scan runs the upn.* checks through scanner.runner (prepare + run), exactly as `scan` does.
 
 Then each format is rendered and written (time and size), and findings.csv is checked complete: one
-row per finding, and every problem user named in it. The HTML is opened in headless Chromium
-(Selenium, /usr/bin/chromium): first-contentful-paint from the Performance API, load event end,
-the best of 3 fresh page loads. MB = 10**6 bytes (the limits are 5 MB HTML and 1 MB Markdown).
+row per finding, and every problem user named in it; users.csv: one row per problem user, each once.
+The HTML is opened in headless Chromium (Selenium, /usr/bin/chromium): first-contentful-paint from the
+Performance API, load event end, the best of 3 fresh page loads. MB = 10**6 bytes (the limits are 5 MB
+HTML and 1 MB Markdown). Last, report.pdf is printed as `--pdf` prints it (the document with its
+appendices, headless Chromium): seconds, pages and size; it must print within the printer's timeout.
 """
 
 from __future__ import annotations
@@ -122,6 +124,23 @@ def paint(html: Path, repeat: int = 3) -> tuple[float, float]:
     return best_fcp, best_load
 
 
+def printed(result: object, pdf: Path) -> list[str]:
+    """report.pdf as `scan --pdf` prints it: seconds, pages, size."""
+    from pypdf import PdfReader
+
+    from scanner.app.pdf import PdfError, print_report
+
+    t0 = time.perf_counter()
+    try:
+        print_report(result, pdf)  # type: ignore[arg-type]
+    except PdfError as exc:
+        return [f"report.pdf: {exc}"]
+    secs = time.perf_counter() - t0
+    pages = len(PdfReader(pdf).pages)
+    print(f"report.pdf: {pages:,} pages, {pdf.stat().st_size / 1e6:.2f} MB, printed in {secs:.1f} s")
+    return []
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=100_000)
@@ -164,6 +183,15 @@ def main() -> int:
     print(f" problem users not named: {missing}")
     if len(rows) != len(findings) or missing:
         failures.append("findings.csv is not complete")
+    people = list(csv.DictReader(io.StringIO((args.out / "users.csv").read_text(encoding="utf-8-sig"))))
+    named = {r["user"] for r in people}
+    print(
+        f"users.csv: {len(people):,} rows for {len(bad):,} problem users; not listed: {len(bad - named)}",
+        end="",
+    )
+    print(f", listed twice: {len(people) - len(named)}")
+    if bad - named or len(people) != len(named):
+        failures.append("users.csv is not one row per problem user")
     if sizes["html"] > HTML_LIMIT:
         failures.append(f"HTML {sizes['html']:,} B > {HTML_LIMIT:,}")
     if sizes["md"] > MD_LIMIT:
@@ -174,6 +202,7 @@ def main() -> int:
         print(f" load event end {load:.3f} s (best of 3)")
         if fcp >= FCP_LIMIT:
             failures.append(f"first paint {fcp:.2f} s >= {FCP_LIMIT} s")
+        failures += printed(result, args.out / "report.pdf")
     for f in failures:
         print(f"FAIL: {f}")
     return 1 if failures else 0

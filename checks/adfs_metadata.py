@@ -76,6 +76,7 @@ class SigningOptions:
     id="adfs.token_signing_expiry",
     title="AD FS token-signing certificate expires soon",
     severity=Severity.HIGH,
+    cause="certificate",
     needs={"adfs"},
     options=SigningOptions,
     remediation="With AutoCertificateRollover on, check that AD FS generated the next certificate "

@@ -5,31 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from checks.upn import HYBRID_DOC, suffix_findings, verified_domains
+from checks.upn import HYBRID_DOC, collision_cause, suffix_findings, upn_rule, verified_domains
 from checks.upn import collision as upn_collision
 from scanner.context import Context
 from scanner.evidence.directory import DirectoryEvidence, DirGroup
 from scanner.facts.domains import judge
+from scanner.facts.upn import IDFIX_CLASS
 from scanner.model import Finding, Severity
 from scanner.registry import NoOptions, check
 
 IDFIX_DOC = (
     "https://learn.microsoft.com/microsoft-365/enterprise/prepare-directory-attributes-for-synch-with-idfix"
 )
-# scanner.facts.upn's classes under the names of IdFix's error types (RFC2822Rule's flags among them).
-IDFIX_CLASS = {
-    "missing": "blank",  # the target predates our own rule's name: kept, so fingerprints hold
-    "invalid_characters": "character",
-    "spaces": "character",
-    "no_at": "format",
-    "multiple_at": "format",
-    "empty_domain": "format",
-    "bad_local_part": "format",
-    "too_long": "length",
-    "double_dot": "localpart",
-    "malformed_domain": "domainpart",
-    "non_routable": "topleveldomain",
-}
 # What the users of a class have (singular, plural) and whose rule it is, where not "IdFix's <class> rule".
 _HAVE = {
     "blank": (
@@ -64,6 +51,7 @@ def _scope(d: DirectoryEvidence) -> str:
     id="upn.forest_suffixes",
     title="The forest offers UPN suffixes that are not public or not verified",
     severity=Severity.MEDIUM,
+    cause="domain",
     needs={"directory"},
     remediation="Remove suffixes nobody should use (Active Directory Domains and Trusts > Properties), "
     "and verify the public ones in the tenant before users are given them.",
@@ -85,6 +73,7 @@ def forest_suffixes(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.directory_users",
     title="Active Directory users have UPNs directory synchronization rejects",
     severity=Severity.HIGH,
+    cause=upn_rule,
     needs={"directory"},
     remediation="Fix each listed user's UPN (IdFix or Set-ADUser -UserPrincipalName): a routable, "
     "verified suffix, one @, only letters, digits and ' . - _ ! # ^ ~ before it, at most 113 "
@@ -155,6 +144,7 @@ def duplicate(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.collision",
     title="Fixing a user's UPN would make it another user's",
     severity=Severity.MEDIUM,
+    cause=collision_cause,
     needs={"directory"},
     remediation="Decide which user keeps the name, give the other a different UPN "
     "(Set-ADUser -UserPrincipalName), and only then remove the trailing dot or spaces.",

@@ -55,6 +55,7 @@ def _examined(ev: DnsEvidence) -> str:
     id="dns.domain_resolves",
     title="A domain users sign in with has no public DNS zone",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"dns"},
     remediation="Register the domain and publish its zone (SOA and NS at the registrar), or move the "
     "users to a domain that has one.",
@@ -81,10 +82,11 @@ def domain_resolves(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="dns.verification_record",
     title="A domain lacks the Microsoft verification record",
     severity=Severity.MEDIUM,
+    cause="domain",
     needs={"dns"},
-    remediation="Add the TXT record MS=ms######## shown in the Microsoft 365 admin center (Settings > "
-    "Domains > the domain > DNS records), or the MX ms########.msv1.invalid where TXT is "
-    "impossible, then press Verify.",
+    remediation="At the domain's apex, publish the TXT record MS=ms######## (or, where TXT is impossible, "
+    "the MX ms########.msv1.invalid with priority 32767), then press Verify in the Microsoft 365 admin "
+    "center (Settings > Domains > the domain).",
     references=(DOMAIN_DOC,),
 )
 def verification_record(ctx: Context[NoOptions]) -> Iterator[Finding]:
@@ -107,7 +109,19 @@ def verification_record(ctx: Context[NoOptions]) -> Iterator[Finding]:
             severity=Severity.INFO if verified else None,
             txt=list(txt.records),
             mx=list(mx.records),
+            **verification(ctx, domain),
         )
+
+
+def verification(ctx: Context[Any], domain: str) -> dict[str, str]:
+    """The TXT (and MX) record the tenant asks for, when Microsoft Graph gave it: the plan fills it in."""
+    g = next((d for d in ctx.ev.graph.domains if d.id == domain), None) if ctx.ev.graph else None
+    if g is None or not g.verification_txt:
+        return {}
+    return {
+        "verification_txt": g.verification_txt,
+        **({"verification_mx": g.verification_mx} if g.verification_mx else {}),
+    }
 
 
 def _cname_findings(
@@ -150,6 +164,7 @@ def _cname_findings(
     id="dns.enrollment_cname",
     title="Windows devices cannot discover the enrollment service",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"dns"},
     remediation="Create CNAME EnterpriseEnrollment.<domain> -> EnterpriseEnrollment-s.manage.microsoft.com "
     "(TTL 1 hour) for every UPN suffix users have; changes can take up to 72 hours.",
@@ -165,6 +180,7 @@ def enrollment_cname(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="dns.registration_cname",
     title="Devices cannot find the device registration service",
     severity=Severity.MEDIUM,
+    cause="domain",
     needs={"dns"},
     remediation="Create CNAME EnterpriseRegistration.<domain> -> EnterpriseRegistration.windows.net "
     "(TTL 1 hour) for every UPN suffix users have.",

@@ -19,13 +19,14 @@ PORTAL = "https://identity.apple.com/pushcert"
 class ApnsOptions:
     warn_days: int = 30  # expiring within this many days: medium
     critical_days: int = 7  # within this many: high (expired: critical)
-    relative_to: str = "now"  # now: the scan's time; read: when the file was read (saved evidence)
+    relative_to: str = "now"  # now: when the evidence was collected; read: the read_at in the file
 
 
 @check(
     id="ios.apns_certificate",
     title="The Apple push certificate for iOS management is expired, expiring or wrong",
     severity=Severity.HIGH,
+    cause="certificate",
     needs={"apns"},
     remediation="Renew, do not replace, the certificate: sign in to the Apple Push Certificates Portal "
     f"({PORTAL}) with the SAME Apple ID that created it, choose Renew on this certificate, upload the "
@@ -71,7 +72,7 @@ def apns_certificate(ctx: Context[ApnsOptions]) -> Iterator[Finding]:
         yield ctx.finding(
             target, f"{target} is not issued by Apple's push certificate authority: {cert.issuer}.", **facts
         )
-    at = ev.read_at if ctx.opts.relative_to == "read" else ctx.ev.collected_at
+    at = ev.read_at if ctx.opts.relative_to == "read" else ctx.ev.as_of("apns")
     days = cert.days_left(at)
     whose = f" (Apple ID {ev.apple_id})" if ev.apple_id else ""
     if days < 0:

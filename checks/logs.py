@@ -99,7 +99,7 @@ def cloudusersync_stale(ctx: Context[StaleOptions]) -> Iterator[Finding]:
         sync = _sync(log)
         last = sync.last_completed
         examined.append(f"{scope(logs, log)}; {sync.cycles_seen:,} sync cycles, last completed {fmt(last)}")
-        ref = ctx.ev.collected_at if ctx.opts.relative_to == "now" else log.last
+        ref = ctx.ev.as_of("logs") if ctx.opts.relative_to == "now" else log.last
         since = [c for c in sync.cycles if c.completed is None and (last is None or before(last, c.started))]
         causes = [c.last_error for c in since if c.last_error]
         cause = f" The cycles since end with: {causes[-1][:300]}" if causes else ""
@@ -133,10 +133,17 @@ class FailureOptions:
     window_days: float = 7.0  # before the newest Cloudusersync.log entry
 
 
+def _failure_cause(f: Finding) -> str:
+    """Users failing for one reason (UserNotFound) are one thing to fix; a cycle's count is its own."""
+    reason = f.evidence.get("reason")
+    return f"sync-failure:{reason}" if reason else ""
+
+
 @check(
     id="logs.cloudusersync_failures",
     title="Users failed to synchronize to Intune",
     severity=Severity.HIGH,
+    cause=_failure_cause,
     needs={"logs"},
     options=FailureOptions,
     remediation="For each user, make sure the account exists in Azure AD with the same UPN as in "
@@ -232,6 +239,7 @@ class ErrorOptions:
     id="logs.errors",
     title="ConfigMgr logs record errors",
     severity=Severity.MEDIUM,
+    cause="component",
     needs={"logs"},
     options=ErrorOptions,
     remediation="Open the log in CMTrace or OneTrace at the lines given, starting with the component "

@@ -130,6 +130,7 @@ def scp_mode(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="site.component_status",
     title="Service connection point components are critical, warning, stopped or paused",
     severity=Severity.HIGH,
+    cause="component",
     needs={"sql"},
     remediation="Read the component's log on the service connection point (" + LOGS + ") and its status "
     "messages (Monitoring > System Status > Component Status > the component > Show Messages > All); "

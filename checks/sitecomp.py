@@ -28,6 +28,7 @@ class ConnectorOptions:
     id="logs.sitecomp_connector",
     title="Service connection point components are not installed",
     severity=Severity.HIGH,
+    cause="component",
     needs={"logs"},
     options=ConnectorOptions,
     remediation="Read the failing component's install lines in Sitecomp.log, fix the cause (service "

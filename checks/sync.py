@@ -59,7 +59,7 @@ def connector_account(ctx: Context[ConnectorOptions]) -> Iterator[Finding]:
     for a in accounts:
         if not a.enabled:
             yield ctx.finding(a.name, f"{a.name} is disabled: directory synchronization cannot run.", dn=a.dn)
-        elif a.last_logon is None or ctx.ev.collected_at - a.last_logon > limit:
+        elif a.last_logon is None or ctx.ev.as_of("directory") - a.last_logon > limit:
             yield ctx.finding(
                 a.name,
                 f"{a.name} has not logged on since {fmt(a.last_logon)}: synchronization is not running.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from checks.dns import verification
 from scanner.context import Context, Skip, Unverifiable
 from scanner.evidence.tenant import Realm, TenantEvidence
 from scanner.facts.domains import covered_by
@@ -48,9 +49,11 @@ def _users(r: Realm) -> str:
     id="tenant.domain_verified",
     title="Domains users sign in with are unknown to Entra ID or not verified",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"tenant"},
     remediation="Add the domain in the Microsoft 365 admin center (Settings > Domains > Add domain) or the "
-    "Entra admin center (Custom domain names), publish the MS=ms… TXT record it shows, and select Verify.",
+    "Entra admin center (Custom domain names), publish the TXT record MS=ms… at the domain's apex, and "
+    "select Verify.",
     references=(DOMAINS_DOC,),
 )
 def domain_verified(ctx: Context[NoOptions]) -> Iterator[Finding]:
@@ -62,21 +65,23 @@ def domain_verified(ctx: Context[NoOptions]) -> Iterator[Finding]:
     found = 0
     for r in realms:
         sev = None if r.users else Severity.MEDIUM
-        if r.unknown:
+        # Graph first: a domain added but not verified is unknown to realm discovery too.
+        if (g := graph.get(r.domain)) is not None and not g.is_verified:
+            found += 1
+            yield ctx.finding(
+                r.domain,
+                f"{r.domain} is added to the tenant but not verified: {_users(r)}.",
+                severity=sev,
+                users=r.users,
+                why=r.why,
+                **verification(ctx, r.domain),
+            )
+        elif r.unknown:
             how = "no tenant holds it, AADSTS90002" if r.no_tenant else "its realm is Unknown"
             found += 1
             yield ctx.finding(
                 r.domain,
                 f"{r.domain} is unknown to Entra ID ({how}): {_users(r)}.",
-                severity=sev,
-                users=r.users,
-                why=r.why,
-            )
-        elif (g := graph.get(r.domain)) is not None and not g.is_verified:
-            found += 1
-            yield ctx.finding(
-                r.domain,
-                f"{r.domain} is added to the tenant but not verified: {_users(r)}.",
                 severity=sev,
                 users=r.users,
                 why=r.why,
@@ -88,6 +93,7 @@ def domain_verified(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="tenant.other_tenant",
     title="Domains belong to another tenant than the expected one",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"tenant"},
     remediation="Remove the domain from the other tenant (or have its owner do so), then add and verify it "
     "in yours; if the expected tenant is wrong, set [tenant] tenant_id.",
@@ -135,6 +141,7 @@ def other_tenant(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="tenant.unmanaged",
     title="Domains are in an unmanaged (self-service) tenant",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"tenant"},
     remediation="Take the domain over as an administrator (admin takeover: add it in your tenant and verify "
     "it with the DNS TXT record), so the self-service sign-ups move into a tenant you manage.",
@@ -163,6 +170,7 @@ def unmanaged(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="tenant.federation_target",
     title="Federated domains sign in somewhere else than the configured AD FS",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"tenant"},
     remediation="Point the domain's federation at this AD FS (Update-MgDomainFederationConfiguration, or "
     "Entra Connect > Manage federation), or correct [adfs] url to the service the domain really uses.",
@@ -211,6 +219,7 @@ def federation_target(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="tenant.verified_list",
     title="[site] verified_domains disagrees with the tenant",
     severity=Severity.MEDIUM,
+    cause="domain",
     needs={"tenant"},
     remediation="Make [site] verified_domains list exactly the domains the tenant holds and users sign in "
     "with; a scan that cannot ask the tenant (offline) relies on it.",

@@ -91,6 +91,7 @@ def mdm_authority(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="tenant.apns_certificate",
     title="Intune's Apple push certificate is missing, expired or expiring",
     severity=Severity.HIGH,
+    cause="certificate",
     needs={"graph"},
     remediation=f"Renew the certificate in the Apple Push Certificates Portal ({PORTAL}) with the Apple ID "
     "shown, then upload it in the Intune admin center (Devices > iOS/iPadOS > Enrollment > Apple MDM Push "
@@ -113,7 +114,7 @@ def apns_certificate(ctx: Context[ApnsOptions]) -> Iterator[Finding]:
         return
     if push.expires is None:
         raise Unverifiable("Intune's Apple push certificate has no expirationDateTime")
-    at = ev.checked_at if ctx.opts.relative_to == "read" else ctx.ev.collected_at
+    at = ev.checked_at if ctx.opts.relative_to == "read" else ctx.ev.as_of("graph")
     days = (push.expires - at).total_seconds() / 86400
     ctx.examined = f"{push.topic} (Apple ID {push.apple_id}), expires {push.expires:%Y-%m-%d}"
     facts = {"apple_id": push.apple_id, "topic": push.topic, "expires": push.expires.isoformat()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from scanner.causes import by_domain
 from scanner.context import Context, Skip
 from scanner.evidence.sql import SqlEvidence, UserGroup
 from scanner.facts import upn
@@ -68,6 +69,28 @@ def collision(ctx: Context[Any], key: str, written: list[tuple[str, str]], count
         examples=[f"{who} <{value}>" for who, value in written],
         **ev,
     )
+
+
+def upn_rule(f: Finding) -> str:
+    """One kind of UPN error, the site database's classes and IdFix's under IdFix's names: one cause
+    (the same users' UPNs, fixed the same way in Active Directory)."""
+    cls = upn.IDFIX_CLASS.get(f.target, f.target)
+    return f"upn-rule:{cls}" if cls in upn.IDFIX_CLASSES else ""
+
+
+def suffix_cause(f: Finding) -> str:
+    """A suffix judged as written (contoso, contoso.com.): its users' cause, whatever its shape."""
+    return f"domain:{f.target.strip().lower()}"
+
+
+def domain_or_upn_rule(f: Finding) -> str:
+    """The Intune collection's findings: a domain's members under the domain, a class under its rule."""
+    return by_domain(f) or upn_rule(f)
+
+
+def collision_cause(f: Finding) -> str:
+    """The same colliding UPNs, seen in the site database and in Active Directory: one decision."""
+    return f"collision:{f.target.strip().lower()}"
 
 
 def _names(group: UserGroup) -> str:
@@ -139,6 +162,7 @@ def suffix_inventory(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.non_routable_suffix",
     title="Users have UPN suffixes that are not public domains",
     severity=Severity.HIGH,
+    cause=suffix_cause,
     needs={"sql"},
     remediation="Add a routable UPN suffix (Active Directory Domains and Trusts > Properties > UPN "
     "Suffixes), verify it in the tenant, and change these users' UPNs to it, e.g. "
@@ -171,9 +195,11 @@ def non_routable_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.unverified_suffix",
     title="Users have UPN suffixes not verified in the tenant",
     severity=Severity.HIGH,
+    cause="domain",
     needs={"sql"},
     remediation="Verify the domain in the Microsoft 365 admin center (Settings > Domains > Add "
-    "domain, then the MS=ms… TXT record), or move the users to a verified suffix; then "
+    "domain; publish the TXT record MS=ms… at the domain's apex), or move the users to a verified "
+    "suffix; then "
     "list it in [site] verified_domains (the tenant itself is asked unless [tenant] lookup = false).",
     references=(DOMAINS_DOC,),
 )
@@ -205,6 +231,7 @@ def unverified_suffix(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.missing",
     title="Users have no UPN",
     severity=Severity.MEDIUM,
+    cause=upn_rule,
     needs={"sql"},
     remediation="Give each user a UPN in a verified domain (Set-ADUser -UserPrincipalName), then let "
     "Active Directory User Discovery run again.",
@@ -230,6 +257,7 @@ def missing(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.malformed",
     title="Users have malformed UPNs",
     severity=Severity.MEDIUM,
+    cause=upn_rule,
     needs={"sql"},
     remediation="Correct these UPNs in Active Directory (IdFix or Set-ADUser): one @, no spaces, only "
     "letters, digits and ' . - _ ! # ^ ~ before the @ (no two dots in a row), at most 113 characters.",
@@ -255,6 +283,7 @@ def malformed(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.discovered_collision",
     title="Fixing a discovered user's UPN would make it another user's",
     severity=Severity.MEDIUM,
+    cause=collision_cause,
     needs={"sql"},
     remediation="Decide which user keeps the name, give the other a different UPN "
     "(Set-ADUser -UserPrincipalName), and only then remove the trailing dot or spaces.",
@@ -276,6 +305,7 @@ def discovered_collision(ctx: Context[NoOptions]) -> Iterator[Finding]:
     id="upn.enrollment_collection",
     title="Users in the Intune collection have UPNs that cannot enroll, or the collection is wrong",
     severity=Severity.HIGH,
+    cause=domain_or_upn_rule,
     needs={"sql"},
     remediation="Give these users a UPN in a routable domain verified in the tenant (Set-ADUser "
     "-UserPrincipalName user@contoso.com), then let User Discovery run; when the collection itself is "

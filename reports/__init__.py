@@ -15,6 +15,7 @@ from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.plan import render_plan
+from reports.users import render_users
 from reports.view.fleet import Fleet
 from scanner.formats import FLEET, RENDERED
 from scanner.model import ScanResult
@@ -34,6 +35,7 @@ _RENDERERS: dict[str, Callable[[ScanResult], str]] = {
     "csv": render_csv,
     "junit": render_junit,
     "plan": render_plan,
+    "users": render_users,
 }
 FORMATS: dict[str, Format] = {name: Format(out.filename, _RENDERERS[name]) for name, out in RENDERED.items()}
 
@@ -54,8 +56,8 @@ FLEET_FORMATS: dict[str, FleetFormat] = {
     name: FleetFormat(out.filename, _FLEET_RENDERERS[name]) for name, out in FLEET.items()
 }
 # Formats written along with another because it points to them: the HTML report and the findings
-# list both send the reader to the action plan.
-COMPANIONS: dict[str, tuple[str, ...]] = {"html": ("plan",), "csv": ("plan",)}
+# list both send the reader to the action plan and the per-user list.
+COMPANIONS: dict[str, tuple[str, ...]] = {"html": ("plan", "users"), "csv": ("plan", "users")}
 
 
 def with_companions(formats: list[str]) -> list[str]:

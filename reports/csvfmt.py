@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 
 from reports.text import printable
+from reports.view.actions import actions
 from scanner.model import CheckResult, Finding, ScanResult
 
 COLUMNS = (
@@ -23,6 +25,7 @@ COLUMNS = (
     "accepted_owner",
     "accepted_expires",
     "remediation",
+    "cause",  # the action-plan.csv row (its cause_id) this finding is part of
 )
 # A spreadsheet runs a cell starting with these as a formula (=HYPERLINK, =cmd|…): a leading
 # apostrophe makes it text.
@@ -34,18 +37,24 @@ def cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
+def table(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """A CSV file as Excel expects it: UTF-8 with a BOM, CRLF, every cell formula-guarded."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([cell(v) for v in row] for row in rows)
+    return "\ufeff" + out.getvalue()
+
+
 def render_csv(result: ScanResult) -> str:
     """Open findings first, most severe first; UTF-8 with a BOM and CRLF, as Excel expects."""
     rows = [(r, f) for r in result.results for f in r.findings]
     rows.sort(key=lambda rf: (rf[1].accepted is not None, -rf[1].severity.rank, rf[1].check_id, rf[1].target))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([cell(v) for v in _values(r, f)] for r, f in rows)
-    return "\ufeff" + out.getvalue()
+    ids = {a.key: a.id for a in actions(result)}
+    return table(COLUMNS, (_values(r, f, ids) for r, f in rows))
 
 
-def _values(r: CheckResult, f: Finding) -> tuple[str, ...]:
+def _values(r: CheckResult, f: Finding, cause_ids: dict[str, str]) -> tuple[str, ...]:
     acc = f.accepted
     return (
         f.check_id,
@@ -61,4 +70,5 @@ def _values(r: CheckResult, f: Finding) -> tuple[str, ...]:
         acc.owner if acc else "",
         acc.expires if acc else "",
         r.check.remediation,
+        cause_ids.get(f.root_cause, "") if f.accepted is None else "",  # accepted: no plan row
     )

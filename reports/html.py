@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import replace
 from importlib.resources import files
 from typing import Any
 
 from markupsafe import Markup
 
 from reports.templating import environment
+from reports.view.appendix import split
 from reports.view.report import CAP, build
 from scanner.model import ScanResult
 
@@ -41,3 +43,10 @@ def render_html(result: ScanResult, cap: int = CAP, budget: int = MAX_BYTES) -> 
         if size <= budget or cap <= _MIN_CAP:
             return text
         cap = max(_MIN_CAP, min(cap - 1, int(cap * budget / size * 0.9)))
+
+
+def render_document(result: ScanResult) -> str:
+    """The page printed to report.pdf: each check's first rows in the body, the rest in appendices."""
+    report = build(result, cap=CAP)  # what the screen shows, rearranged for paper
+    body, appendices = split(report.sections)
+    return page("report.html", report=replace(report, sections=body, appendices=appendices))

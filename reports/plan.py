@@ -1,67 +1,59 @@
-"""action-plan.csv: one row per open finding, with empty owner, due date and status for the customer."""
+"""action-plan.csv: one row per root cause, with empty owner, due date and status for the customer.
+
+findings.csv stays the per-finding list (its `cause` column is the plan row's cause_id, so the two join).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
-from reports.csvfmt import cell
-from scanner.model import Finding, ScanResult
-
-# "EnterpriseEnrollment.<domain>" in a check's remediation: the record this finding is about.
-_RECORD = re.compile(r"(?P<label>[A-Za-z][\w-]*)\.<domain>")
-_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,63}", re.I)
+from reports.csvfmt import table
+from reports.view.actions import Action, actions
+from scanner.model import ScanResult
 
 COLUMNS = (
     "severity",
-    "check_id",
-    "check_title",
-    "target",
-    "finding",
-    "fix",
-    "fingerprint",
+    "cause",
+    "action",
+    "affected",
+    "sample",
+    "problems",
+    "checks",
+    "fingerprints",
+    "cause_id",
     "owner",
     "due_date",
     "status",
 )
+PROBLEMS = 10  # finding messages quoted per row; the rest are counted (findings.csv has them all)
+CELL = 32_000  # Excel shows at most 32,767 characters in a cell
 
 
 def render_plan(result: ScanResult) -> str:
-    """Most severe first; accepted findings and info facts are not actions. Excel-safe like findings.csv."""
-    rows = [
-        (
-            f.severity,
-            r.check.id,
-            r.check.title,
-            f.target,
-            f.message,
-            fix(r.check.remediation, f),
-            f.fingerprint,
-        )
-        for r in result.results
-        for f in r.open_findings
-        if f.is_problem
-    ]
-    rows.sort(key=lambda row: (-row[0].rank, row[1], row[3]))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([*(cell(str(v)) for v in row), "", "", ""] for row in rows)
-    return "\ufeff" + out.getvalue()
+    """Most severe first, then the most users; accepted findings and info facts are not actions."""
+    return table(COLUMNS, ((*row(a), "", "", "") for a in actions(result)))
 
 
-def fix(remediation: str, f: Finding) -> str:
-    """The check's remediation for this finding: a placeholder for the domain filled from its target
-    ("EnterpriseEnrollment.<domain>" for enterpriseenrollment.eu.contoso.com names that record)."""
-    target = f.target.strip().rstrip(".")
-    if "<domain>" not in remediation or not _DOMAIN.fullmatch(target):
-        return remediation
+def row(a: Action) -> tuple[str, ...]:
+    steps = a.steps if len(a.steps) == 1 else tuple(f"{i}. {s}" for i, s in enumerate(a.steps, 1))
+    messages = list(dict.fromkeys(f.message for f in a.findings))
+    more = len(messages) - PROBLEMS
+    shown = "\n".join(messages[:PROBLEMS]) + (f"\n… and {more:,} more in findings.csv" if more > 0 else "")
+    sample = ", ".join(a.sample)
+    if len(a.users or a.objects) > len(a.sample):
+        sample += " …"
+    return (
+        a.severity.value,
+        a.title,
+        "\n".join(steps),
+        a.affected,
+        sample,
+        _fit(shown),
+        "; ".join(a.checks),
+        _fit("; ".join(f.fingerprint for f in a.findings)),
+        a.id,
+    )
 
-    def record(m: re.Match[str]) -> str:
-        label, _, rest = target.partition(".")
-        if label.casefold() == m["label"].casefold() and rest:
-            return f"{m['label']}.{rest}"
-        return f"{m['label']}.{target}"
 
-    return _RECORD.sub(record, remediation).replace("<domain>", target)
+def _fit(text: str) -> str:
+    if len(text) <= CELL:
+        return text
+    return text[: CELL - 40].rsplit(" ", 1)[0] + " … (cut: findings.csv has all)"

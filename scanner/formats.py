@@ -21,12 +21,19 @@ RENDERED: dict[str, Output] = {  # a renderer in reports/ makes each from a resu
     "csv": Output("findings.csv", ("text", "csv")),
     "junit": Output("junit.xml", ("application", "xml")),
     "plan": Output("action-plan.csv", ("text", "csv")),
+    "users": Output("users.csv", ("text", "csv")),
 }
 PRINTED: dict[str, Output] = {  # a local browser prints it from the HTML report
     "pdf": Output("report.pdf", ("application", "pdf")),
 }
 ALL: dict[str, Output] = {**RENDERED, **PRINTED}
-DEFAULT = ("html", "md", "json", "csv", "junit")  # `-f` when not given (the plan comes with html and csv)
+DEFAULT = (
+    "html",
+    "md",
+    "json",
+    "csv",
+    "junit",
+)  # `-f` when not given (the plan and users come with html and csv)
 FLEET: dict[str, Output] = {  # `fleet -f`: the same names, a fleet's own files (reports.FLEET_FORMATS)
     "html": Output("fleet.html", ("text", "html")),
     "md": Output("fleet.md", ("text", "markdown")),

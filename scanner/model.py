@@ -78,6 +78,9 @@ class Finding:
     message: str  # one sentence: "<target> <is/has> <problem>: <detail>."
     evidence: dict[str, Any] = field(default_factory=dict)
     accepted: Acceptance | None = None
+    # What to fix, shared by the findings of one root cause ("domain:fabrikam.com"): the action plan
+    # groups on it. Empty: the finding is its own cause. Set from the check's `cause` (scanner/causes.py).
+    cause: str = ""
 
     __json_extra__: ClassVar[tuple[str, ...]] = ("fingerprint",)  # derived, but in the JSON contract
 
@@ -90,6 +93,11 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across runs: exceptions and diffs key on it."""
         return fingerprint(self.check_id, self.target)
+
+    @property
+    def root_cause(self) -> str:
+        """The cause this finding groups under: the check's, or the finding itself."""
+        return self.cause or f"finding:{self.check_id}:{self.target}"
 
 
 def fingerprint(check_id: str, target: str) -> str:
@@ -121,6 +129,17 @@ class SourceStatus:
     duration: float = 0.0
     reason: str = ""
     warnings: tuple[str, ...] = ()
+    # When its evidence was collected, when that was before this run (a saved evidence file); None: at
+    # `started`. Ages and expiry dates are measured from it.
+    collected: datetime | None = None
+    collected_from: str = ""  # "" (recorded in the file) or FILE_TIME (the file records none)
+
+    @property
+    def as_of(self) -> datetime | None:
+        return self.collected or self.started
+
+
+FILE_TIME = "file time"  # SourceStatus.collected_from: the file's modification time, for want of a record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
+from scanner import causes
 from scanner.config import ConfigError
 from scanner.configfile import coerce
 from scanner.errors import PreflightError
@@ -48,6 +49,7 @@ class Spec:
     func: Callable[..., Iterable[Finding]]
     options: type  # a frozen dataclass with defaults
     where: str  # module:function, for messages about conflicts
+    cause: causes.Rule | None = None  # how a finding maps to its root cause (scanner/causes.py)
 
     def make_options(self, raw: dict[str, Any], source: str) -> Any:
         fields = {f.name: f for f in dataclasses.fields(self.options)}
@@ -71,8 +73,11 @@ def check(
     remediation: str,
     references: Iterable[str] = (),
     options: type = NoOptions,
+    cause: str | causes.Rule | None = None,
 ) -> Callable[[Any], Any]:
-    """Mark a function as a check. Discovery collects and validates it; the mark does nothing else."""
+    """Mark a function as a check. Discovery collects and validates it; the mark does nothing else.
+    `cause` groups its findings in the action plan: a rule of scanner/causes.py ("domain", "component",
+    "certificate") or a pure function of a finding; none: each finding is its own cause."""
 
     def mark(func: Any) -> Any:
         setattr(
@@ -86,6 +91,7 @@ def check(
                 remediation=remediation,
                 references=tuple(references),
                 options=options,
+                cause=cause,
             ),
         )
         return func
@@ -167,6 +173,10 @@ def _spec(meta: dict[str, Any], func: Any, where: str) -> Spec:
     for bad, why in problems:
         if bad:
             raise CatalogError(f"check {cid!r} at {where}: {why}")
+    try:
+        cause = causes.rule(meta.get("cause"))
+    except ValueError as exc:
+        raise CatalogError(f"check {cid!r} at {where}: {exc}") from None
     info = CheckInfo(
         id=cid,
         title=meta["title"],
@@ -177,4 +187,4 @@ def _spec(meta: dict[str, Any], func: Any, where: str) -> Spec:
         references=meta["references"],
         needs=meta["needs"],
     )
-    return Spec(info=info, func=func, options=meta["options"], where=where)
+    return Spec(info=info, func=func, options=meta["options"], where=where, cause=cause)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
 from typing import Any, Protocol
 
-from scanner import __version__, credentials
+from scanner import __version__, causes, credentials
 from scanner.accept import apply_exceptions
 from scanner.config import Config, ConfigError, SiteConfig
 from scanner.context import Context, Skip, Unverifiable
@@ -19,6 +19,7 @@ from scanner.evidence import Evidence
 from scanner.model import CheckResult, ScanResult, Severity, SourceStatus, Status
 from scanner.registry import SOURCES as KNOWN_SOURCES
 from scanner.registry import Catalog, Spec
+from scanner.store import Saved
 
 
 @cache
@@ -125,11 +126,14 @@ class _Job:
     t0: float
     value: Any = None
     error: BaseException | None = None
+    saved: Saved[Any] | None = None  # read from a saved evidence file: the section and when it was collected
 
     def finish(self, deadline: float, name: str, target: str) -> SourceStatus:
         _join(self.thread, deadline - (time.monotonic() - self.t0))
         took = time.monotonic() - self.t0
         base = SourceStatus(name=name, status="ok", target=target, started=self.started, duration=took)
+        if self.saved is not None:
+            base = replace(base, collected=self.saved.collected, collected_from=self.saved.collected_from)
         if self.thread.is_alive():
             self.value = None
             return replace(base, status="error", reason=f"timed out after {deadline:g} s")
@@ -178,7 +182,10 @@ def _start(work: Callable[[], Any]) -> _Job:
 
     def run() -> None:
         try:
-            job.value = work()
+            value = work()
+            if isinstance(value, Saved):
+                job.saved, value = value, value.section
+            job.value = value
         except Exception as exc:  # recorded as the source's error; the scan goes on
             job.error = exc
 
@@ -227,7 +234,7 @@ def _run_one(ev: Evidence, item: Prepared, site: SiteConfig) -> CheckResult:
     ctx: Context[Any] = Context(ev=ev, opts=item.options, info=info, site=site)
     t0 = time.monotonic()
     try:
-        findings = tuple(item.spec.func(ctx))
+        findings = causes.assign(item.spec.func(ctx), item.spec.cause)
     except Skip as skip:
         return CheckResult(
             check=info,

@@ -81,7 +81,10 @@ def main() -> None:
         openid=page(PAGES["openid"], 200, 22, 1_737, "application/json"),
     )
     out = ROOT / "adfs.json"
-    out.write_text(json.dumps({"adfs": to_jsonable(ev)}, indent=2) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps({"collected_at": CHECKED.isoformat(), "adfs": to_jsonable(ev)}, indent=2) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {out}")
 
 

@@ -48,7 +48,10 @@ def main() -> None:
         issuer_organization="Apple Inc.",
     )
     out = ROOT / "apns.json"
-    out.write_text(json.dumps({"apns": to_jsonable(ev)}, indent=2) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps({"collected_at": ev.read_at.isoformat(), "apns": to_jsonable(ev)}, indent=2) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {out}")
 
 

@@ -16,6 +16,7 @@ from scanner.evidence.directory import SyncAccount
 from scanner.sources.directory import _UserTally
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
+COLLECTED = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # when the demo's evidence was collected
 BASE = "DC=contoso,DC=com"
 CHANGED = {"ann0": "ann.berg@contoso.com", "jsmith": "jsmith@contoso.com", "kiosk01": "kiosk01@contoso.com"}
 
@@ -67,7 +68,14 @@ def main() -> None:
         sync_accounts=(msol,),
         scp_keywords=("azureADName:fabrikam.com", "azureADId:72f988bf-86f1-41af-91ab-2d7cd011db47"),
     )
-    text = json.dumps({"directory": to_jsonable(ev)}, indent=2, ensure_ascii=False) + "\n"
+    text = (
+        json.dumps(
+            {"collected_at": COLLECTED.isoformat(), "directory": to_jsonable(ev)},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     (ROOT / "directory.json").write_text(text, encoding="utf-8")
     print(f"wrote {ROOT / 'directory.json'}: {tally.users} users, {tally.excluded} left out")
 

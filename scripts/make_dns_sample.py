@@ -6,12 +6,14 @@ Run from the repository root: python scripts/make_dns_sample.py
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scanner.codec import to_jsonable
 from scanner.evidence.dns import DnsAnswer, DnsEvidence, DnsView
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
+COLLECTED = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # when the demo's evidence was collected
 SERVER = "127.0.0.53:53"  # a local stub resolver, as on many Linux hosts; the demo queries nothing
 
 
@@ -56,7 +58,10 @@ def main() -> None:
         adfs_host="sts.contoso.com",
         primary=DnsView(nameservers=("127.0.0.53",), port=53, answers=ANSWERS),
     )
-    (ROOT / "dns.json").write_text(json.dumps({"dns": to_jsonable(ev)}, indent=2) + "\n", encoding="utf-8")
+    (ROOT / "dns.json").write_text(
+        json.dumps({"collected_at": COLLECTED.isoformat(), "dns": to_jsonable(ev)}, indent=2) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {ROOT / 'dns.json'}")
 
 

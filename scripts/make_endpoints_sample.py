@@ -21,6 +21,7 @@ from scanner.sources.endpoints import default_endpoints
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_logs"
 PROXY, PROXY_ADDRESS = "proxy.contoso.com:8080", "192.0.2.8"
+COLLECTED = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)  # when the demo's evidence was collected
 ANCHOR = "CN=DigiCert Global Root G2,OU=www.digicert.com,O=DigiCert Inc,C=US"
 ISSUING = "CN=Microsoft Azure RSA TLS Issuing CA 04,O=Microsoft Corporation,C=US"
 
@@ -102,7 +103,10 @@ def main() -> None:
         seconds=4.46,
     )
     out = ROOT / "endpoints.json"
-    out.write_text(json.dumps({"endpoints": to_jsonable(ev)}, indent=2) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps({"collected_at": COLLECTED.isoformat(), "endpoints": to_jsonable(ev)}, indent=2) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {out}")
 
 

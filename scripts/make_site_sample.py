@@ -132,7 +132,11 @@ def main() -> None:
     ev = replace(users, origin="CM_EC1 on tcp:cm01.corp.contoso.com,1433", site=site)
     out = ROOT / "sql.json"
     out.write_text(
-        json.dumps({"sql": to_jsonable(ev)}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(
+            {"collected_at": COLLECTED.isoformat(), "sql": to_jsonable(ev)}, indent=2, ensure_ascii=False
+        )
+        + "\n",
+        encoding="utf-8",
     )
     print(f"wrote {out}")
 

@@ -3,7 +3,8 @@
 One planted problem per tenant check, consistent with the other samples (the site database's suffixes,
 the forest's service connection point, AD FS's metadata and the Apple push certificate):
 
-- eu.contoso.com (2 users) is unknown to Entra ID: no tenant holds it (tenant.domain_verified);
+- eu.contoso.com (2 users) is added to the tenant but not verified, so realm discovery knows no tenant
+  for it; Graph gives its verification record MS=ms21173179 (tenant.domain_verified, the action plan);
 - fabrikam.com (5 users) is held by another tenant than the service connection point's
   (tenant.other_tenant), and is managed while AD FS is configured (tenant.federation_target, medium);
 - sales.contoso.com, listed in [site] verified_domains, is in an unmanaged self-service tenant
@@ -126,6 +127,12 @@ def main() -> None:
                 is_default=True,
                 is_root=True,
             ),
+            GraphDomain(
+                id="eu.contoso.com",
+                authentication_type="Managed",
+                verification_txt="MS=ms21173179",  # Graph's documented example value
+                verification_mx="ms21173179.msv1.invalid",
+            ),
         ),
         organization_id=OURS,
         sync_enabled=True,
@@ -151,7 +158,7 @@ def main() -> None:
         seconds=1.9,
     )
     out = ROOT / "tenant.json"
-    data = {"tenant": to_jsonable(tenant), "graph": to_jsonable(graph)}
+    data = {"collected_at": READ.isoformat(), "tenant": to_jsonable(tenant), "graph": to_jsonable(graph)}
     out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

@@ -8,17 +8,18 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.text import seconds, value, when
+from reports.view.actions import Headline, actions, headline
+from reports.view.appendix import Appendix
 from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
 from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
 from reports.view.scope import Scope, scope
-from reports.view.sections import STATES, Count, Section, check_view, count, sections
+from reports.view.sections import CAP, STATES, Count, Section, check_view, count, sections
 from reports.view.trend import TrendView, open_for, trend_view
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
-CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 # Options shown elsewhere in the report (provenance, branding) rather than as plain options.
 _OWN_KEYS = ("command", "user", "host", "platform", "python", "report", "redacted", "config")
 _LIST_IDS = 6  # a selection of up to this many checks is named; a longer one is counted
@@ -80,11 +81,13 @@ class Report:
     brand: Brand
     run: tuple[tuple[str, str], ...]  # provenance: who, where, how, for the end of the report
     redacted: bool
-    actions: int  # rows in action-plan.csv
+    actions: int  # rows in action-plan.csv: root causes
+    plan: Headline  # the causes, and the distinct users they affect
     scope: Scope
     running_head: Markup  # the printed pages' header: company and date, as a CSS string
     running_class: Markup  # the classification, as a CSS string
     trend: TrendView | None = None  # each prerequisite over the last runs kept in --history
+    appendices: tuple[Appendix, ...] = ()  # the printed document's long lists, at its end
 
 
 def build(result: ScanResult, cap: int | None = CAP) -> Report:
@@ -133,7 +136,8 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         brand=(brand := _brand(result.options.get("report"))),
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
-        actions=sum(1 for f in found if f.is_problem),
+        actions=(plan := headline(actions(result))).causes,
+        plan=plan,
         scope=scope(result),
         running_head=css_string(" · ".join(t for t in (result.company, when(result.started)[:10]) if t)),
         running_class=css_string(brand.classification),

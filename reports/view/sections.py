@@ -55,6 +55,7 @@ class Link:
     href: str  # empty unless the reference is an https:// URL: anything else is shown as plain text
 
 
+CAP = 100  # finding rows per check in the HTML report; the rest are in findings.csv / result.json
 EVIDENCE_CAP = 25  # items of one evidence list shown per finding; the whole list is in the CSV
 # A value that starts with a folder on the scanning computer ("/opt/…/Cloudusersync.log:900: ERROR …",
 # "D:\\Program Files\\…\\Logs\\Sitecomp.log:135"): the reader needs the file's name, not where the tool
@@ -73,6 +74,7 @@ class EvidenceItem:
     items: int  # how many items the whole list has (1 for a plain value)
     hidden: int  # items left out of `text`
     values: tuple[str, ...] = ()  # a list's shown items, one per line in the HTML report
+    appendix: str = ""  # the printed appendix holding the items left out, when there is one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +123,8 @@ class CheckView:
     accepted: int
     worst: str  # worst open severity, empty when none is open
     affected: int = 0  # users behind the open findings, when every finding counts them
+    appendix: str = ""  # the printed appendix holding the rows left out, when there is one
+    unprinted: int = 0  # of the rows left out, those not even in the appendix (findings.csv has them)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

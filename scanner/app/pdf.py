@@ -10,6 +10,7 @@ from pathlib import Path
 
 from scanner.errors import PreflightError
 from scanner.files import write_atomic
+from scanner.model import ScanResult
 
 ENV = "MDM_PREFLIGHT_CHROMIUM"
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "msedge")
@@ -46,6 +47,16 @@ def find_browser() -> Path | None:
     candidates = [Path(os.environ[var], rel) for var, rel in _WINDOWS if os.environ.get(var)]
     candidates += [Path(p) for p in _MAC]
     return next((p for p in candidates if p.is_file()), None)
+
+
+def print_report(result: ScanResult, pdf: Path, timeout: float = 300.0) -> Path:
+    """report.pdf for `result`: the HTML report laid out as a document (long lists in appendices)."""
+    from reports.html import render_document  # jinja2 and the templates only when a PDF is asked for
+
+    with tempfile.TemporaryDirectory(prefix="mdmp-doc-", ignore_cleanup_errors=True) as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(render_document(result), encoding="utf-8")
+        return print_pdf(page, pdf, timeout)
 
 
 def print_pdf(html: Path, pdf: Path, timeout: float = 120.0) -> Path:

@@ -74,7 +74,7 @@ def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
         "checks": [p.spec.info.id for p in prepared],
         **branding(cfg),
     }
-    with unattended.Run(cfg, plan, ui.say, pdf.print_pdf) as job:
+    with unattended.Run(cfg, plan, ui.say, pdf.print_report) as job:
         try:
             job.prepare()
         except LockBusy as exc:
@@ -98,7 +98,7 @@ def scan(req: ScanRequest, ui: ScanUI) -> ExitCode:
         for line in problems:
             ui.say(f"mdm-preflight: error: {line}")
         if "report.html" in {p.name for p in written}:
-            written += job.print_pdf(output / "report.html")
+            written += job.print_pdf(shown, output)
         job.keep(result)
         code = for_result(result, cfg.scan.fail_on)
         if result.nothing_checked:  # said even under -q: a scheduled task's log must show it

@@ -290,7 +290,7 @@ def report(
     from scanner import config, store
     from scanner.app import scan as scan_case
     from scanner.app.outputs import write_reports
-    from scanner.app.pdf import PdfError, print_pdf
+    from scanner.app.pdf import PdfError, print_report
 
     result = store.load_result(result_file)
     if config_file is not None:
@@ -306,7 +306,7 @@ def report(
         out.print(f"wrote {path}", markup=False)
     if pdf:
         try:
-            made = print_pdf(output / "report.html", output / "report.pdf")
+            made = print_report(result, output / "report.pdf")
         except PdfError as exc:
             raise UsageError(str(exc)) from None
         out.print(f"wrote {made}", markup=False)

@@ -106,7 +106,9 @@ def summary(console: Console, result: ScanResult, written: list[Path], fail_on: 
 
 def prerequisites(console: Console, result: ScanResult) -> None:
     """The walkthrough's prerequisites, each ready, not ready or not checked; then the fixes that matter."""
+    from reports.view.actions import actions
     from reports.view.checklist import of_result
+    from reports.view.scope import scope
 
     console.print("[bold]Prerequisites[/]")
     fixes: list[str] = []
@@ -116,14 +118,16 @@ def prerequisites(console: Console, result: ScanResult) -> None:
             f"  [{style}]{_PREREQ_MARK[p.state]} {p.label:<22}[/] {escape(p.title)}: {escape(p.summary)}"
         )
         fixes += [c.id for c in p.failing if c.id not in fixes]
-    worst = sorted(
-        (r for r in result.results if r.check.id in fixes),
-        key=lambda r: (-max(f.severity.rank for f in r.open_findings), fixes.index(r.check.id)),
-    )
-    if worst:
-        console.print("\n[bold]Fix first[/]")
-        for r in worst[:FIX_FIRST]:
-            console.print(f"  {r.check.id} — {escape(r.check.title)}")
+    if result.options.get("evidence") or any(s.collected for s in result.sources):
+        # Saved evidence: the verdict holds as of its collection, which may be days ago; say so with it.
+        console.print(f"  [dim]{escape(scope(result).as_of)}[/]")
+    # Causes, not checks: one unverified domain is one thing to fix, however many checks see it.
+    first = [a for a in actions(result) if set(a.checks) & set(fixes)][:FIX_FIRST]
+    if first:
+        console.print("\n[bold]Fix first[/] (action-plan.csv has every cause)")
+        for a in first:
+            affected = f" — {a.affected}" if a.affected and a.users else ""
+            console.print(f"  {escape(a.title)}{affected} [dim]({escape(', '.join(a.checks))})[/]")
     console.print()
 
 

@@ -38,6 +38,11 @@ class Evidence:
     def status(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)
 
+    def as_of(self, name: str) -> datetime:
+        """When source `name`'s evidence was collected: a saved file's own time, else this collection's."""
+        st = self.status(name)
+        return st.collected if st is not None and st.collected is not None else self.collected_at
+
 
 # The sources, named once: each is a section of Evidence (and of the config, and of sources.SOURCES).
 SECTIONS: tuple[str, ...] = tuple(

@@ -94,6 +94,9 @@ class GraphDomain:
     is_default: bool = False
     is_initial: bool = False
     is_root: bool = False
+    # An unverified domain's verification records (GET /domains/{id}/verificationDnsRecords): what to publish.
+    verification_txt: str = ""  # "MS=ms21173179"
+    verification_mx: str = ""  # "ms21173179.msv1.invalid"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

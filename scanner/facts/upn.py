@@ -35,6 +35,22 @@ ISSUES = {
 # Classes the documentation does not forbid: reported at low severity, with the explanation above.
 ADVISORY = frozenset({"double_dot"})
 
+# The classes above (and a domain's verdicts) under IdFix's error types (RFC2822Rule's flags among them).
+IDFIX_CLASS = {
+    "missing": "blank",  # our own rule's name (IdFix reports no absent UPN): upn.directory_users' target
+    "invalid_characters": "character",
+    "spaces": "character",
+    "no_at": "format",
+    "multiple_at": "format",
+    "empty_domain": "format",
+    "bad_local_part": "format",
+    "too_long": "length",
+    "double_dot": "localpart",
+    "malformed_domain": "domainpart",
+    "non_routable": "topleveldomain",
+}
+IDFIX_CLASSES = frozenset(IDFIX_CLASS.values())
+
 
 def doc_suffix(upn: str | None) -> str | None:
     """What RIGHT(u, LEN(u) - PATINDEX('%@%', u)) returns in T-SQL, quirks included.

@@ -26,7 +26,7 @@ from scanner.sources.net.bind import setup_problem
 from scanner.sources.sql import collect_sql
 from scanner.sources.sql import setup_problem as sql_problem
 from scanner.sources.tenant import collect_tenant
-from scanner.store import saved_section
+from scanner.store import saved
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +45,11 @@ class SourceDef:
     secret: Callable[[Any], tuple[str, ...] | None] = lambda section: None
 
     def run(self, cfg: Config, upstream: Mapping[str, Any]) -> Any:
-        """Offline first: a section's `evidence` file (collected elsewhere) instead of asking anyone."""
+        """Offline first: a section's `evidence` file (collected elsewhere) instead of asking anyone; then
+        a store.Saved, the section with when it was collected."""
         path = self.offline(cfg)
         if path and self.saved is not None:
-            return saved_section(Path(path), self.name, self.saved)
+            return saved(Path(path), self.name, self.saved)
         return self.collect(cfg, upstream)
 
     def offline(self, cfg: Config) -> str:

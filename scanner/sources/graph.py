@@ -80,7 +80,8 @@ def collect_graph(cfg: Config) -> GraphEvidence:
             federated = [d.id for d in ev.domains if d.authentication_type == "Federated"]
             mdm = pool.submit(api.mdm, ev.organization_id or gc.tenant_id)
             federation = tuple(pool.map(api.federation, federated))
-            ev = replace(ev, **mdm.result(), federation=federation)
+            checked = tuple(pool.map(api.verification, ev.domains))
+            ev = replace(ev, **mdm.result(), federation=federation, domains=checked)
     return replace(ev, requests=api.requests, seconds=time.monotonic() - t0)
 
 
@@ -257,6 +258,18 @@ class _Api:
             )
         }
 
+    def verification(self, d: GraphDomain) -> GraphDomain:
+        """An unverified domain with the TXT (and MX) record the tenant asks for; on failure, without."""
+        if d.is_verified:
+            return d
+        items, _ = self.pages(f"/v1.0/domains/{quote(d.id, safe='')}/verificationDnsRecords", "domains")
+        txt = next((str(r["text"]) for r in items if r.get("recordType") == "Txt" and r.get("text")), "")
+        mx = next(
+            (str(r["mailExchange"]) for r in items if r.get("recordType") == "Mx" and r.get("mailExchange")),
+            "",
+        )
+        return replace(d, verification_txt=txt, verification_mx=mx)
+
     def federation(self, domain: str) -> Federation:
         items, error = self.pages(
             f"/v1.0/domains/{quote(domain, safe='')}/federationConfiguration", "federation"
@@ -277,16 +290,11 @@ def _domain(d: dict[str, Any]) -> GraphDomain:
     return GraphDomain(
         id=str(d["id"]).lower(),
         authentication_type=str(d.get("authenticationType") or ""),
-        **{k: d.get(g) is True for k, g in _FLAGS.items()},
+        is_verified=d.get("isVerified") is True,
+        is_default=d.get("isDefault") is True,
+        is_initial=d.get("isInitial") is True,
+        is_root=d.get("isRoot") is True,
     )
-
-
-_FLAGS = {
-    "is_verified": "isVerified",
-    "is_default": "isDefault",
-    "is_initial": "isInitial",
-    "is_root": "isRoot",
-}
 
 
 def _cert(value: Any) -> CertInfo | None:

@@ -25,7 +25,7 @@ from scanner.store import load_result
 from scanner.unattended import history, mail
 from scanner.unattended.lock import RunLock
 
-PdfPrinter = Callable[[Path, Path], Path]  # (report.html, report.pdf) -> the PDF written; PreflightError
+PdfPrinter = Callable[[ScanResult, Path], Path]  # (result, report.pdf) -> the PDF written; PreflightError
 
 EXIT_EMAIL, EXIT_LOCKED = ExitCode.EMAIL, ExitCode.LOCKED  # the names 0.1 exported
 log = logging.getLogger("mdm_preflight")
@@ -212,8 +212,8 @@ class Run:
             return
         log.info("kept %s; removed %d older result(s)", saved, len(deleted))
 
-    def print_pdf(self, html: Path) -> list[Path]:
-        """report.pdf beside `html` when the plan asks for it; a failure is a warning, not an error:
+    def print_pdf(self, result: ScanResult, folder: Path) -> list[Path]:
+        """report.pdf in `folder` when the plan asks for it; a failure is a warning, not an error:
         the scan and its other reports stand, and the email says why the PDF is missing."""
         if not self.plan.pdf:
             return []
@@ -222,7 +222,7 @@ class Run:
             self.warn(f"report.pdf not printed: {self.pdf_problem}")
             return []
         try:
-            return [self.printer(html, html.with_name("report.pdf"))]
+            return [self.printer(result, folder / "report.pdf")]
         except PreflightError as exc:
             self.pdf_problem = str(exc)
             self.warn(f"report.pdf not printed: {exc}")

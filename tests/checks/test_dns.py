@@ -121,3 +121,22 @@ def test_split_horizon(demo: Evidence) -> None:
     assert (
         f.target == "enterpriseenrollment.contoso.com CNAME" and "enrollment.corp.contoso.local" in f.message
     )
+
+
+def test_a_missing_verification_record_carries_the_value_graph_gives(demo: Evidence) -> None:
+    """With [graph], the tenant's own TXT and MX for the unverified domain: what the plan tells to publish."""
+    from scanner.evidence.tenant import GraphDomain, GraphEvidence
+
+    pending = GraphDomain(
+        id="fabrikam.com", verification_txt="MS=ms21173179", verification_mx="ms21173179.msv1.invalid"
+    )
+    graph = GraphEvidence(
+        endpoint="g", tenant_id="t", client_id="c", checked_at=demo.collected_at, domains=(pending,)
+    )
+    f = by("dns.verification_record", replace(demo, graph=graph), **VERIFIED)["fabrikam.com"]
+    assert (f.evidence["verification_txt"], f.evidence["verification_mx"]) == (
+        "MS=ms21173179",
+        "ms21173179.msv1.invalid",
+    )
+    assert f.cause == "domain:fabrikam.com"
+    assert "verification_txt" not in by("dns.verification_record", demo, **VERIFIED)["fabrikam.com"].evidence

@@ -78,6 +78,16 @@ def test_domain_verified_names_unknown_and_unverified_domains_with_their_users()
     assert targets("tenant.domain_verified", with_graph) == {"contoso.org": "high", "new.contoso.com": "high"}
 
 
+def test_an_added_unverified_domain_is_said_so_with_the_record_to_publish() -> None:
+    """Realm discovery knows no tenant for a domain added but not verified; Graph says it is added."""
+    pending = GraphDomain(id="eu.contoso.com", verification_txt="MS=ms21173179")
+    graph = GraphEvidence(endpoint="g", tenant_id=A, client_id="c", checked_at=COLLECTED, domains=(pending,))
+    ev = replace(evidence(realm("eu.contoso.com", "Unknown", users=2)), graph=graph)
+    [f] = run_check("tenant.domain_verified", ev).findings
+    assert f.message == "eu.contoso.com is added to the tenant but not verified: 2 users sign in with it."
+    assert f.evidence["verification_txt"] == "MS=ms21173179" and f.cause == "domain:eu.contoso.com"
+
+
 def test_domain_verified_trap_a_failed_lookup_is_not_unknown() -> None:
     ev = evidence(
         realm("contoso.com"), Realm(domain="odd.contoso.com", why="t", error="HTTP 200: not a realm answer")

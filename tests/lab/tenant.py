@@ -105,6 +105,7 @@ class Graph:
     denied: set[str] = field(default_factory=set)  # path prefixes answering 403
     throttled: set[str] = field(default_factory=set)  # paths answering 429 (Retry-After: 1) once
     page_size: int = 2
+    verification: dict[str, str] = field(default_factory=dict)  # domain -> its 8 digits (MS=ms…)
 
 
 class TenantLab:
@@ -327,6 +328,11 @@ class TenantLab:
                 return _json({"error": {"code": "ResourceNotFound", "message": "Not found"}}, 404)
             return _json(g.push)
         parts = path.split("/")
+        if len(parts) == 5 and parts[2] == "domains" and parts[4] == "verificationDnsRecords":
+            known = next((d for d in g.domains if d["id"] == parts[3]), None)
+            if known is None:
+                return _json({"error": {"code": "Request_ResourceNotFound", "message": "Not found"}}, 404)
+            return _json({"value": verification_records(parts[3], g.verification.get(parts[3], "21173179"))})
         if len(parts) == 5 and parts[2] == "domains" and parts[4] == "federationConfiguration":
             fed = g.federation.get(parts[3])
             return _json({"value": [fed] if fed else []})
@@ -354,6 +360,32 @@ def graph_domain(name: str, *, federated: bool = False, verified: bool = True) -
     if not federated:
         body |= {"passwordValidityPeriodInDays": None, "passwordNotificationWindowInDays": None}
     return body
+
+
+def verification_records(name: str, digits: str) -> list[dict[str, Any]]:
+    """GET /domains/{id}/verificationDnsRecords as the documented example answers (domainDnsTxtRecord
+    `text` "MS=ms21173179"), with the MX alternative the admin center offers beside it."""
+    return [
+        {
+            "@odata.type": "microsoft.graph.domainDnsTxtRecord",
+            "isOptional": False,
+            "label": name,
+            "recordType": "Txt",
+            "supportedService": None,
+            "ttl": 3600,
+            "text": f"MS=ms{digits}",
+        },
+        {
+            "@odata.type": "microsoft.graph.domainDnsMxRecord",
+            "isOptional": False,
+            "label": name,
+            "recordType": "Mx",
+            "supportedService": None,
+            "ttl": 3600,
+            "mailExchange": f"ms{digits}.msv1.invalid",
+            "preference": 32767,
+        },
+    ]
 
 
 def b64(der: bytes) -> str:

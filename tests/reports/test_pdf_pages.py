@@ -3,6 +3,7 @@ with enough on it, numbered "Page x of y" under a running header, severity colou
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import unicodedata
@@ -59,10 +60,14 @@ def test_no_page_is_near_empty(printed: Path) -> None:
     assert ink[-1] > 0.004, f"the last page holds nothing but its footer ({ink[-1]:.4f})"
 
 
-def test_every_page_is_numbered_and_carries_the_running_header(printed: Path) -> None:
+def _texts(pdf: Path) -> list[str]:
     from pypdf import PdfReader
 
-    texts = [unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(printed / "report.pdf").pages]
+    return [unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(pdf).pages]
+
+
+def test_every_page_is_numbered_and_carries_the_running_header(printed: Path) -> None:
+    texts = _texts(printed / "report.pdf")
     n = len(texts)
     for i, text in enumerate(texts, 1):
         assert f"Page {i} of {n}" in text, f"page {i} has no page number"
@@ -81,3 +86,26 @@ def test_install_paths_are_shortened_in_printed_examples(printed: Path) -> None:
     html = (printed / "report.html").read_text(encoding="utf-8")
     assert "Cloudusersync.log:" in html
     assert "/sample_logs/broken/Cloudusersync.log:9" not in html  # examples name the file, not the folder
+
+
+def test_long_lists_go_to_appendices_the_body_and_contents_point_to(printed: Path) -> None:
+    texts = [" ".join(t.split()) for t in _texts(printed / "report.pdf")]
+    whole = "\n".join(texts)
+    # The demo's Cloudusersync.log names 6 users who failed to sync: the body prints 3, Appendix A the rest.
+    contents = next(t for t in texts if "Contents" in t or "CONTENTS" in t)
+    assert "Appendix A: Users failed to synchronize to Intune (6 findings)" in contents
+    body = next(i for i, t in enumerate(texts) if "3 more findings in Appendix A" in t)
+    start = next(i for i, t in enumerate(texts) if "Appendix A: Users failed to synchronize to Intune 6" in t)
+    run = next(i for i, t in enumerate(texts) if "About this run" in t and "Provenance" in t.title())
+    assert body < run <= start, (body, run, start)  # appendices come last, after the run's provenance
+    start_a = whole.index("Appendix A: Users failed to synchronize to Intune 6")
+    appendix = whole[start_a : whole.index("Appendix B:", start_a)]
+    more = whole.index("3 more findings in Appendix A")
+    card = whole[whole.rindex("logs.cloudusersync_failures", 0, more) : more]  # the body's card
+    result = json.loads((printed / "result.json").read_text(encoding="utf-8"))
+    (check,) = [c for c in result["results"] if c["check"]["id"] == "logs.cloudusersync_failures"]
+    users = ["".join(f["target"].split()) for f in check["findings"]]
+    card, appendix = "".join(card.split()), "".join(appendix.split())  # a long target wraps in its cell
+    in_card, in_appendix = {u for u in users if u in card}, {u for u in users if u in appendix}
+    assert len(users) == 6 and len(in_card) == len(in_appendix) == 3 and not in_card & in_appendix
+    assert "8 more rows in Appendix B" in whole  # the suffix table: 3 rows in the body, 8 in Appendix B

@@ -1,13 +1,20 @@
-"""action-plan.csv: the customer's to-do list, one row per open finding, safe to open in Excel."""
+"""action-plan.csv: the customer's to-do list, one row per root cause, safe to open in Excel."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from reports.plan import COLUMNS, render_plan
-from scanner.model import ScanResult, Severity
+from reports.view.actions import actions, headline
+from scanner.model import Finding, ScanResult, Severity
 from tests.reports.conftest import ACCEPT, FORMULA, failed, finding, hostile_scan, many, passed, scan
+from tests.system.test_cli import cli
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -15,11 +22,101 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text[1:], newline="")))
 
 
-def test_one_row_per_open_finding_worst_first_with_empty_columns_to_fill(mixed: ScanResult) -> None:
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert cli("demo", "-q", "-o", out).exit_code == 1
+    return out
+
+
+def _demo_rows(demo: Path) -> list[dict[str, str]]:
+    return _rows((demo / "action-plan.csv").read_bytes().decode("utf-8"))
+
+
+def test_one_row_per_unverified_domain_covering_its_users_and_every_check(demo: Path) -> None:
+    rows = _demo_rows(demo)
+    fabrikam = [r for r in rows if "fabrikam.com" in r["cause"]]
+    assert len(fabrikam) == 1, [r["cause"] for r in fabrikam]
+    row = fabrikam[0]
+    assert row["cause"] == "Domain fabrikam.com" and row["severity"] == "high"
+    checks = set(row["checks"].split("; "))
+    assert {"upn.unverified_suffix", "tenant.other_tenant", "dns.verification_record"} <= checks
+    assert {"dns.enrollment_cname", "dns.registration_cname", "upn.enrollment_collection"} <= checks
+    assert {"CONTOSO\\faye", "CONTOSO\\finn", "CONTOSO\\flo"} <= set(row["sample"].split(", "))
+    assert row["affected"] == "at least 5 users"  # 4 named in the site database; the tenant counts 5
+    # every finding it covers keeps its fingerprint, so a tracker keyed on them still finds it
+    findings = _rows((demo / "findings.csv").read_bytes().decode("utf-8"))
+    covered = {f["fingerprint"] for f in findings if f["cause"] == row["cause_id"]}
+    assert covered == set(row["fingerprints"].split("; ")) and len(covered) >= 8
+    eu = [r for r in rows if r["cause"] == "Domain eu.contoso.com"]
+    assert len(eu) == 1 and eu[0]["affected"] == "2 users"
+    assert not any(r["cause"] in ("blank", "missing", "v_R_User") for r in rows)
+
+
+def test_no_placeholder_is_left_and_the_txt_record_comes_from_graph(demo: Path) -> None:
+    rows = _demo_rows(demo)
+    for r in rows:
+        assert not re.search(r"<[a-z][\w ]*>|#{3,}|MS=ms…", r["action"]), (r["cause"], r["action"])
+    eu = next(r for r in rows if r["cause"] == "Domain eu.contoso.com")
+    assert "TXT record MS=ms21173179" in eu["action"]  # Graph's verificationDnsRecords, in the evidence
+    fabrikam = next(r for r in rows if r["cause"] == "Domain fabrikam.com")
+    assert "CNAME EnterpriseEnrollment.fabrikam.com ->" in fabrikam["action"]
+    assert (
+        "the TXT record that the Microsoft 365 admin center shows for fabrikam.com" in (fabrikam["action"])
+    )  # not in this tenant, so Graph has no record for it: where to find it
+    assert "the domain" not in fabrikam["action"].split("Settings > Domains > ")[-1][:12]
+    scp = next(r for r in rows if "offline mode" in r["cause"])
+    assert "-SiteSystemServerName CM01.corp.contoso.com -SiteCode EC1" in scp["action"]
+
+
+def test_the_headline_counts_causes_and_distinct_users_not_findings(demo: Path) -> None:
+    html = (demo / "report.html").read_text(encoding="utf-8")
+    md = (demo / "report.md").read_text(encoding="utf-8")
+    rows = _demo_rows(demo)
+    said = re.search(r"Action plan:</strong> ([\d,]+) causes to fix \(([\d,]+) findings\)", html)
+    assert said and int(said[1]) == len(rows) < int(said[2])
+    assert f"Action plan: {len(rows)} causes to fix" in md
+
+
+def test_the_terminal_says_what_to_fix_first_as_causes_not_checks(tmp_path: Path) -> None:
+    r = cli("demo", "-o", tmp_path, env={"COLUMNS": "300"})
+    first = r.output.split("Fix first")[1].split("\n\n")[0].splitlines()[1:]
+    assert len(first) == 3 and first[0].strip().startswith("Domain fabrikam.com — at least 5 users (")
+    assert not any(line.strip().startswith(("tenant.", "upn.", "dns.")) for line in first)
+
+
+def test_the_same_users_under_three_checks_are_counted_once() -> None:
+    users = ["CONTOSO\\ann <ann@x.local>", "CONTOSO\\bob <bob@x.local>"]
+    ev = {"users": 2, "examples": users}
+    result = scan(
+        failed(
+            "upn.non_routable_suffix", _caused(finding("upn.non_routable_suffix", "x.local", evidence=ev))
+        ),
+        failed(
+            "upn.enrollment_collection", _caused(finding("upn.enrollment_collection", "x.local", evidence=ev))
+        ),
+        failed("upn.forest_suffixes", _caused(finding("upn.forest_suffixes", "x.local", evidence={}))),
+        failed(
+            "upn.malformed", finding("upn.malformed", "spaces", evidence={"users": 1, "examples": users[:1]})
+        ),
+    )
+    plan = actions(result)
+    assert plan[0].title == "Domain x.local" and plan[0].affected == "2 users"
+    h = headline(plan)
+    assert (h.causes, h.findings, h.users, h.domains) == (2, 4, 2, 1)
+    assert h.summary == "2 causes to fix (4 findings), affecting 2 users and 1 domain"
+
+
+def _caused(f: Finding) -> Finding:
+    return replace(f, cause=f"domain:{f.target}")
+
+
+def test_a_single_finding_is_its_own_row_with_its_fingerprint_as_id(mixed: ScanResult) -> None:
     rows = _rows(render_plan(mixed))
     assert [r["severity"] for r in rows] == ["critical", "high"]
     assert list(rows[0]) == list(COLUMNS)
-    assert rows[0]["check_id"] == "adfs.cert_expiry" and rows[0]["fix"] == "Fix what adfs.cert_expiry found."
+    assert rows[0]["checks"] == "adfs.cert_expiry" and rows[0]["action"] == "Fix what adfs.cert_expiry found."
+    assert rows[0]["cause_id"] == rows[0]["fingerprints"]
     assert all(r["owner"] == r["due_date"] == r["status"] == "" for r in rows)
 
 
@@ -29,16 +126,16 @@ def test_accepted_findings_and_facts_are_not_actions() -> None:
         passed("upn.inventory"),
         failed("upn.facts", finding("upn.facts", "suffix", severity=Severity.INFO)),
     )
-    assert [r["target"] for r in _rows(render_plan(result))] == ["b"]
+    assert [r["sample"] for r in _rows(render_plan(result))] == ["b"]
 
 
-def test_every_finding_is_listed_however_many() -> None:
+def test_every_finding_is_covered_however_many() -> None:
     assert len(_rows(render_plan(scan(many("upn.x", 5000))))) == 5000
 
 
 def test_formulas_are_neutralised() -> None:
     rows = _rows(render_plan(hostile_scan()))
-    assert any(r["target"] == "'" + FORMULA for r in rows)
+    assert any(r["sample"] == "'" + FORMULA for r in rows)
     assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
 
 
@@ -53,9 +150,11 @@ def test_the_fix_names_the_record_of_this_finding_not_a_placeholder() -> None:
         ),
         failed("upn.x", finding("upn.x", "ann@contoso.com"), remediation="Check <domain> for ann."),
     )
-    fixes = {r["target"]: r["fix"] for r in _rows(render_plan(result))}
+    fixes = {r["sample"]: r["action"] for r in _rows(render_plan(result))}
     assert fixes["enterpriseenrollment.eu.contoso.com"].startswith(
         "Create CNAME EnterpriseEnrollment.eu.contoso.com ->"
     )
     assert fixes["fabrikam.com"].startswith("Create CNAME EnterpriseEnrollment.fabrikam.com ->")
-    assert fixes["ann@contoso.com"] == "Check <domain> for ann."  # not a domain: left as the check says
+    assert (
+        fixes["ann@contoso.com"] == "Check each UPN suffix users have for ann."
+    )  # not a domain: where to look

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from reports import render
 from scanner.app.redact import Pseudonyms, redact
@@ -161,3 +162,20 @@ def test_the_examined_line_is_redacted_too() -> None:
     [red] = out.results
     assert "ann.lee" not in red.examined and "@contoso.com added" in red.examined
     assert all("chen.wu@" not in f.target for f in red.findings)
+
+
+def test_the_connector_account_leaves_no_redacted_report(tmp_path: Path) -> None:
+    """The demo's Azure AD Connect account (CONTOSO\\MSOL_4f1c2a9b7e30) is named in sync.connector_account's
+    examined line and finding: --redact leaves it in no file it writes."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    plain, red = tmp_path / "plain", tmp_path / "red"
+    assert CliRunner().invoke(app, ["demo", "-q", "-o", str(plain)]).exit_code == 1
+    assert "CONTOSO\\MSOL_4f1c2a9b7e30" in (plain / "report.html").read_text(encoding="utf-8")
+    assert CliRunner().invoke(app, ["demo", "-q", "--redact", "-o", str(red)]).exit_code == 1
+    written = sorted(p.name for p in red.iterdir())
+    assert "report.html" in written and "result.json" in written
+    for path in red.iterdir():
+        assert "MSOL_4f1c2a9b7e30" not in path.read_text(encoding="utf-8"), path.name

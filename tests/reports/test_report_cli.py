@@ -22,10 +22,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_the_html_report_comes_with_its_action_plan(demo: Path, tmp_path: Path) -> None:
+def test_the_html_report_comes_with_its_action_plan_and_user_list(demo: Path, tmp_path: Path) -> None:
     r = cli("report", demo / "result.json", "-f", "html", "-o", tmp_path)
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["action-plan.csv", "report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["action-plan.csv", "report.html", "users.csv"]
     assert cli("report", demo / "result.json", "-f", "md", "-o", tmp_path / "md").exit_code == 0
     assert [p.name for p in (tmp_path / "md").iterdir()] == ["report.md"]
 

@@ -18,6 +18,7 @@ def test_formats_and_their_file_names() -> None:
         "csv": "findings.csv",
         "junit": "junit.xml",
         "plan": "action-plan.csv",
+        "users": "users.csv",
     }
 
 

@@ -69,7 +69,8 @@ def test_scope_says_what_was_examined_what_was_not_and_as_of_when() -> None:
     scope = text.split("## Scope and limitations")[1].split("## About this run")[0]
     assert "Saved evidence from C:/handover/evidence.json, collected 2026-11-22 18:00:00 UTC" in scope
     assert "evaluated 2026-11-25 18:00:00 UTC" in scope
-    assert "- sql: cm01.corp.contoso.com/CM_EC1, read 2026-11-22 18:00:00 UTC" in scope
+    assert "- sql: cm01.corp.contoso.com/CM_EC1, collected 2026-11-22 18:00:00 UTC" in scope
+    assert "evaluated 2026-11-25 18:00:00 UTC, 3 days later" in scope
     assert "- dns: not configured (no \\[dns\\] section in the configuration)" in scope
     assert "- directory: could not be read (LDAP bind failed: invalid credentials)" in scope
     page = render_html(result)

@@ -82,6 +82,10 @@ def test_everything_the_checks_need_is_read_with_the_apps_certificate(
         # Five domains over three pages of two.
         assert [d.id for d in ev.domains] == [d["id"] for d in lab.graph.domains]
         assert [d.id for d in ev.domains if not d.is_verified] == ["new.contoso.com"]
+        # what to publish for the unverified one, from verificationDnsRecords; verified ones have none
+        assert {d.id: (d.verification_txt, d.verification_mx) for d in ev.domains if d.verification_txt} == {
+            "new.contoso.com": ("MS=ms21173179", "ms21173179.msv1.invalid")
+        }
         assert (ev.organization_id, ev.sync_enabled) == (TENANT_A, True)
         assert ev.last_sync == datetime(2026, 12, 6, 8, 30, tzinfo=UTC)
         assert ev.mdm_authority == "intune"
@@ -93,6 +97,8 @@ def test_everything_the_checks_need_is_read_with_the_apps_certificate(
         assert not ev.unreadable()
     pages = [s.path for s in lab.seen if s.path.startswith("/v1.0/domains?")]
     assert len(pages) == 2 * 2  # per run (PEM, PFX), the two nextLinks, followed on the same endpoint
+    asked = [s.path for s in lab.seen if s.path.endswith("/verificationDnsRecords")]
+    assert asked == ["/v1.0/domains/new.contoso.com/verificationDnsRecords"] * 2  # only the unverified one
     assert {s.method for s in lab.seen if "/v1.0/" in s.path} == {"GET"}
 
 

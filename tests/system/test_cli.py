@@ -25,6 +25,7 @@ REPORT_FILES = {
     "evidence.json",
     "findings.csv",
     "action-plan.csv",
+    "users.csv",
     "junit.xml",
 }
 

@@ -53,7 +53,15 @@ MAIL_PW = "MDMP_FAULT_SMTP_PW"
 GRAPH_PW = "MDMP_FAULT_GRAPH_PW"
 TENANT = SEED_SCP_KEYWORDS[1].split(":", 1)[1]  # the tenant the Samba seed's service connection point names
 CANARY = "Wr0ng Canary+Pw/7"  # the wrong password: a space, a plus and a slash so every encoding differs
-REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
+REPORTS = (
+    "report.html",
+    "report.md",
+    "result.json",
+    "findings.csv",
+    "junit.xml",
+    "action-plan.csv",
+    "users.csv",
+)
 CLEAN_USERS = [(f"user{i}", f"CORP\\user{i}", f"user{i}@contoso.com") for i in range(1, 6)]
 
 

@@ -28,8 +28,8 @@ import pytest
 from scanner.store import load_result
 from scanner.unattended.history import LOCK_NAME, runs
 from tests.conftest import SAMPLES
+from tests.system.test_faults import REPORTS  # what a complete run writes
 
-REPORTS = ("report.html", "report.md", "result.json", "findings.csv", "junit.xml", "action-plan.csv")
 MIDRUN: dict[tuple[str, str], str] = {}  # (area, fault) -> outcome, for bench/README.md
 ENV = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
 
@@ -744,19 +744,6 @@ def test_a_log_that_changes_while_read_is_read_again_or_not_judged(tmp_path: Pat
 
 
 # --- the clock: stepped while the run waits ---------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def clockjump(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/lab/clockjump.c built once: a preload that steps one process's wall clock (gcc, libc6-dev)."""
-    if not shutil.which("cc"):
-        from tests.lab import unavailable
-
-        unavailable("no C compiler: install the Debian packages gcc and libc6-dev")
-    out = tmp_path_factory.mktemp("clock") / "clockjump.so"
-    source = Path(__file__).resolve().parents[1] / "lab" / "clockjump.c"
-    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(out), str(source), "-ldl"], check=True)
-    return out
 
 
 def step_clock(offset: Path, seconds: int) -> None:
