@@ -8,16 +8,19 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
+from scanner.sources.parse.cmfast import containing
 from scanner.sources.parse.cmlog import ERROR, WARNING, Entry
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000
 Clock = Callable[[], datetime | None]  # the entry's time, computed only when a fact needs it
+Fields = dict[str, Any]  # a fact's fields, its time a Clock until it is made
 
 
 _START = re.compile(r"Starting user (?:delta |full )?sync", re.I)
@@ -34,20 +37,31 @@ _DONE = re.compile(rf"UserDeltaSync:-\s*Users Added = {_N}, Users Removed = {_N}
 _FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
 _REASON = re.compile(r"; reason ", re.I)
 _TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
+# The literal tests of feed: a record with none of these that is no error or warning changes nothing.
+_SYNC_WORDS = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
+_SITECOMP_WORDS = ("omponent", "STATMSG", "nstallation")
 
 
 @dataclass(slots=True)
 class UserSyncReader:
-    """Follows Cloudusersync.log cycle by cycle."""
+    """Follows Cloudusersync.log cycle by cycle.
 
-    cycles: deque[SyncCycle] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
-    failures: deque[UserFailure] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
-    added: deque[UserAdded] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    A log holds tens of thousands of cycles and keeps the most recent: what is kept is held as the fields
+    of its fact, with the entry's clock for its time, and made a fact (timed) only in facts()."""
+
+    cycles: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))  # of SyncCycle
+    failures: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))  # of UserFailure
+    added: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))  # of UserAdded
     cycles_seen: int = 0
     last_completed: datetime | None = None
-    _open: SyncCycle | None = None
-    _changes: dict[str, Any] = field(default_factory=dict)  # applied once when the cycle closes
-    _to_add: dict[str, UserAdded] = field(default_factory=dict)  # sent to add in the open cycle, not failed
+    _open: Fields | None = None  # the open cycle's, its start a clock
+    _to_add: dict[str, Fields] = field(default_factory=dict)  # sent to add in the open cycle, not failed
+
+    def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
+        """The indexes of the records feed may learn from, in order (the others it would ignore)."""
+        found = containing(messages, _SYNC_WORDS)
+        found.update(compress(range(len(severities)), map(WARNING.__le__, severities)))
+        return sorted(found)
 
     def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message
@@ -57,65 +71,71 @@ class UserSyncReader:
         # Literal tests first: case-insensitive regexes cost microseconds, and this runs per entry.
         if "tarting user" in msg and _START.search(msg):
             self._close()
-            self._open = SyncCycle(file=file, line=e.line, started=clock())
+            self._open = {"file": file, "line": e.line, "started": clock}
             return
         if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
             user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
             self._to_add.pop(user.lower(), None)
+            action = m[1].lower()
             self.failures.append(
-                UserFailure(
-                    user=user, action=m[1].lower(), reason=reason, time=clock(), file=file, line=e.line
-                )
+                {
+                    "user": user,
+                    "action": action,
+                    "reason": reason,
+                    "time": clock,
+                    "file": file,
+                    "line": e.line,
+                }
             )
             return
         if self._open is None:
             return
         if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
             user = msg[m.end() :].strip()
-            self._to_add[user.lower()] = UserAdded(user=user, time=clock(), file=file, line=e.line)
+            self._to_add[user.lower()] = {"user": user, "time": clock, "file": file, "line": e.line}
         elif "otal received" in msg and (m := _RECEIVED.search(msg)):
-            self._changes.update(received=int(m[1]), added=int(m[2]))
+            self._open.update(received=int(m[1]), added=int(m[2]))
         elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
-            self._changes["to_remove"] = int(m[1])
+            self._open["to_remove"] = int(m[1])
         elif "from cloud" in msg and (m := _REMOVED.search(msg)):
-            self._changes["removed"] = int(m[1])
+            self._open["removed"] = int(m[1])
         elif "DeltaSync" in msg and _DONE.search(msg):
-            self._changes["completed"] = clock() or self._open.started
+            self._open["completed"] = clock() or self._open["started"]()
             self._close()
         else:
             self._problem(e)
 
     def _problem(self, e: Entry) -> None:
         """An error or warning inside a cycle: what ended a cycle that never completed."""
-        if e.severity < WARNING or self._open is None:
+        cycle = self._open
+        if e.severity < WARNING or cycle is None:
             return
         if e.severity == ERROR:
-            self._changes["errors"] = self._changes.get("errors", 0) + 1
-            self._changes["last_error"] = e.message[:300]
-        elif "last_error" not in self._changes:  # a warning says what went wrong when no error does
-            self._changes["last_error"] = e.message[:300]
+            cycle["errors"] = cycle.get("errors", 0) + 1
+            cycle["last_error"] = e.message[:300]
+        elif "last_error" not in cycle:  # a warning says what went wrong when no error does
+            cycle["last_error"] = e.message[:300]
 
     def facts(self) -> SyncFacts:
         self._close()
         return SyncFacts(
-            cycles=tuple(self.cycles),
+            cycles=tuple(SyncCycle(**{**c, "started": c["started"]()}) for c in self.cycles),
             cycles_seen=self.cycles_seen,
             last_completed=self.last_completed,
-            failures=tuple(self.failures),
-            added=tuple(self.added),
+            failures=tuple(UserFailure(**{**f, "time": f["time"]()}) for f in self.failures),
+            added=tuple(UserAdded(**{**a, "time": a["time"]()}) for a in self.added),
         )
 
     def _close(self) -> None:
-        if self._open is not None:
-            cycle = replace(self._open, **self._changes) if self._changes else self._open
-            self._changes = {}
+        cycle = self._open
+        if cycle is not None:
             self.cycles.append(cycle)
             self.cycles_seen += 1
-            done = cycle.completed
+            done = cycle.get("completed")
             if done and (self.last_completed is None or done > self.last_completed):
                 self.last_completed = done
             # Users sent to add with no failure in a completed cycle were added, when the counts agree.
-            if done and (cycle.added is None or cycle.added >= len(self._to_add)):
+            if done and cycle.get("added", len(self._to_add)) >= len(self._to_add):
                 self.added.extend(self._to_add.values())
             self._to_add = {}
             self._open = None
@@ -136,6 +156,10 @@ class SiteCompReader:
 
     events: deque[ComponentEvent] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     _current: str = ""  # component of the latest "Installing component" line
+
+    def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
+        """The indexes of the records feed may learn from, in order (the others it would ignore)."""
+        return sorted(containing(messages, _SITECOMP_WORDS))
 
     def feed(self, e: Entry, clock: Clock, file: str) -> None:
         msg = e.message

@@ -5,23 +5,19 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
+from itertools import compress
 from pathlib import Path
 
 from scanner.evidence.logs import LogFile, LogRecord, LogSet, LogsEvidence
 from scanner.sources.logfacts import SiteCompReader, UserSyncReader
 from scanner.sources.logfiles import LogicalLog, resolve
-from scanner.sources.parse.cmlog import (
-    ERROR,
-    SEVERITY_NAMES,
-    WARNING,
-    Entry,
-    FileStats,
-    entry_time,
-    parse_log,
-)
+from scanner.sources.parse.cmlog import INFO, SEVERITY_NAMES, WARNING, Batch, Entry, FileStats, parse_batches
+from scanner.sources.parse.cmtime import clock_time, time_range
 from scanner.sources.rotation import read_steady
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
+MESSAGE_CHARS = 1000  # of each
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,8 +26,11 @@ class TimeRule:
     missing_bias: int = 0  # minutes, for times written without a zone part
 
     def utc(self, e: Entry) -> datetime | None:
+        return self.clock(e.date, e.time)
+
+    def clock(self, date: str, time: str) -> datetime | None:
         sign = 1 if self.convention == "bias" else -1
-        return entry_time(e, bias_sign=sign, missing_bias=self.missing_bias)
+        return clock_time(date, time, sign, self.missing_bias)
 
 
 def collect_logs(
@@ -67,7 +66,7 @@ class _Tally:
     warnings: int = 0
     first: datetime | None = None
     last: datetime | None = None
-    kept: deque[LogRecord] = field(default_factory=lambda: deque(maxlen=KEEP_PROBLEMS))
+    kept: deque[tuple[int, Entry]] = field(default_factory=lambda: deque(maxlen=KEEP_PROBLEMS))  # file, entry
 
 
 def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]:
@@ -76,14 +75,14 @@ def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]
     sitecomp = SiteCompReader() if log.key == "sitecomp.log" else None
     reader = sync or sitecomp
     tally, stats, where = _Tally(), [FileStats() for _ in log.files], str(log.path)
-    for i, e in parse_log(log.files, stats):
-        _count(tally, e, log.name, where, str(log.files[i]), rule, reader)
+    for i, batch in parse_batches(log.files, stats):
+        _count(tally, batch, str(log.files[i]), i, rule, reader)
     read = [s for s in stats if not s.problem]  # a file that could not be read says nothing of its kind
     configmgr = not read or any(s.format != "plain" for s in read)
     if not configmgr:  # "error" in a package name of dpkg.log is no ConfigMgr error
         tally.errors = tally.warnings = 0
         tally.kept.clear()
-    kept = list(tally.kept)
+    kept = [_record(e, log.name, where, str(log.files[i]), rule) for i, e in tally.kept]
     logset = LogSet(
         name=log.name,
         files=tuple(_file(path, s) for path, s in zip(log.files, stats, strict=True)),
@@ -102,41 +101,44 @@ def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]
 
 
 def _count(
-    t: _Tally,
-    e: Entry,
-    log: str,
-    where: str,
-    file: str,
-    rule: TimeRule,
-    reader: UserSyncReader | SiteCompReader | None,
+    t: _Tally, b: Batch, file: str, index: int, rule: TimeRule, reader: UserSyncReader | SiteCompReader | None
 ) -> None:
-    t.entries += 1
-    when = rule.utc(e) if e.date else None
-    if when is not None:  # the oldest and newest times, wherever they stand in the file
-        if t.first is None or when < t.first:
-            t.first = when
-        if t.last is None or when > t.last:
-            t.last = when
-    if e.severity >= WARNING:
-        if e.severity == ERROR:
-            t.errors += 1
-        else:
-            t.warnings += 1
-        t.kept.append(
-            LogRecord(
-                log=log,
-                file=file,
-                path=where,
-                line=e.line,
-                time=when,
-                raw_time=f"{e.date} {e.time}".strip(),
-                component=e.component,
-                severity=SEVERITY_NAMES[e.severity],
-                message=e.message[:1000],
-            )
-        )
+    """Count a batch of records: whole columns at once, and the few records that matter one by one."""
+    t.entries += len(b)
+    oldest, newest = time_range(b.dates, b.times, rule.clock)  # the oldest and newest, wherever they stand
+    if oldest is not None and (t.first is None or oldest < t.first):
+        t.first = oldest
+    if newest is not None and (t.last is None or newest > t.last):
+        t.last = newest
+    warnings = b.severities.count(WARNING)
+    errors = len(b) - warnings - b.severities.count(INFO)
+    if errors or warnings:
+        t.errors += errors
+        t.warnings += warnings
+        problems = compress(range(len(b)), map(WARNING.__le__, b.severities))
+        t.kept.extend((index, b.entry(k, MESSAGE_CHARS)) for k in problems)  # the last KEEP_PROBLEMS stay
     if reader is not None:
-        reader.feed(e, lambda: when, file)
+        for k in reader.wanted(b.messages, b.severities):
+            e = b.entry(k)
+            reader.feed(e, partial(rule.clock, e.date, e.time) if e.date else _no_time, file)
+
+
+def _no_time() -> None:
+    return None
+
+
+def _record(e: Entry, log: str, where: str, file: str, rule: TimeRule) -> LogRecord:
+    return LogRecord(
+        log=log,
+        file=file,
+        path=where,
+        line=e.line,
+        time=rule.utc(e) if e.date else None,
+        raw_time=f"{e.date} {e.time}".strip(),
+        component=e.component,
+        severity=SEVERITY_NAMES[e.severity],
+        message=e.message[:MESSAGE_CHARS],
+    )
 
 
 def _file(path: Path, stats: FileStats) -> LogFile:

@@ -7,17 +7,27 @@ import itertools
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 from scanner.errors import PreflightError
 from scanner.evidence.logs import MAX_RECORD_CHARS
+from scanner.sources.parse.cmfast import (
+    MAX_ATTR_CHARS,
+    SMS,
+    SMS_LONGEST,
+    TILDE,
+    Batch,
+    Entry,
+    ccm_batch,
+    sms_batch,
+)
+from scanner.sources.parse.cmtime import entry_time
 from scanner.sources.parse.severity import ERROR, INFO, WARNING, text_severity
+
+__all__ = ["Batch", "Entry", "FileStats", "LogReadError", "entry_time", "parse_batches", "parse_file"]
 
 CHUNK_CHARS = 1 << 20  # decoded characters per read: bounds memory whatever the file size
 SNIFF_BYTES = 1 << 16
-MAX_ATTR_CHARS = 64 << 10  # the attributes of a CCM record, likewise (real ones take about 100)
 
 SEVERITY_NAMES = {ERROR: "error", WARNING: "warning", INFO: "info"}
 
@@ -31,30 +41,12 @@ _CCM_ATTRS = re.compile(
 # A name starts at a word boundary: from inside a long run of letters every start would backtrack
 # over the rest of the run (quadratic; 20 KB of attributes took 5 s).
 _ATTR = re.compile(r'(?<![A-Za-z])([A-Za-z]+)\s*=\s*"([^"]*)"')
-# The fields of an SMS header are bounded and hold no "<": a failed try costs a few hundred
-# characters, not a scan to the end of the buffer for every "$$<" (quadratic on hostile input).
-_SMS = re.compile(r"\$\$<([^<>\n]{0,256})><([^<>\n]{0,256})><thread=(\d{0,32})[^<>\n]{0,256}>")
-_SMS_LONGEST = 3 + 256 + 2 + 256 + 9 + 32 + 256 + 1
+_SMS, _SMS_LONGEST = SMS, SMS_LONGEST
 _CONTROL_BYTES = [b for b in range(32) if b not in (9, 10, 12, 13, 27)]
-_TILDE = re.compile(r"~(?=\s|$)")
-_TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
 
 
 class LogReadError(PreflightError):
     """A file that cannot be read as a log: missing, unreadable, or binary."""
-
-
-@dataclass(slots=True)
-class Entry:
-    message: str
-    component: str
-    date: str  # raw, as written: "11-26-2026" or "3-5-2026"
-    time: str  # raw, as written: "09:05:12.347+300", "13:59:35.6721099"
-    severity: int  # ERROR, WARNING or INFO
-    thread: str
-    source: str  # the source-code file attribute of CCM records
-    line: int  # 1-based line in the log file where the record starts
-    typed: bool = False  # the severity is the record's own type attribute, not read from its text
 
 
 @dataclass(slots=True)
@@ -111,8 +103,8 @@ def _encoding(path: Path, head: bytes) -> str:
 def parse_file(path: Path, stats: FileStats | None = None) -> Iterator[Entry]:
     """Yield the records of one file in order, reading it in bounded chunks."""
     stats = stats if stats is not None else FileStats()
-    for _, entry in _records(path, 0, stats, None):
-        yield entry
+    for _, batch in _records(path, 0, stats, None):
+        yield from batch.rows()
 
 
 def parse_log(paths: Sequence[Path], stats: Sequence[FileStats]) -> Iterator[tuple[int, Entry]]:
@@ -121,6 +113,12 @@ def parse_log(paths: Sequence[Path], stats: Sequence[FileStats]) -> Iterator[tup
     The files are read as one stream: a record whose head ends one file and whose tail starts the
     next (cut at rollover) is one record, of the file where it starts. A file that cannot be read
     gets its reason in `stats[i].problem`, and the next file starts afresh."""
+    for i, batch in parse_batches(paths, stats):
+        yield from zip(itertools.repeat(i), batch.rows())
+
+
+def parse_batches(paths: Sequence[Path], stats: Sequence[FileStats]) -> Iterator[tuple[int, Batch]]:
+    """parse_log's records as (index of the file, consecutive records of it as columns)."""
     before: _Carry | None = None
     for i, path in enumerate(paths):
         try:
@@ -144,7 +142,7 @@ class _Carry:
 
 def _records(
     path: Path, index: int, stats: FileStats, before: _Carry | None
-) -> Generator[tuple[int, Entry], None, _Carry | None]:
+) -> Generator[tuple[int, Batch], None, _Carry | None]:
     stats.encoding, stats.format = sniff(path)
     try:
         stats.size = path.stat().st_size
@@ -156,24 +154,26 @@ def _records(
     with fh:
         chunks: Iterator[str] = iter(lambda: fh.read(CHUNK_CHARS), "")
         if stats.format == "plain":
-            for entry in _parse_plain(chunks, stats):
-                yield index, entry
+            plain = _parse_plain(chunks, stats)
+            while entries := list(itertools.islice(plain, 8192)):
+                yield index, Batch.of(entries)
             return None
         records = _ccm_records if stats.format == "ccm" else _sms_records
+        fast = _ccm_fast if stats.format == "ccm" else _sms_fast
         st = _Stream()
         if before is not None and before.stats.format == stats.format:
             first = next(chunks, "")
             end = _head_end(first, stats.format)
             joined = _join(before, first[:end], records) if end else []
-            for entry in joined:
-                yield before.index, entry
             if joined:
+                yield before.index, Batch.of(joined)
                 st.line, first = 1 + first.count("\n", 0, end), first[end:]
             chunks = itertools.chain([first], chunks)
         for chunk in chunks:
             st.buf += chunk
-            for entry in records(st, stats):
-                yield index, entry
+            for batch in fast(st, stats):
+                if batch.messages:
+                    yield index, batch
         _finish(st, stats)
     return _Carry(index, stats, st.buf, st.line) if stats.truncated_tail and not st.cut_chars else None
 
@@ -204,6 +204,27 @@ def _join(before: _Carry, head: str, records: Callable[[_Stream, FileStats], Ite
         prev.truncated_chars += scratch.truncated_chars
         prev.truncated_tail = scratch.truncated_tail
     return joined
+
+
+def _ccm_fast(st: _Stream, stats: FileStats) -> Iterator[Batch]:
+    """The chunk's canonical records in one pass; the rest (the last one, anything irregular) one by one."""
+    got = None if st.cut_chars else ccm_batch(st.buf, st.line, MAX_RECORD_CHARS, MAX_ATTR_CHARS)
+    if got is not None:
+        batch, st.buf, st.line = got
+        stats.entries += len(batch.messages)
+        yield batch
+    yield Batch.of(list(_ccm_records(st, stats)))
+
+
+def _sms_fast(st: _Stream, stats: FileStats) -> Iterator[Batch]:
+    got = None if st.cut_chars else sms_batch(st.buf, st.scan_from, st.line, MAX_RECORD_CHARS)
+    if got is None:
+        yield Batch.of(list(_sms_records(st, stats)))
+        return
+    batch, rest, line = got
+    stats.entries += len(batch.messages)
+    _sms_rest(st, rest, 0, line)
+    yield batch
 
 
 def _ccm_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
@@ -272,7 +293,7 @@ def _sms_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
         at = line + buf.count("\n", pos, pos + len(raw) - len(msg))
         msg = msg.rstrip()
         if "~" in msg:
-            msg = _TILDE.sub("\n", msg).rstrip()
+            msg = TILDE.sub("\n", msg).rstrip()
         if "\r" in msg:
             msg = msg.replace("\r\n", "\n")
         date, _, time = stamp.partition(" ")
@@ -282,6 +303,11 @@ def _sms_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
         pos = m.end()
         if extra or st.cut_chars:
             line += st.truncated(stats, at, extra)
+    _sms_rest(st, buf, pos, line)
+
+
+def _sms_rest(st: _Stream, buf: str, pos: int, line: int) -> None:
+    """Keep buf[pos:], the text after the last header, bounded; line: the line where it starts."""
     # A header is at most _SMS_LONGEST characters: one starting earlier in the rest has failed for good.
     st.line = line
     st.buf = st.drop(buf, pos, pos + MAX_RECORD_CHARS, len(buf) - _SMS_LONGEST)
@@ -363,33 +389,3 @@ def _finish(st: _Stream, stats: FileStats) -> None:
         stats.truncated_tail = True
     if st.cut_chars:  # the file ended inside an over-long record
         st.truncated(stats, st.line, 0)
-
-
-@lru_cache(maxsize=4096)
-def _day(date: str) -> datetime | None:
-    try:
-        month, day, year = (int(p) for p in date.split("-"))
-        return datetime(year, month, day, tzinfo=UTC)
-    except (ValueError, OverflowError):  # a year of twenty digits is no date either
-        return None
-
-
-def entry_time(entry: Entry, *, bias_sign: int = 1, missing_bias: int = 0) -> datetime | None:
-    """The entry's time in UTC, or None when it has none or it cannot be read.
-
-    ConfigMgr writes the Windows time-zone bias (UTC = local + bias minutes); bias_sign=-1 reads
-    the number as an east-positive offset instead. A time without a zone part uses missing_bias.
-    """
-    day = _day(entry.date)
-    m = _TIME.match(entry.time) if day else None
-    if day is None or m is None:
-        return None
-    hours, minutes, seconds, fraction, bias = m.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    try:  # a bias of thousands of digits, or one that leaves the calendar, is no time
-        offset = bias_sign * int(bias) if bias else missing_bias
-        return day + timedelta(
-            hours=int(hours), minutes=int(minutes) + offset, seconds=int(seconds), microseconds=micro
-        )
-    except (ValueError, OverflowError):
-        return None
