@@ -1,6 +1,7 @@
 """Benchmark the directory source and its checks against the Samba AD lab, compared with ldapsearch.
 
-    python bench/ldap_bench.py [--users 50000] [--seed 7] [--rounds 5]
+    python bench/ldap_bench.py [--users 50000] [--seed 7] [--rounds 5] [--tree DIR ...] [--evidence DIR]
+        [--server-cores 0] [--client-cores 1]
 
 Template: tests/lab/samba_bulk.py loads N users into a stopped copy of the lab's template in minutes (one
 prototype user per OU added through Samba's modules, every other user written as its copy straight into
@@ -18,12 +19,21 @@ side by side: ldapsearch (wall time), then a fresh interpreter running collect_d
 and evaluating every upn.* / sync.* check that needs only the directory source; its VmHWM is the peak
 RSS. The ratio is taken per round (the machine may be shared): median and range. "baseline RSS" is a
 fresh interpreter that imports the same modules and discovers the checks. MB = 2**20 bytes.
+CPU: the child's own over collect_directory, ldapsearch's (user + system), and Samba's (every process
+of the lab's server, bench/proctime.py) over each.
+
+--tree DIR (repeatable): the children import `scanner` from that checkout instead of this one, each
+tree in turn within every round (before and after side by side). --evidence DIR: every child writes
+its section as the JSON the evidence file holds (scanner.codec); the bench says whether they are
+byte-identical. --server-cores / --client-cores: taskset lists for Samba and for ldapsearch and the
+children.
 Markdown on stdout, progress on stderr. Needs root (Samba's fixed ports 389/636).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -42,6 +52,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+TREE_ENV, EVIDENCE_ENV = "MDMP_BENCH_TREE", "MDMP_BENCH_EVIDENCE"
+if os.environ.get(TREE_ENV):  # a child measuring another checkout (--tree)
+    sys.path.insert(0, os.environ[TREE_ENV])
+sys.path.insert(1, str(HERE))
+
+import proctime  # noqa: E402
 
 from scanner.config import DirectoryConfig  # noqa: E402
 from scanner.sources.directory import USER_ATTRS  # noqa: E402
@@ -162,9 +178,14 @@ def child(mode: str, url: str, ca_file: str) -> None:
     out: dict[str, Any] = {"checks": ids}
     if mode == "collect":
         cfg = DirectoryConfig(url=url, user=samba.READER_UPN, password_env=PW_ENV, ca_file=ca_file)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         ev = collect_directory(cfg, 120)
-        best = time.perf_counter() - t
+        best, cpu = time.perf_counter() - t, time.process_time() - cpu
+        if os.environ.get(EVIDENCE_ENV):
+            from scanner.codec import to_jsonable
+
+            text = json.dumps(to_jsonable(ev), indent=2, ensure_ascii=False) + "\n"
+            Path(os.environ[EVIDENCE_ENV]).write_text(text, encoding="utf-8")
         evidence = Evidence(
             tool_version="bench",
             collected_at=datetime.now(UTC),
@@ -177,6 +198,7 @@ def child(mode: str, url: str, ca_file: str) -> None:
         results = evaluate(evidence, prepared, site=cfgc.site)
         out.update(
             collect_s=best,
+            cpu_s=cpu,
             eval_ms=(time.perf_counter() - t) * 1000,
             users=ev.users,
             excluded=ev.excluded,
@@ -187,20 +209,31 @@ def child(mode: str, url: str, ca_file: str) -> None:
     print(json.dumps(out))
 
 
-def run_child(mode: str, lab: samba.SambaLab) -> dict[str, Any]:
-    env = {**os.environ, PW_ENV: samba.READER_PASSWORD, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, __file__, "--child", mode, lab.ldaps_url, str(lab.ca_file)]
+def run_child(
+    mode: str, lab: samba.SambaLab, tree: str = "", evidence: str = "", cores: str = ""
+) -> dict[str, Any]:
+    env = {**os.environ, PW_ENV: samba.READER_PASSWORD, TREE_ENV: tree, EVIDENCE_ENV: evidence}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [tree, str(ROOT)]))
+    cmd = proctime.pinned([sys.executable, __file__, "--child", mode, lab.ldaps_url, str(lab.ca_file)], cores)
+    assert lab.proc is not None
+    server = proctime.tree_cpu(lab.proc.pid)
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, timeout=1800)
-    return json.loads(done.stdout)
+    out: dict[str, Any] = json.loads(done.stdout)
+    out["server_cpu"] = proctime.tree_cpu(lab.proc.pid) - server
+    return out
 
 
-def ldapsearch(lab: samba.SambaLab) -> float:
+def ldapsearch(lab: samba.SambaLab, cores: str = "") -> tuple[float, float, float]:
+    """Wall seconds, ldapsearch's CPU seconds, Samba's CPU seconds."""
     cmd = ["ldapsearch", "-x", "-LLL", "-H", lab.ldaps_url, "-D", lab.reader_upn, "-w", lab.reader_password,
            "-b", lab.base_dn, "-E", "pr=1000/noprompt", FILTER, *ATTRS]  # fmt: skip
     env = {**os.environ, "LDAPTLS_CACERT": str(lab.ca_file)}
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, env=env, check=True, timeout=600)
-    return time.perf_counter() - t
+    assert lab.proc is not None
+    server, before, t = proctime.tree_cpu(lab.proc.pid), os.times(), time.perf_counter()
+    subprocess.run(proctime.pinned(cmd, cores), stdout=subprocess.DEVNULL, env=env, check=True, timeout=600)
+    wall, after = time.perf_counter() - t, os.times()
+    cpu = after.children_user + after.children_system - before.children_user - before.children_system
+    return wall, cpu, proctime.tree_cpu(lab.proc.pid) - server
 
 
 def main() -> None:
@@ -208,6 +241,10 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="ldapsearch + source pairs")
+    ap.add_argument("--tree", action="append", help="a checkout whose scanner the children run (repeatable)")
+    ap.add_argument("--evidence", default="", help="folder for each child's section as JSON")
+    ap.add_argument("--server-cores", default="", help="taskset list for Samba")
+    ap.add_argument("--client-cores", default="", help="taskset list for ldapsearch and the children")
     ap.add_argument("--child", nargs=3, metavar=("MODE", "URL", "CA"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -217,41 +254,65 @@ def main() -> None:
     template, built = ensure_bench_template(args.users, args.seed)
     if built:
         log("template built: " + ", ".join(f"{k} {v:.1f} s" for k, v in built.items()))
+    trees = [str(Path(t).resolve()) for t in args.tree or [str(ROOT)]]
+    if args.evidence:
+        Path(args.evidence).mkdir(parents=True, exist_ok=True)
     run_root = Path(tempfile.mkdtemp(prefix="mdm-bench-samba-run-"))
     lab = samba.SambaLab(root=run_root / "dc")
+    runs: dict[str, list[tuple[dict[str, Any], tuple[float, float, float]]]] = {t: [] for t in trees}
+    loads = []
     try:
         t = time.perf_counter()
         samba.clone(template, lab.root)
         clone_s = time.perf_counter() - t
         lab.start()
+        assert lab.proc is not None
+        proctime.pin(lab.proc.pid, args.server_cores)
         log(f"clone {clone_s:.1f} s, start {lab.timings['start']:.1f} s")
-        ldapsearch(lab)  # warm-up
-        # Side by side: each round runs ldapsearch, then the source in a fresh interpreter, so both
-        # meet the same load on a shared machine; the ratio is taken per round.
-        rounds = []
+        ldapsearch(lab, args.client_cores)  # warm-up
+        # Side by side: each round runs ldapsearch, then the source in a fresh interpreter (each tree in
+        # turn), so all meet the same load on a shared machine; the ratio is taken per round.
         for i in range(args.rounds):
-            theirs = ldapsearch(lab)
-            ours = run_child("collect", lab)
-            rounds.append((ours["collect_s"], theirs))
-            log(f"round {i + 1}: ours {ours['collect_s']:.2f} s, ldapsearch {theirs:.2f} s")
+            loads.append(proctime.load())
+            for tree in trees:
+                theirs = ldapsearch(lab, args.client_cores)
+                name = f"dir-{Path(tree).name}-r{i + 1}.json"
+                evidence = str(Path(args.evidence) / name) if args.evidence else ""
+                ours = run_child("collect", lab, tree, evidence, args.client_cores)
+                if evidence:
+                    ours["sha"] = hashlib.sha256(Path(evidence).read_bytes()).hexdigest()[:16]
+                runs[tree].append((ours, theirs))
+                log(f"round {i + 1} {Path(tree).name}: ours {ours['collect_s']:.2f} s (CPU "
+                    f"{ours['cpu_s']:.2f}, Samba {ours['server_cpu']:.2f}), ldapsearch {theirs[0]:.2f} s "
+                    f"(CPU {theirs[1]:.2f}, Samba {theirs[2]:.2f}), load {loads[-1]}")  # fmt: skip
         base = run_child("baseline", lab)
     finally:
         lab.stop()
         shutil.rmtree(run_root, ignore_errors=True)
-    log(f"checks: {ours['findings']}; in scope {ours['users']}, excluded {ours['excluded']}")
+    last = next(iter(runs.values()))[-1][0]
+    log(f"checks: {last['findings']}; in scope {last['users']}, excluded {last['excluded']}")
     print(f"{os.cpu_count()} CPU, Python {platform.python_version()}, {platform.platform()}\n")
     print(
-        "| users | fixture build s | rounds | ours collect s | ldapsearch s | ratio, median (range) "
+        "| users | tree | fixture build s | rounds | ours collect s | ours CPU s | Samba CPU in ours s "
+        "| ldapsearch s | ldapsearch CPU s | Samba CPU in ldapsearch s | ratio, median (range) "
         "| evaluation ms | peak RSS MB | baseline RSS MB |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    ratios = sorted(o / t for o, t in rounds)
-    ratio = f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}–{ratios[-1]:.2f})"
-    print(
-        f"| {args.users:,} | {built.get('total', 0):.0f} | {len(rounds)} | {span(o for o, _ in rounds)} "
-        f"| {span(t for _, t in rounds)} | {ratio} | {ours['eval_ms']:.0f} | {ours['rss_mb']:.0f} "
-        f"| {base['rss_mb']:.0f} |"
-    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for tree, done in runs.items():
+        ratios = sorted(o["collect_s"] / t[0] for o, t in done)
+        ratio = f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}–{ratios[-1]:.2f})"
+        cells = [
+            f"{args.users:,}", Path(tree).name, f"{built.get('total', 0):.0f}", str(len(done)),
+            span(o["collect_s"] for o, _ in done), span(o["cpu_s"] for o, _ in done),
+            span(o["server_cpu"] for o, _ in done), span(t[0] for _, t in done), span(t[1] for _, t in done),
+            span(t[2] for _, t in done), ratio, f"{done[-1][0]['eval_ms']:.0f}",
+            f"{max(o['rss_mb'] for o, _ in done):.0f}", f"{base['rss_mb']:.0f}",
+        ]  # fmt: skip
+        print("| " + " | ".join(cells) + " |")
+    if args.evidence:
+        shas = sorted({o.get("sha") for done in runs.values() for o, _ in done})
+        print(f"\nevidence: {len(shas)} distinct file(s) over every round and tree: {shas}")
+    print(f"load average per round: {'; '.join(loads)}")
 
 
 def span(values: Iterable[float]) -> str:

@@ -19,6 +19,8 @@ _SPACE = re.compile(r"\s")
 # domain.
 _ATOM = r"[A-Za-z0-9'\-_!#^~]+"
 CLEAN = re.compile(rf"(?=[^@]{{1,{MAX_LOCAL}}}@){_ATOM}(?:\.{_ATOM})*@([A-Za-z0-9.\-]{{1,{MAX_DOMAIN}}})")
+# CLEAN over many UPNs at once, one per line: a line that is not clean matches ".*" with group 1 empty.
+_CLEAN_LINES = re.compile(rf"(?m)^(?:{CLEAN.pattern}|.*)$")
 
 # Problem classes, as the noun phrase after "N UPNs with …".
 ISSUES = {
@@ -86,6 +88,16 @@ def clean(upn: str) -> bool:
     return CLEAN.fullmatch(upn) is not None
 
 
+def clean_domains(values: list[str]) -> list[str]:
+    """For each UPN, the domain as written if clean(upn), else '': one regular-expression pass over
+    the batch joined by line breaks (no call and no match object per UPN). CLEAN admits no line
+    break, and a value holding one would add a line: then the UPNs are matched one by one."""
+    found: list[str] = _CLEAN_LINES.findall("\n".join(values))
+    if len(found) != len(values):
+        found = [m[1] if (m := CLEAN.fullmatch(v)) else "" for v in values]
+    return found
+
+
 def issues(upn: str) -> list[str]:
     """The malformation classes of a non-blank UPN, in ISSUES order (its domain is judged apart)."""
     found = []
@@ -132,13 +144,18 @@ def collisions(upns: Collection[str]) -> dict[str, list[str]]:
     """UPNs that differ only in what synchronization normalises, beyond letter case (those are
     duplicates already): {normalised: [distinct lower-case UPNs]}. Fixing one collides with another.
     Blank UPNs and those without an @ are left out: no fix keeps them as they are."""
-    dirty = {n for u in upns if (n := normalised(u)) != u.lower() and "@" in n}
+    # Only a UPN with something to strip normalises to other than its lower case (lower() maps every
+    # character to at least one): those few are normalised, the others only lower-cased, in C.
+    odd = [u for u in upns if u.strip().rstrip(".") != u]
+    dirty = {n for u in odd if "@" in (n := normalised(u))}
     if not dirty:
         return {}
     groups: dict[str, set[str]] = {}
-    for u in upns:
+    for u in odd:
         if (n := normalised(u)) in dirty:
             groups.setdefault(n, set()).add(u.lower())
+    for low in dirty.intersection(map(str.lower, upns)):
+        groups.setdefault(low, set()).add(low)
     return {n: sorted(vs) for n, vs in sorted(groups.items()) if len(vs) > 1}
 
 

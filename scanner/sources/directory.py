@@ -15,13 +15,13 @@ from scanner.sources.net import bind
 
 PAGED_OID = "1.2.840.113556.1.4.319"
 SCP_CN = "CN=62a0ff2e-97b9-4513-943f-0d221bd30080,CN=Device Registration Configuration,CN=Services"
+# What the user tally reads, nothing more (every attribute asked is one more per user to send and decode).
 USER_ATTRS = [
     "sAMAccountName",
     "userPrincipalName",
     "userAccountControl",
     "mS-DS-ConsistencyGuid",
     "isCriticalSystemObject",
-    "lastLogonTimestamp",
 ]
 SYNC_FILTER = (
     "(|(sAMAccountName=MSOL_*)(sAMAccountName=AAD_*)(sAMAccountName=Sync_*)(sAMAccountName=ADSyncMSA*))"
@@ -70,18 +70,35 @@ def _search(conn: Any, base: str, flt: str, scope: str, attrs: list[str]) -> lis
 
 
 def _paged(conn: Any, base: str, flt: str, attrs: list[str], size: int) -> Any:
+    """The users, page by page, decoded lean (scanner.sources.net.lean): (raw DN, {lower-case
+    attribute name: [raw values]})."""
+    from scanner.sources.net import lean
+
     cookie: Any = None
     while True:
-        status = conn.search(
-            base, flt, search_scope="SUBTREE", attributes=attrs, paged_size=size, paged_cookie=cookie
-        )
+        with lean.entries(conn):  # only this search: the others on the connection are decoded by ldap3
+            status = conn.search(
+                base, flt, search_scope="SUBTREE", attributes=attrs, paged_size=size, paged_cookie=cookie
+            )
         result, response = conn.result, conn.response
         if not status and result.get("result") != 0:
             raise DirectorySourceError(f"user search under {base} failed: {result.get('description')}")
-        yield from (e for e in response or [] if e.get("type") == "searchResEntry")
+        yield from ((e["raw_dn"], e["raw"]) for e in response or [] if e.get("type") == "searchResEntry")
         cookie = result.get("controls", {}).get(PAGED_OID, {}).get("value", {}).get("cookie")
         if not cookie:
             return
+
+
+def text(values: list[bytes] | None) -> str | None:
+    """The first raw value as ldap3 formats it without a schema: UTF-8, else its fallback encodings."""
+    if not values:
+        return None
+    try:
+        return values[0].decode("utf-8")
+    except UnicodeDecodeError:
+        from ldap3.utils.conv import to_unicode
+
+        return str(to_unicode(values[0], from_server=True))
 
 
 def _first(entry: dict[str, Any], name: str) -> Any:
@@ -121,8 +138,8 @@ def _read(conn: Any, cfg: DirectoryConfig, sample: int, page_size: int) -> Direc
     netbios = netbios or next((str(_first(r, "nETBIOSName")) for r in refs if _first(r, "nETBIOSName")), "")
     tally = _UserTally(limit=sample, netbios=netbios)
     try:
-        for entry in _paged(conn, base, cfg.filter, USER_ATTRS, page_size):
-            tally.add(entry)
+        for dn, raw in _paged(conn, base, cfg.filter, USER_ATTRS, page_size):
+            tally.add(text([dn]) or "", raw)
         accounts = tuple(
             _account(e, netbios)
             for e in _search(
@@ -195,21 +212,22 @@ class _UserTally:
     _groups: dict[str, dict[str, list[Any]]] = field(default_factory=lambda: {"issues": {}, "domains": {}})
     _by_upn: dict[str, list[Any]] = field(default_factory=dict)
 
-    def add(self, entry: dict[str, Any]) -> None:
-        attrs = entry.get("attributes") or {}
-        sam = str(_value(attrs.get("sAMAccountName")) or "")
-        dn = entry.get("dn", "")
-        if _excluded(sam, dn, _value(attrs.get("isCriticalSystemObject"))):
+    def add(self, dn: str, raw: dict[str, list[bytes]]) -> None:
+        """A user as the lean decoding gives it (lower-case attribute names, raw values), its values
+        read as ldap3 would format them (a GUID's text is empty only when its bytes are)."""
+        sam = text(raw.get("samaccountname")) or ""
+        if _excluded(sam, dn, text(raw.get("iscriticalsystemobject"))):
             self.excluded += 1
             return
-        enabled = not int(_value(attrs.get("userAccountControl")) or 0) & DISABLED
-        value = _value(attrs.get("userPrincipalName"))
+        uac, value = text(raw.get("useraccountcontrol")), text(raw.get("userprincipalname"))
+        anchor = bool((raw.get("ms-ds-consistencyguid") or [b""])[0])
+        enabled = not int(uac or 0) & DISABLED
         # A DirUser is made only for the groups that still name users: most users are only counted.
         user = (f"{self.netbios}\\{sam}", value, enabled, dn)
         self.users += 1
         self.enabled += enabled
-        self.anchors += bool(_value(attrs.get("mS-DS-ConsistencyGuid")))
-        if upn.missing(value):
+        self.anchors += anchor
+        if value is None or upn.missing(value):
             self._put(self._groups["issues"], "missing", user)
             return
         self.upns[user[0].lower()] = value

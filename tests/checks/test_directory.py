@@ -58,15 +58,17 @@ def test_duplicates_are_case_insensitive(forest: Evidence) -> None:
     assert dup.target == "flo@fabrikam.com" and dup.evidence["objects"] == 2
 
 
+def raw(sam: str, value: str | None = None, **extra: bytes) -> dict[str, list[bytes]]:
+    """A user entry as the directory source's lean decoding gives it."""
+    attrs = {"samaccountname": [sam.encode()], "useraccountcontrol": [b"512"]}
+    attrs |= {"userprincipalname": [value.encode()]} if value is not None else {}
+    return attrs | {k.lower(): [v] for k, v in extra.items()}
+
+
 def test_duplicates_from_raw_entries() -> None:
     tally = _UserTally(limit=5, netbios="CORP")
     for sam, value in [("a", "Same@contoso.com"), ("b", "same@CONTOSO.com"), ("c", "other@contoso.com")]:
-        tally.add(
-            {
-                "dn": f"CN={sam},DC=x",
-                "attributes": {"sAMAccountName": sam, "userPrincipalName": value, "userAccountControl": 512},
-            }
-        )
+        tally.add(f"CN={sam},DC=x", raw(sam, value))
     [group] = tally.duplicates()
     assert group.key == "same@contoso.com" and [u.name for u in group.users] == ["CORP\\a", "CORP\\b"]
 
@@ -89,18 +91,12 @@ def test_excluded_objects_never_reach_findings() -> None:
         ("krbtgt", {}),
         ("HealthMailbox01", {}),
         ("PC1$", {}),
-        ("adm", {"isCriticalSystemObject": True}),
+        ("adm", {"isCriticalSystemObject": b"TRUE"}),
     ]:
-        tally.add(
-            {
-                "dn": f"CN={sam},DC=x",
-                "attributes": {"sAMAccountName": sam, "userAccountControl": 512, **extra},
-            }
-        )
-    tally.add(
-        {"dn": "CN=dup\\0ACNF:1234,DC=x", "attributes": {"sAMAccountName": "dupe", "userAccountControl": 512}}
-    )
-    assert (tally.users, tally.excluded, tally.groups("issues")) == (0, 5, ())
+        tally.add(f"CN={sam},DC=x", raw(sam, **extra))
+    tally.add("CN=dup\\0ACNF:1234,DC=x", raw("dupe"))
+    tally.add("CN=ops,DC=x", raw("ops", isCriticalSystemObject=b"FALSE"))
+    assert (tally.users, tally.excluded, tally.groups("issues")[0].key) == (1, 5, "missing")
 
 
 def test_evidence_file_errors_are_one_line(tmp_path) -> None:
@@ -118,10 +114,7 @@ def tallied(upns: list[str | None], limit: int = 5) -> Evidence:
     """Directory evidence for one user per UPN (CORP\\u0, CORP\\u1, ...), as the source counts them."""
     tally = _UserTally(limit=limit, netbios="CORP")
     for i, value in enumerate(upns):
-        attrs = {"sAMAccountName": f"u{i}", "userAccountControl": 512}
-        tally.add(
-            {"dn": f"CN=u{i},DC=x", "attributes": attrs | ({"userPrincipalName": value} if value else {})}
-        )
+        tally.add(f"CN=u{i},DC=x", raw(f"u{i}", value or None))
     section = tally.evidence(server="dc1", base_dn="DC=x", upn_suffixes=(), domains=())
     ok = (SourceStatus(name="directory", status="ok"),)
     return Evidence(

@@ -201,8 +201,8 @@ def _sources_verdict(value: str | None) -> tuple[list[str], list[str]]:
     sql = _Tally(limit=5)
     sql.add("u", "CORP\\u", value)
     ad = _UserTally(limit=5, netbios="CORP")
-    attrs: dict[str, object] = {"sAMAccountName": "u", "userAccountControl": 512}
-    ad.add({"dn": "CN=u,DC=x", "attributes": attrs | ({} if value is None else {"userPrincipalName": value})})
+    attrs = {"samaccountname": [b"u"], "useraccountcontrol": [b"512"]}
+    ad.add("CN=u,DC=x", attrs | ({} if value is None else {"userprincipalname": [value.encode()]}))
     out = []
     for issues, domains in (
         ([g.key for g in sql.section("issues")], [g.key for g in sql.section("domains")]),
@@ -218,3 +218,47 @@ def _sources_verdict(value: str | None) -> tuple[list[str], list[str]]:
 def test_both_sources_apply_the_one_rule(value: str | None) -> None:
     expected = upn.verdict(value, VERIFIED)
     assert _sources_verdict(value) == (expected, expected)
+
+
+_ODD = st.text(alphabet=st.sampled_from("aZ09.@-_ \n\r\t\u00a0ü"), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_UPNS | _ODD | st.sampled_from([u for u, _, _ in TABLE if u is not None]), max_size=40))
+def test_one_pass_over_a_batch_judges_each_upn_as_alone(values: list[str]) -> None:
+    """Line breaks inside a UPN, empty lines, an @ on the next line: the batch pass never joins two."""
+    assert upn.clean_domains(values) == [m[1] if (m := upn.CLEAN.fullmatch(v)) else "" for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "n1", "n2"]),
+            st.sampled_from(["", "CORP\\a", "CORP\\b", "corp\\A", "CORP\\c"]),
+            st.none() | _UPNS | _ODD | st.sampled_from(["a@Contoso.com", "b@contoso.COM", "c@fabrikam.com "]),
+        ),
+        max_size=60,
+    ),
+    st.integers(0, 3),
+    st.integers(1, 25),
+)
+def test_the_site_database_tally_of_a_batch_is_that_of_its_rows_one_by_one(
+    rows: list[tuple[str, str, str | None]], limit: int, size: int
+) -> None:
+    """What the sql source makes of fetched batches (the fast path) equals add() row by row: the same
+    counts, the same users named in the same groups, the same UPN map."""
+    from scanner.sources.sql import _Tally
+
+    batched, single = _Tally(limit=limit), _Tally(limit=limit)
+    for i in range(0, len(rows), size):
+        batched.add_rows(rows[i : i + size])
+    for row in rows:
+        single.add(*row)
+    for tally in (batched, single):
+        tally.upns = dict(tally.upns)
+    assert batched.users == single.users and batched.upns == single.upns
+    assert list(batched.upns) == list(single.upns)
+    for kind in ("domains", "issues"):
+        assert batched.section(kind) == single.section(kind)
+    assert batched.collisions() == single.collisions()

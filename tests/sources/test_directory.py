@@ -226,3 +226,29 @@ def test_a_relative_ca_file_is_found_from_another_working_folder(
     [status] = [s for s in result["provenance"]["sources"] if s["name"] == "directory"]
     assert status["status"] == "ok", status
     assert not any(c["status"] == "error" for c in result["results"])
+
+
+def test_the_lean_user_pages_read_every_value_as_ldap3_formats_it(reader_pw: SambaLab) -> None:
+    """The user pages skip ldap3's per-value formatting: every seeded object (diacritics, binary
+    source anchors, critical system objects, disabled accounts) reads the same either way."""
+    from scanner.sources.directory import USER_ATTRS, _paged, text
+    from scanner.sources.net import bind
+
+    conn = bind.connect(cfg(reader_pw), 10)
+    try:
+        lean = {
+            text([dn]): raw
+            for dn, raw in _paged(conn, reader_pw.base_dn, "(objectClass=user)", USER_ATTRS, 7)
+        }
+        assert conn.search(reader_pw.base_dn, "(objectClass=user)", attributes=USER_ATTRS)  # ldap3 formats
+        formatted = {e["dn"]: e["attributes"] for e in conn.response if e["type"] == "searchResEntry"}
+    finally:
+        conn.unbind()
+    assert set(lean) == set(formatted) and len(lean) > len(SEED_USERS)
+    for dn, attrs in formatted.items():
+        raw = lean[dn]
+        for name in ("sAMAccountName", "userPrincipalName", "userAccountControl", "isCriticalSystemObject"):
+            assert text(raw.get(name.lower())) == (attrs[name][0] if attrs[name] else None), (dn, name)
+        assert bool((raw.get("ms-ds-consistencyguid") or [b""])[0]) == bool(attrs["mS-DS-ConsistencyGuid"])
+    assert any(text(r.get("iscriticalsystemobject")) == "TRUE" for r in lean.values())
+    assert any(r.get("ms-ds-consistencyguid") for r in lean.values())

@@ -317,6 +317,22 @@ def test_more_suffix_groups_than_kept_the_users_fill_only_the_kept_groups(
     assert {g.key: g.count for g in ev.issues} == {"multiple_at": 5}
 
 
+def test_a_user_without_a_unique_name_is_named_by_user_name(lab: PostgresLab, monkeypatch) -> None:
+    """User_Name0 is fetched only where Unique_User_Name0 is NULL or empty: those users still carry it."""
+    monkeypatch.setenv("MDMP_TEST_SQL_PW", lab.reader_password)
+    rows = [("anna", None, "anna x@contoso.com"), ("bob", "", None), ("carl", "  ", "carl x@contoso.com")]
+    rows += [("dora", "CORP\\dora", "dora x@contoso.com"), (None, None, "eve x@contoso.com")]
+    try:
+        lab.load_users(rows)
+        ev = collect_sql(sql_cfg(lab, sample_users=0), "EC1", timeout=30)
+    finally:
+        lab.load_users(export_rows())
+    named = {g.key: sorted(u.name for u in g.users) for g in ev.issues}
+    # Unique_User_Name0 names the user whenever it is not empty, even all spaces (carl); else User_Name0.
+    assert named["missing"] == ["bob"] and named["spaces"] == ["", "  ", "CORP\\dora", "anna"]
+    assert ev.users == 5 and ev.upns == {"  ": "carl x@contoso.com", "corp\\dora": "dora x@contoso.com"}
+
+
 # --- integrated authentication (Trusted_Connection=yes): no user, no password, no prompt ---------------
 
 

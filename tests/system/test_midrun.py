@@ -324,8 +324,9 @@ SQL_USERS, SQL_STALL_AT = 30_000, 25_000  # the detail query stalls at this row,
 
 @pytest.fixture(scope="module")
 def stalling_database(postgres_lab: Any) -> Iterator[str]:
-    """cm_flt: the site database's view, except that reading User_Name0 (the per-user query reads it,
-    the documented query does not) stalls at row SQL_STALL_AT, as a server under a lock or dying does."""
+    """cm_flt: the site database's view, except that reading Unique_User_Name0 (the per-user query reads
+    it on every row, the documented query not at all) stalls at row SQL_STALL_AT, as a server under a
+    lock or dying does."""
     from tests.lab.postgres import SQL_DIR
 
     with postgres_lab.admin_connect("postgres") as cn:
@@ -342,8 +343,8 @@ def stalling_database(postgres_lab: Any) -> Iterator[str]:
             "RETURN v; END $$"
         )
         cn.execute(
-            "CREATE OR REPLACE VIEW dbo.v_r_user AS SELECT resourceid, 4 AS resourcetype, "
-            "dbo.stall(user_name0, resourceid) AS user_name0, unique_user_name0, user_principal_name0, "
+            "CREATE OR REPLACE VIEW dbo.v_r_user AS SELECT resourceid, 4 AS resourcetype, user_name0, "
+            "dbo.stall(unique_user_name0, resourceid) AS unique_user_name0, user_principal_name0, "
             "full_user_name0, mail0, windows_nt_domain0 FROM dbo.user_disc"
         )
         cn.execute(

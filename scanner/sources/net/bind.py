@@ -51,6 +51,9 @@ def connect(cfg: DirectoryConfig, timeout: float) -> Any:
         raise_exceptions=False,
         **(_gssapi(krb) if krb else _login(cfg)),
     )
+    from scanner.sources.net import lean  # it imports ldap3
+
+    lean.use(conn)  # SYNC still; the directory source's user pages decoded lean
     gss_errors = kerberos.errors() if krb else ()  # with a password, anything else is a bug
     try:
         conn.open()
