@@ -9,7 +9,7 @@ a result saved before causes existed groups nothing: each finding is its own act
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from reports.view.accounts import Account, accounts, count
@@ -179,3 +179,38 @@ def _facts(findings: Iterable[Finding]) -> dict[str, str]:
             if isinstance(v, str | int) and not isinstance(v, bool) and k not in out:
                 out[k] = str(v)
     return out
+
+
+FIRST = 10  # causes the report itself lists under "What to fix first"; action-plan.csv has them all
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CauseView:
+    """One cause as the report shows it: what, how bad, whom it affects, the steps, the checks behind it."""
+
+    title: str
+    severity: str
+    affected: str  # "at least 5 users", "2 objects"
+    sample: str  # the first objects, comma-separated
+    more: int  # objects beyond the sample
+    steps: tuple[str, ...]
+    checks: tuple[tuple[str, str], ...]  # (check id, the anchor of its card)
+
+
+def fix_first(plan: list[Action], anchor: Callable[[str], str]) -> tuple[CauseView, ...]:
+    """The worst causes first, as actions() orders them."""
+    return tuple(_view(a, anchor) for a in plan[:FIRST])
+
+
+def _view(a: Action, anchor: Callable[[str], str]) -> CauseView:
+    # A cause that is its one object (a domain no user was named for) says nothing more by naming it.
+    plain = not a.users and set(a.objects) <= {a.subject}
+    return CauseView(
+        title=a.title,
+        severity=a.severity.value,
+        affected="" if plain else a.affected,
+        sample="" if plain else ", ".join(a.sample),
+        more=0 if plain else max(0, (a.user_count or len(a.objects)) - len(a.sample)),
+        steps=a.steps,
+        checks=tuple((c, anchor(c)) for c in a.checks),
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.text import seconds, value, when
-from reports.view.actions import Headline, actions, headline
+from reports.view.actions import CauseView, Headline, actions, fix_first, headline
 from reports.view.appendix import Appendix
 from reports.view.brand import css_string, safe_accent, safe_logo
 from reports.view.changes import ChangesView, changes_view
@@ -16,7 +16,7 @@ from reports.view.chart import Chart, severity_chart
 from reports.view.checklist import LABELS, Prerequisite, checklist
 from reports.view.provenance import scrub
 from reports.view.scope import Scope, scope
-from reports.view.sections import CAP, STATES, Count, Section, check_view, count, sections
+from reports.view.sections import CAP, STATES, Count, Section, anchor, check_view, count, sections
 from reports.view.trend import TrendView, open_for, trend_view
 from scanner.model import ExceptionUse, ScanResult, Severity, SourceStatus
 
@@ -83,6 +83,7 @@ class Report:
     redacted: bool
     actions: int  # rows in action-plan.csv: root causes
     plan: Headline  # the causes, and the distinct users they affect
+    fix_first: tuple[CauseView, ...] = ()  # the worst causes with their steps: the plan's first rows
     scope: Scope
     running_head: Markup  # the printed pages' header: company and date, as a CSS string
     running_class: Markup  # the classification, as a CSS string
@@ -136,8 +137,9 @@ def build(result: ScanResult, cap: int | None = CAP) -> Report:
         brand=(brand := _brand(result.options.get("report"))),
         run=_run(result),
         redacted=bool(result.options.get("redacted")),
-        actions=(plan := headline(actions(result))).causes,
+        actions=(plan := headline(todo := actions(result))).causes,
         plan=plan,
+        fix_first=fix_first(todo, anchor),
         scope=scope(result),
         running_head=css_string(" · ".join(t for t in (result.company, when(result.started)[:10]) if t)),
         running_class=css_string(brand.classification),

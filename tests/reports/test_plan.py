@@ -158,3 +158,22 @@ def test_the_fix_names_the_record_of_this_finding_not_a_placeholder() -> None:
     assert (
         fixes["ann@contoso.com"] == "Check each UPN suffix users have for ann."
     )  # not a domain: where to look
+
+
+def test_the_report_itself_lists_the_worst_causes_with_their_steps(demo: Path) -> None:
+    """A consultant hands over report.html or report.md: the plan's first rows are in it, not only a CSV."""
+    rows = _demo_rows(demo)
+    html = (demo / "report.html").read_text(encoding="utf-8")
+    section = html.split('id="fix-first"')[1].split("</section>")[0]
+    titles = re.findall(r"<strong>([^<]+)</strong>", section)
+    assert titles == [r["cause"] for r in rows[: len(titles)]] and len(titles) == 10  # the plan's order
+    first = section.split('<li class="cause')[1]
+    steps = rows[0]["action"].split("\n")
+    assert len(re.findall(r"<li>", first)) == len(steps) > 1  # every step of the cause, numbered
+    for check in rows[0]["checks"].split("; "):
+        assert f'href="#check-{check.replace(".", "-").replace("_", "-")}"' in first  # to its card
+    assert f"{len(rows) - 10} more causes in action-plan.csv" in section
+    md = (demo / "report.md").read_text(encoding="utf-8")
+    listed = md.split("## What to fix first")[1].split("\n## ")[0]
+    assert re.findall(r"^\d+\. \*\*\w+\*\*: \*\*(.+?)\*\*", listed, re.M) == titles
+    assert listed.count("   - Seen by ") == 10
