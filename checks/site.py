@@ -186,6 +186,7 @@ def _component(ctx: Context[Any], c: ComponentRow) -> Finding | None:
     id="site.status_messages",
     title="Service connection point components reported errors or warnings",
     severity=Severity.MEDIUM,
+    cause="component",  # with the component's status, its install lines and its log errors
     needs={"sql"},
     remediation="Read the messages in the console (Monitoring > System Status > Status Message Queries, "
     "or the component's Show Messages) and the component's log on the service connection point ("

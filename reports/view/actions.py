@@ -56,6 +56,8 @@ class Action:
         if self.user_count:
             least = "" if self.exact else "at least "
             return f"{least}{self.user_count:,} user{'s' * (self.user_count != 1)}"
+        if self.kind in ("component", "certificate"):
+            return ""  # the cause is the one object; its findings are where it was seen, not what it affects
         n = len(self.objects)
         return f"{n:,} object{'s' * (n != 1)}" if n else ""
 

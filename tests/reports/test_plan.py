@@ -177,3 +177,15 @@ def test_the_report_itself_lists_the_worst_causes_with_their_steps(demo: Path) -
     listed = md.split("## What to fix first")[1].split("\n## ")[0]
     assert re.findall(r"^\d+\. \*\*\w+\*\*: \*\*(.+?)\*\*", listed, re.M) == titles
     assert listed.count("   - Seen by ") == 10
+
+
+def test_a_component_is_one_action_whatever_reports_it(demo: Path) -> None:
+    """Sitecomp's install lines, the component's status, its log errors and its status messages are one
+    component to mend; the row counts no "objects" (the component is the object)."""
+    rows = [r for r in _demo_rows(demo) if r["cause"] == "Component SMS_CLOUD_USERSYNC"]
+    assert len(rows) == 1
+    assert {"logs.sitecomp_connector", "site.component_status", "site.status_messages"} <= set(
+        rows[0]["checks"].split("; ")
+    )
+    assert rows[0]["affected"] == ""
+    assert not any(r["cause"].startswith("SMS_CLOUD_USERSYNC:") for r in _demo_rows(demo))
