@@ -14,13 +14,13 @@ from itertools import compress
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
-from scanner.sources.parse.cmfast import containing
-from scanner.sources.parse.cmlog import ERROR, WARNING, Entry
+from scanner.sources.parse.cmfast import Batch, containing
+from scanner.sources.parse.cmlog import ERROR, WARNING
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000
-Clock = Callable[[], datetime | None]  # the entry's time, computed only when a fact needs it
-Fields = dict[str, Any]  # a fact's fields, its time a Clock until it is made
+TimeOf = Callable[[str, str], datetime | None]  # (date, time) as written -> UTC
+Fields = dict[str, Any]  # a fact's fields, its time the record's (date, time) until it is made
 
 
 _START = re.compile(r"Starting user (?:delta |full )?sync", re.I)
@@ -47,83 +47,98 @@ class UserSyncReader:
     """Follows Cloudusersync.log cycle by cycle.
 
     A log holds tens of thousands of cycles and keeps the most recent: what is kept is held as the fields
-    of its fact, with the entry's clock for its time, and made a fact (timed) only in facts()."""
+    of its fact, with the record's date and time as written, and made a fact (timed) only in facts()."""
 
+    clock: TimeOf  # a record's UTC time from its date and time as written (None: none, or unreadable)
     cycles: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))  # of SyncCycle
     failures: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))  # of UserFailure
     added: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))  # of UserAdded
     cycles_seen: int = 0
     last_completed: datetime | None = None
-    _open: Fields | None = None  # the open cycle's, its start a clock
+    _open: Fields | None = None  # the open cycle's, its start a (date, time)
     _to_add: dict[str, Fields] = field(default_factory=dict)  # sent to add in the open cycle, not failed
 
     def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
-        """The indexes of the records feed may learn from, in order (the others it would ignore)."""
+        """The indexes of the records read may learn from, in order (the others it would ignore)."""
         found = containing(messages, _SYNC_WORDS)
-        found.update(compress(range(len(severities)), map(WARNING.__le__, severities)))
+        if severities and max(severities) >= WARNING:
+            found.update(compress(range(len(severities)), map(WARNING.__le__, severities)))
         return sorted(found)
 
-    def feed(self, e: Entry, clock: Clock, file: str) -> None:
-        msg = e.message
-        if "user" not in msg and "User" not in msg:  # every line this reader wants names users
-            self._problem(e)
-            return
-        # Literal tests first: case-insensitive regexes cost microseconds, and this runs per entry.
-        if "tarting user" in msg and _START.search(msg):
-            self._close()
-            self._open = {"file": file, "line": e.line, "started": clock}
-            return
-        if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
-            user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
-            self._to_add.pop(user.lower(), None)
-            action = m[1].lower()
-            self.failures.append(
-                {
+    def read(self, b: Batch, file: str) -> None:
+        """Learn from a batch of records, in order: only those wanted, read from the columns."""
+        msgs, sevs, lines, dates, times = b.messages, b.severities, b.lines, b.dates, b.times
+        for k in self.wanted(msgs, sevs):
+            msg = msgs[k]
+            if "user" not in msg and "User" not in msg:  # every line this reader wants names users
+                self._problem(sevs[k], msg)
+                continue
+            # Literal tests first: case-insensitive regexes cost microseconds, and this runs per record.
+            if "tarting user" in msg and _START.search(msg):
+                self._close()
+                self._open = {"file": file, "line": lines[k], "started": (dates[k], times[k])}
+                continue
+            if (
+                "ailed to" in msg
+                and (m := _FAILED_USER.search(msg))
+                and (r := _REASON.search(msg, m.end() + 1))
+            ):
+                user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
+                self._to_add.pop(user.lower(), None)
+                self.failures.append(
+                    {
+                        "user": user,
+                        "action": m[1].lower(),
+                        "reason": reason,
+                        "time": (dates[k], times[k]),
+                        "file": file,
+                        "line": lines[k],
+                    }
+                )
+                continue
+            cycle = self._open
+            if cycle is None:
+                continue
+            if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
+                user = msg[m.end() :].strip()
+                self._to_add[user.lower()] = {
                     "user": user,
-                    "action": action,
-                    "reason": reason,
-                    "time": clock,
+                    "time": (dates[k], times[k]),
                     "file": file,
-                    "line": e.line,
+                    "line": lines[k],
                 }
-            )
-            return
-        if self._open is None:
-            return
-        if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
-            user = msg[m.end() :].strip()
-            self._to_add[user.lower()] = {"user": user, "time": clock, "file": file, "line": e.line}
-        elif "otal received" in msg and (m := _RECEIVED.search(msg)):
-            self._open.update(received=int(m[1]), added=int(m[2]))
-        elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
-            self._open["to_remove"] = int(m[1])
-        elif "from cloud" in msg and (m := _REMOVED.search(msg)):
-            self._open["removed"] = int(m[1])
-        elif "DeltaSync" in msg and _DONE.search(msg):
-            self._open["completed"] = clock() or self._open["started"]()
-            self._close()
-        else:
-            self._problem(e)
+            elif "otal received" in msg and (m := _RECEIVED.search(msg)):
+                cycle.update(received=int(m[1]), added=int(m[2]))
+            elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
+                cycle["to_remove"] = int(m[1])
+            elif "from cloud" in msg and (m := _REMOVED.search(msg)):
+                cycle["removed"] = int(m[1])
+            elif "DeltaSync" in msg and _DONE.search(msg):
+                cycle["completed"] = self.clock(dates[k], times[k]) or self.clock(*cycle["started"])
+                self._close()
+            else:
+                self._problem(sevs[k], msg)
 
-    def _problem(self, e: Entry) -> None:
+    def _problem(self, severity: int, message: str) -> None:
         """An error or warning inside a cycle: what ended a cycle that never completed."""
         cycle = self._open
-        if e.severity < WARNING or cycle is None:
+        if severity < WARNING or cycle is None:
             return
-        if e.severity == ERROR:
+        if severity == ERROR:
             cycle["errors"] = cycle.get("errors", 0) + 1
-            cycle["last_error"] = e.message[:300]
+            cycle["last_error"] = message[:300]
         elif "last_error" not in cycle:  # a warning says what went wrong when no error does
-            cycle["last_error"] = e.message[:300]
+            cycle["last_error"] = message[:300]
 
     def facts(self) -> SyncFacts:
         self._close()
+        clock = self.clock
         return SyncFacts(
-            cycles=tuple(SyncCycle(**{**c, "started": c["started"]()}) for c in self.cycles),
+            cycles=tuple(SyncCycle(**{**c, "started": clock(*c["started"])}) for c in self.cycles),
             cycles_seen=self.cycles_seen,
             last_completed=self.last_completed,
-            failures=tuple(UserFailure(**{**f, "time": f["time"]()}) for f in self.failures),
-            added=tuple(UserAdded(**{**a, "time": a["time"]()}) for a in self.added),
+            failures=tuple(UserFailure(**{**f, "time": clock(*f["time"])}) for f in self.failures),
+            added=tuple(UserAdded(**{**a, "time": clock(*a["time"])}) for a in self.added),
         )
 
     def _close(self) -> None:
@@ -154,33 +169,37 @@ _INSTALLED_OK = 1015  # "Site Component Manager successfully installed this comp
 class SiteCompReader:
     """Follows component installation in Sitecomp.log."""
 
+    clock: TimeOf  # a record's UTC time from its date and time as written (None: none, or unreadable)
     events: deque[ComponentEvent] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     _current: str = ""  # component of the latest "Installing component" line
 
     def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
-        """The indexes of the records feed may learn from, in order (the others it would ignore)."""
+        """The indexes of the records read may learn from, in order (the others it would ignore)."""
         return sorted(containing(messages, _SITECOMP_WORDS))
 
-    def feed(self, e: Entry, clock: Clock, file: str) -> None:
-        msg = e.message
-        if "omponent" not in msg and "STATMSG" not in msg and "nstallation" not in msg:
-            return  # every line this reader wants says one of these
-        action, comp = self._classify(msg)
-        if action:
-            comp = comp or self._current
-            if action == "installing":
-                self._current = comp
-            if comp:
-                self.events.append(
-                    ComponentEvent(
-                        component=comp.upper(),
-                        action=action,
-                        time=clock(),
-                        file=file,
-                        line=e.line,
-                        message=msg[:300],
+    def read(self, b: Batch, file: str) -> None:
+        """Learn from a batch of records, in order: only those wanted, read from the columns."""
+        msgs = b.messages
+        for k in self.wanted(msgs, b.severities):
+            msg = msgs[k]
+            if "omponent" not in msg and "STATMSG" not in msg and "nstallation" not in msg:
+                continue  # every line this reader wants says one of these
+            action, comp = self._classify(msg)
+            if action:
+                comp = comp or self._current
+                if action == "installing":
+                    self._current = comp
+                if comp:
+                    self.events.append(
+                        ComponentEvent(
+                            component=comp.upper(),
+                            action=action,
+                            time=self.clock(b.dates[k], b.times[k]),
+                            file=file,
+                            line=b.lines[k],
+                            message=msg[:300],
+                        )
                     )
-                )
 
     def _classify(self, msg: str) -> tuple[str, str]:
         if m := _FLAGGED.search(msg):
