@@ -6,11 +6,12 @@ These extractors only record what the log says; the checks decide what is health
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import compress
+from itertools import accumulate, chain, compress
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
@@ -40,6 +41,38 @@ _TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
 # The literal tests of feed: a record with none of these that is no error or warning changes nothing.
 _SYNC_WORDS = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
 _SITECOMP_WORDS = ("omponent", "STATMSG", "nstallation")
+# A cycle of the usual shape, one record per line of the batch's text. Each line is read by _one as the
+# cycle reads it: the same phrase first (a user or reason holds no blank, so no other phrase), and
+# counts of at most 18 digits.
+_NOTIFY = "NotifyAccountAddition - SCCM user to add = "
+_FAILED_LINE = re.compile(r"Failed to (add|remove) user ([^\s;]+); reason (\S*)")
+_CYCLE = re.compile(
+    r"Starting user (?:delta |full )?sync[^\n]*\n"
+    rf"((?:(?:{_NOTIFY}\S+|Failed to (?:add|remove) user [^\s;]+; reason \S*)\n)*)"
+    r"Total received users to add from SCCM = (\d{1,18}), "
+    r"Total Successfully added users to Cloud = (\d{1,18})\n"
+    r"Total received users from SCCM to be removed from cloud = (\d{1,18})\n"
+    r"Successfully removed users from cloud (\d{1,18})\n"
+    r"UserDeltaSync:- Users Added = \d{1,18}, Users Removed = \d{1,18}(?![^\n])"
+)
+Span = tuple[int, int, "re.Match[str] | None"]  # first and last record, the match when they are one cycle
+
+
+def _cycles(joined: str, messages: list[str]) -> list[Span]:
+    """The usual cycles in the batch's text (its messages joined by newlines), as records: a match that
+    does not begin and end with a record, or holds a newline of a message, gives its records alone."""
+    starts = list(accumulate(map((1).__add__, map(len, messages)), initial=0))  # starts[k]: record k's
+    spans: list[Span] = []
+    for m in _CYCLE.finditer(joined):
+        begin, end = m.span()
+        first, last = bisect_right(starts, begin) - 1, bisect_right(starts, end) - 1
+        whole = starts[first] == begin and starts[last + 1] == end + 1
+        if spans and first <= spans[-1][1]:  # the record the one before ended in: one by one, both
+            spans[-1] = (spans[-1][0], last, None)
+        else:
+            whole = whole and joined.count("\n", begin, end) == last - first
+            spans.append((first, last, m if whole else None))
+    return spans
 
 
 @dataclass(slots=True)
@@ -66,58 +99,111 @@ class UserSyncReader:
         return sorted(found)
 
     def read(self, b: Batch, file: str) -> None:
-        """Learn from a batch of records, in order: only those wanted, read from the columns."""
-        msgs, sevs, lines, dates, times = b.messages, b.severities, b.lines, b.dates, b.times
-        for k in self.wanted(msgs, sevs):
-            msg = msgs[k]
-            if "user" not in msg and "User" not in msg:  # every line this reader wants names users
-                self._problem(sevs[k], msg)
-                continue
-            # Literal tests first: case-insensitive regexes cost microseconds, and this runs per record.
-            if "tarting user" in msg and _START.search(msg):
-                self._close()
-                self._open = {"file": file, "line": lines[k], "started": (dates[k], times[k])}
-                continue
-            if (
-                "ailed to" in msg
-                and (m := _FAILED_USER.search(msg))
-                and (r := _REASON.search(msg, m.end() + 1))
-            ):
-                user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
-                self._to_add.pop(user.lower(), None)
-                self.failures.append(
-                    {
-                        "user": user,
-                        "action": m[1].lower(),
-                        "reason": reason,
-                        "time": (dates[k], times[k]),
-                        "file": file,
-                        "line": lines[k],
-                    }
-                )
-                continue
-            cycle = self._open
-            if cycle is None:
-                continue
-            if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
-                user = msg[m.end() :].strip()
-                self._to_add[user.lower()] = {
-                    "user": user,
-                    "time": (dates[k], times[k]),
-                    "file": file,
-                    "line": lines[k],
-                }
-            elif "otal received" in msg and (m := _RECEIVED.search(msg)):
-                cycle.update(received=int(m[1]), added=int(m[2]))
-            elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
-                cycle["to_remove"] = int(m[1])
-            elif "from cloud" in msg and (m := _REMOVED.search(msg)):
-                cycle["removed"] = int(m[1])
-            elif "DeltaSync" in msg and _DONE.search(msg):
-                cycle["completed"] = self.clock(dates[k], times[k]) or self.clock(*cycle["started"])
-                self._close()
-            else:
-                self._problem(sevs[k], msg)
+        """Learn from a batch of records, in order: only those that may matter, from the columns.
+
+        A cycle of the usual shape (its start, the users sent to add or failed, the four counts and the
+        end, one record each, nothing between them) is read whole from one match over the batch's text;
+        any other record that may matter, one by one."""
+        msgs, sevs = b.messages, b.severities
+        joined = "\n".join(msgs)
+        spans = _cycles(joined, msgs) if "Starting user" in joined else []
+        if not spans:
+            for k in self.wanted(msgs, sevs):
+                self._one(b, k, file)
+            return
+        gaps = zip(
+            [-1, *(last for _, last, _ in spans)], [first for first, _, _ in spans] + [len(msgs)], strict=True
+        )
+        rest = list(chain.from_iterable(range(done + 1, first) for done, first in gaps))
+        found = set(map(rest.__getitem__, containing(list(map(msgs.__getitem__, rest)), _SYNC_WORDS)))
+        if max(sevs) >= WARNING:  # an error or warning inside a usual cycle says nothing more
+            found.update(compress(range(len(sevs)), map(WARNING.__le__, sevs)))
+        todo, done = iter(spans), -1
+        span = next(todo, None)
+        for k in sorted(found):
+            while span is not None and span[0] <= k:
+                self._cycle(b, span, file)
+                done, span = span[1], next(todo, None)
+            if k > done:
+                self._one(b, k, file)
+        while span is not None:
+            self._cycle(b, span, file)
+            span = next(todo, None)
+
+    def _cycle(self, b: Batch, span: Span, file: str) -> None:
+        """The records first to last, read as one usual cycle when the match says it is one."""
+        first, last, m = span
+        if m is None:  # the match does not cover whole records: each one (the others change nothing)
+            for k in range(first, last + 1):
+                self._one(b, k, file)
+            return
+        self._close()
+        lines, dates, times = b.lines, b.dates, b.times
+        cycle = self._open = {"file": file, "line": lines[first], "started": (dates[first], times[first])}
+        k = first
+        for text in m[1].split("\n")[:-1]:  # the users sent to add or failed, one record each
+            k += 1
+            if text.startswith(_NOTIFY):
+                self._sent(text[len(_NOTIFY) :], b, k, file)
+            elif f := _FAILED_LINE.fullmatch(text):
+                self._failed(f[2], f[1], f[3].rstrip("."), b, k, file)
+        cycle.update(received=int(m[2]), added=int(m[3]), to_remove=int(m[4]), removed=int(m[5]))
+        cycle["completed"] = self.clock(dates[last], times[last]) or self.clock(dates[first], times[first])
+        self._close()
+
+    def _one(self, b: Batch, k: int, file: str) -> None:
+        """What one record says, by the first of its phrases that reads (the order matters)."""
+        msg, lines, dates, times = b.messages[k], b.lines, b.dates, b.times
+        if "user" not in msg and "User" not in msg:  # every line this reader wants names users
+            self._problem(b.severities[k], msg)
+            return
+        # Literal tests first: case-insensitive regexes cost microseconds, and this runs per record.
+        if "tarting user" in msg and _START.search(msg):
+            self._close()
+            self._open = {"file": file, "line": lines[k], "started": (dates[k], times[k])}
+            return
+        if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
+            user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
+            self._failed(user, m[1].lower(), reason, b, k, file)
+            return
+        cycle = self._open
+        if cycle is None:
+            return
+        if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
+            self._sent(msg[m.end() :].strip(), b, k, file)
+        elif "otal received" in msg and (m := _RECEIVED.search(msg)):
+            cycle.update(received=int(m[1]), added=int(m[2]))
+        elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
+            cycle["to_remove"] = int(m[1])
+        elif "from cloud" in msg and (m := _REMOVED.search(msg)):
+            cycle["removed"] = int(m[1])
+        elif "DeltaSync" in msg and _DONE.search(msg):
+            cycle["completed"] = self.clock(dates[k], times[k]) or self.clock(*cycle["started"])
+            self._close()
+        else:
+            self._problem(b.severities[k], msg)
+
+    def _sent(self, user: str, b: Batch, k: int, file: str) -> None:
+        """A user sent to add in the open cycle."""
+        self._to_add[user.lower()] = {
+            "user": user,
+            "time": (b.dates[k], b.times[k]),
+            "file": file,
+            "line": b.lines[k],
+        }
+
+    def _failed(self, user: str, action: str, reason: str, b: Batch, k: int, file: str) -> None:
+        self._to_add.pop(user.lower(), None)
+        self.failures.append(
+            {
+                "user": user,
+                "action": action,
+                "reason": reason,
+                "time": (b.dates[k], b.times[k]),
+                "file": file,
+                "line": b.lines[k],
+            }
+        )
 
     def _problem(self, severity: int, message: str) -> None:
         """An error or warning inside a cycle: what ended a cycle that never completed."""
