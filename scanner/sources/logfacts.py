@@ -137,9 +137,21 @@ class UserSyncReader:
             for k in range(first, last + 1):
                 self._one(b, k, file)
             return
-        self._close()
-        lines, dates, times = b.lines, b.dates, b.times
-        cycle = self._open = {"file": file, "line": lines[first], "started": (dates[first], times[first])}
+        if self._open is not None:
+            self._close()
+        lines, dates, times, clock = b.lines, b.dates, b.times, self.clock
+        started = (dates[first], times[first])
+        received, added, to_remove, removed = map(int, m.group(2, 3, 4, 5))
+        done = clock(dates[last], times[last]) or clock(*started)
+        cycle = {"file": file, "line": lines[first], "started": started, "received": received, "added": added}
+        cycle.update(to_remove=to_remove, removed=removed, completed=done)
+        if not m[1]:  # no user sent or failed: closed at once (what _close does with none)
+            self.cycles.append(cycle)
+            self.cycles_seen += 1
+            if done and (self.last_completed is None or done > self.last_completed):
+                self.last_completed = done
+            return
+        self._open = cycle
         k = first
         for text in m[1].split("\n")[:-1]:  # the users sent to add or failed, one record each
             k += 1
@@ -147,8 +159,6 @@ class UserSyncReader:
                 self._sent(text[len(_NOTIFY) :], b, k, file)
             elif f := _FAILED_LINE.fullmatch(text):
                 self._failed(f[2], f[1], f[3].rstrip("."), b, k, file)
-        cycle.update(received=int(m[2]), added=int(m[3]), to_remove=int(m[4]), removed=int(m[5]))
-        cycle["completed"] = self.clock(dates[last], times[last]) or self.clock(dates[first], times[first])
         self._close()
 
     def _one(self, b: Batch, k: int, file: str) -> None:
