@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import compress, filterfalse, repeat
+from operator import add
 from typing import Protocol
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
@@ -93,7 +94,10 @@ def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Rang
     The same as timing every record, but most batches need two: records of one date and one bias
     whose times sort as text are timed at their textual least and greatest."""
     days: dict[str, list[str]] = {}
-    if len(set(dates)) == 1:
+    unique = set(dates)
+    if len(unique) > 1 and (found := _across_days(unique, dates, times, clock)) is not None:
+        return found
+    if len(unique) == 1:
         days[dates[0]] = list(times)
     else:
         for day, time in zip(dates, times, strict=True):
@@ -110,6 +114,19 @@ def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Rang
             if hi is not None and (newest is None or hi > newest):
                 newest = hi
     return oldest, newest
+
+
+def _across_days(unique: set[str], dates: Sequence[str], times: Sequence[str], clock: Clock) -> Range | None:
+    """Records of several dates and one bias whose times sort as text: timed at the least and greatest
+    of date (as year, month, day) and time, found in C. None when they are not all such records."""
+    days = {day: _day(day) for day in unique}
+    if not all(days.values()) or len(_groups(times) or ()) != 1:
+        return None
+    sortable = {day: f"{d.year:04}{d.month:02}{d.day:02}" for day, d in days.items() if d}
+    keys = list(map(add, map(sortable.__getitem__, dates), times))
+    first, last = keys.index(min(keys)), keys.index(max(keys))
+    lo, hi = clock(dates[first], times[first]), clock(dates[last], times[last])
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
