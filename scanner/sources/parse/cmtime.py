@@ -120,20 +120,33 @@ def _across_days(unique: set[str], dates: Sequence[str], times: Sequence[str], c
     """Records of several dates and one bias whose times sort as text: timed at the least and greatest
     of date (as year, month, day) and time, found in C. None when they are not all such records."""
     days = {day: _day(day) for day in unique}
-    if not all(days.values()) or len(_groups(times) or ()) != 1:
+    if not all(days.values()) or not _plain(times):
         return None
     sortable = {day: f"{d.year:04}{d.month:02}{d.day:02}" for day, d in days.items() if d}
-    keys = list(map(add, map(sortable.__getitem__, dates), times))
-    first, last = keys.index(min(keys)), keys.index(max(keys))
-    lo, hi = clock(dates[first], times[first]), clock(dates[last], times[last])
-    return None if lo is None or hi is None else (lo, hi)
+    keys = list(map(add, map(sortable.__getitem__, dates), times))  # by bias as the times are
+    oldest = newest = None
+    for group in _by_bias(keys):
+        first, last = keys.index(min(group)), keys.index(max(group))
+        lo, hi = clock(dates[first], times[first]), clock(dates[last], times[last])
+        if lo is None or hi is None:  # one end out of the calendar: every record, the other way
+            return None
+        oldest, newest = min(lo, oldest or lo), max(hi, newest or hi)
+    return oldest, newest
 
 
 def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
     """The times by bias, when they all sort as text; None when they do not."""
+    return _by_bias(times) if _plain(times) else None
+
+
+def _plain(times: Sequence[str]) -> bool:
+    """Whether the times all sort as text (within one bias)."""
+    return all(map(_PLAIN_SHAPE.fullmatch, set("\n".join(times).translate(_SHAPE).split("\n"))))
+
+
+def _by_bias(times: Sequence[str]) -> list[Sequence[str]]:
+    """Plain times (or anything ending with one, after a prefix without signs) by bias."""
     joined = "\n".join(times)
-    if not all(map(_PLAIN_SHAPE.fullmatch, set(joined.translate(_SHAPE).split("\n")))):
-        return None
     # A plain time holds at most one sign, its bias's.
     first = _BIAS.search(times[0])
     if first and all(map(str.endswith, times, repeat(first[0]))):
