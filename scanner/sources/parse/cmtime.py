@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from itertools import compress, filterfalse, repeat
-from operator import add
+from itertools import compress, repeat
+from operator import add, not_, or_
 from typing import Protocol
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
@@ -19,7 +19,6 @@ _PLAIN_SHAPE = re.compile(r"[ab][ab]:a[ab]:a[ab](?:\.[ab]{1,9})?(?:[+-][ab]{1,4}
 _SHAPE = str.maketrans("0123456789", "aaaaaabbbb")
 _PLAIN_ONE = re.compile(r"([0-9][0-9]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,9}))?([+-][0-9]{1,4})?$")
 _BIAS = re.compile(r"[+-][0-9]{1,4}")
-_SIGN = re.compile("[+-]")
 
 
 class Dated(Protocol):
@@ -155,7 +154,8 @@ def _by_bias(times: Sequence[str]) -> list[Sequence[str]]:
         return [times]
     biases = set(_BIAS.findall(joined))
     groups: list[Sequence[str]] = [list(compress(times, map(str.endswith, times, repeat(b)))) for b in biases]
-    unsigned = list(filterfalse(_SIGN.search, times))
+    signed = map(or_, map(str.__contains__, times, repeat("+")), map(str.__contains__, times, repeat("-")))
+    unsigned = list(compress(times, map(not_, signed)))
     return [*groups, unsigned] if unsigned else groups
 
 
