@@ -202,9 +202,8 @@ def _collection(r: _Reader, cfg: SqlConfig) -> CollectionData:
             return CollectionData(id=cid)
         tally = _Tally(limit=cfg.sample_users)
         cur = r.cn.execute(guard(MEMBERS.replace("CM_EC1", r.db)), cid)
-        while batch := cur.fetchmany(FETCH_ROWS):
-            for x in batch:  # no UPN map: the collection's members are judged, not compared with AD
-                tally.add(x[1] or x[0] or "", "", x[2])
+        while batch := cur.fetchmany(FETCH_ROWS):  # (User_Name0, Unique_User_Name0, UPN), as the user query's
+            tally.add_rows(batch, mapped=False)  # no UPN map: the members are judged, not compared with AD
         return CollectionData(
             id=cid,
             found=True,

@@ -71,16 +71,17 @@ class _Tally:
             self.upns[unique.lower()] = value
         self._classify(unique or name, value)
 
-    def add_rows(self, rows: list[Any]) -> None:
+    def add_rows(self, rows: list[Any], *, mapped: bool = True) -> None:
         """add() for a batch of (name, unique, UPN) rows, by position (drivers differ in the case of
         column names). A clean UPN whose domain group names all the users it shows only adds to a
         count: those, nearly every row, are judged by one regular-expression pass over the batch and
         counted by C loops (Counter, compress); the others go through add() in their order."""
         self.users += len(rows)
         upns = self.upns
-        if len(upns) + len(rows) <= MAP_USERS:
+        # mapped=False: the rows are judged, never compared with the directory (a collection's members)
+        if mapped and len(upns) + len(rows) <= MAP_USERS:
             upns.update({r[1].lower(): r[2] for r in rows if r[1]})
-        else:
+        elif mapped:
             for r in rows:
                 if r[1] and len(upns) < MAP_USERS:
                     upns[r[1].lower()] = r[2]

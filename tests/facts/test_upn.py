@@ -230,19 +230,19 @@ def test_one_pass_over_a_batch_judges_each_upn_as_alone(values: list[str]) -> No
     assert upn.clean_domains(values) == [m[1] if (m := upn.CLEAN.fullmatch(v)) else "" for v in values]
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["", "n1", "n2"]),
-            st.sampled_from(["", "CORP\\a", "CORP\\b", "corp\\A", "CORP\\c"]),
-            st.none() | _UPNS | _ODD | st.sampled_from(["a@Contoso.com", "b@contoso.COM", "c@fabrikam.com "]),
-        ),
-        max_size=60,
+# (User_Name0, Unique_User_Name0, UPN) rows as the site database returns them, in batches of 1 to 25
+_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["", "n1", "n2"]),
+        st.sampled_from(["", "CORP\\a", "CORP\\b", "corp\\A", "CORP\\c"]),
+        st.none() | _UPNS | _ODD | st.sampled_from(["a@Contoso.com", "b@contoso.COM", "c@fabrikam.com "]),
     ),
-    st.integers(0, 3),
-    st.integers(1, 25),
+    max_size=60,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ROWS, st.integers(0, 3), st.integers(1, 25))
 def test_the_site_database_tally_of_a_batch_is_that_of_its_rows_one_by_one(
     rows: list[tuple[str, str, str | None]], limit: int, size: int
 ) -> None:
@@ -262,3 +262,22 @@ def test_the_site_database_tally_of_a_batch_is_that_of_its_rows_one_by_one(
     for kind in ("domains", "issues"):
         assert batched.section(kind) == single.section(kind)
     assert batched.collisions() == single.collisions()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ROWS, st.integers(0, 3), st.integers(1, 25))
+def test_a_collections_members_tallied_by_batch_are_those_judged_one_by_one(
+    rows: list[tuple[str, str, str | None]], limit: int, size: int
+) -> None:
+    """The Intune collection's members (sitedb) go through the batch path without a UPN map: the same
+    groups and users named as judging each member alone under its unique name, else its name."""
+    from scanner.sources.sql import _Tally
+
+    batched, single = _Tally(limit=limit), _Tally(limit=limit)
+    for i in range(0, len(rows), size):
+        batched.add_rows(rows[i : i + size], mapped=False)
+    for name, unique, value in rows:
+        single.add(unique or name, "", value)
+    assert batched.users == single.users and batched.upns == {} == single.upns
+    for kind in ("domains", "issues"):
+        assert batched.section(kind) == single.section(kind)
