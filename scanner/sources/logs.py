@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from itertools import compress
 from pathlib import Path
 
@@ -71,8 +70,8 @@ class _Tally:
 
 def _read_log(log: LogicalLog, rule: TimeRule) -> tuple[LogSet, list[LogRecord]]:
     """One logical log, its files read as one stream, with the reader its name calls for."""
-    sync = UserSyncReader() if log.key == "cloudusersync.log" else None
-    sitecomp = SiteCompReader() if log.key == "sitecomp.log" else None
+    sync = UserSyncReader(rule.clock) if log.key == "cloudusersync.log" else None
+    sitecomp = SiteCompReader(rule.clock) if log.key == "sitecomp.log" else None
     reader = sync or sitecomp
     tally, stats, where = _Tally(), [FileStats() for _ in log.files], str(log.path)
     for i, batch in parse_batches(log.files, stats):
@@ -118,13 +117,7 @@ def _count(
         problems = compress(range(len(b)), map(WARNING.__le__, b.severities))
         t.kept.extend((index, b.entry(k, MESSAGE_CHARS)) for k in problems)  # the last KEEP_PROBLEMS stay
     if reader is not None:
-        for k in reader.wanted(b.messages, b.severities):
-            e = b.entry(k)
-            reader.feed(e, partial(rule.clock, e.date, e.time) if e.date else _no_time, file)
-
-
-def _no_time() -> None:
-    return None
+        reader.read(b, file)
 
 
 def _record(e: Entry, log: str, where: str, file: str, rule: TimeRule) -> LogRecord:

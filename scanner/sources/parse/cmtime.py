@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from itertools import compress, filterfalse, repeat
+from itertools import compress, repeat
+from operator import add, not_, or_
 from typing import Protocol
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
@@ -18,7 +19,6 @@ _PLAIN_SHAPE = re.compile(r"[ab][ab]:a[ab]:a[ab](?:\.[ab]{1,9})?(?:[+-][ab]{1,4}
 _SHAPE = str.maketrans("0123456789", "aaaaaabbbb")
 _PLAIN_ONE = re.compile(r"([0-9][0-9]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,9}))?([+-][0-9]{1,4})?$")
 _BIAS = re.compile(r"[+-][0-9]{1,4}")
-_SIGN = re.compile("[+-]")
 
 
 class Dated(Protocol):
@@ -93,7 +93,10 @@ def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Rang
     The same as timing every record, but most batches need two: records of one date and one bias
     whose times sort as text are timed at their textual least and greatest."""
     days: dict[str, list[str]] = {}
-    if len(set(dates)) == 1:
+    unique = set(dates)
+    if len(unique) > 1 and (found := _across_days(unique, dates, times, clock)) is not None:
+        return found
+    if len(unique) == 1:
         days[dates[0]] = list(times)
     else:
         for day, time in zip(dates, times, strict=True):
@@ -112,11 +115,37 @@ def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Rang
     return oldest, newest
 
 
+def _across_days(unique: set[str], dates: Sequence[str], times: Sequence[str], clock: Clock) -> Range | None:
+    """Records of several dates and one bias whose times sort as text: timed at the least and greatest
+    of date (as year, month, day) and time, found in C. None when they are not all such records."""
+    days = {day: _day(day) for day in unique}
+    if not all(days.values()) or not _plain(times):
+        return None
+    sortable = {day: f"{d.year:04}{d.month:02}{d.day:02}" for day, d in days.items() if d}
+    keys = list(map(add, map(sortable.__getitem__, dates), times))  # by bias as the times are
+    oldest = newest = None
+    for group in _by_bias(keys):
+        first, last = keys.index(min(group)), keys.index(max(group))
+        lo, hi = clock(dates[first], times[first]), clock(dates[last], times[last])
+        if lo is None or hi is None:  # one end out of the calendar: every record, the other way
+            return None
+        oldest, newest = min(lo, oldest or lo), max(hi, newest or hi)
+    return oldest, newest
+
+
 def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
     """The times by bias, when they all sort as text; None when they do not."""
+    return _by_bias(times) if _plain(times) else None
+
+
+def _plain(times: Sequence[str]) -> bool:
+    """Whether the times all sort as text (within one bias)."""
+    return all(map(_PLAIN_SHAPE.fullmatch, set("\n".join(times).translate(_SHAPE).split("\n"))))
+
+
+def _by_bias(times: Sequence[str]) -> list[Sequence[str]]:
+    """Plain times (or anything ending with one, after a prefix without signs) by bias."""
     joined = "\n".join(times)
-    if not all(map(_PLAIN_SHAPE.fullmatch, set(joined.translate(_SHAPE).split("\n")))):
-        return None
     # A plain time holds at most one sign, its bias's.
     first = _BIAS.search(times[0])
     if first and all(map(str.endswith, times, repeat(first[0]))):
@@ -125,7 +154,8 @@ def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
         return [times]
     biases = set(_BIAS.findall(joined))
     groups: list[Sequence[str]] = [list(compress(times, map(str.endswith, times, repeat(b)))) for b in biases]
-    unsigned = list(filterfalse(_SIGN.search, times))
+    signed = map(or_, map(str.__contains__, times, repeat("+")), map(str.__contains__, times, repeat("-")))
+    unsigned = list(compress(times, map(not_, signed)))
     return [*groups, unsigned] if unsigned else groups
 
 
