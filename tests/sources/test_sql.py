@@ -19,6 +19,7 @@ from scanner.facts import upn
 from scanner.sources.sql import SqlSourceError, collect_sql, from_csv, guard
 from tests.conftest import SAMPLES
 from tests.lab.postgres import PostgresLab
+from tests.lab.terminal import scan_on_a_terminal
 
 EXPORT = SAMPLES / "v_R_User.csv"
 CANARY = "Wr0ng-Canary-7731"
@@ -235,9 +236,6 @@ def test_a_person_at_a_terminal_is_asked_for_the_password_and_it_is_never_echoed
     # A real pseudo-terminal: the variable is not set, so the scan prompts (getpass turns echo
     # off); the password typed reaches the database and is nowhere in what the terminal shows.
     import os
-    import pty
-    import select
-    import sys
 
     cfg = tmp_path / "c.toml"
     cfg.write_text(
@@ -248,40 +246,12 @@ def test_a_person_at_a_terminal_is_asked_for_the_password_and_it_is_never_echoed
     )
     env = {k: v for k, v in os.environ.items() if k != "MDMP_TEST_SQL_PW_UNSET"}
     env["PYTHONPATH"] = str(SAMPLES.parent)
-    args = [
-        sys.executable,
-        "-m",
-        "scanner",
-        "scan",
-        "-c",
-        str(cfg),
-        "-o",
-        str(tmp_path / "out"),
-        "--only",
-        "upn.*",
-    ]
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the pty is its controlling terminal
-        os.execve(sys.executable, args, env)
-    seen, typed, deadline = b"", False, time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if not typed and b"Password for the site database" in seen:
-            os.write(fd, lab.reader_password.encode() + b"\r")
-            typed = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert typed, seen.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 1, seen.decode(errors="replace")  # findings, not an error
+    password = lab.reader_password.encode()
+    code, seen = scan_on_a_terminal(
+        cfg, tmp_path / "out", env, prompt=b"Password for the site database", answer=password + b"\r"
+    )
+    assert b"Password for the site database" in seen, seen.decode(errors="replace")  # asked, so typed
+    assert code == 1, seen.decode(errors="replace")  # findings, not an error
     assert b"environment variable MDMP_TEST_SQL_PW_UNSET is not set" in seen  # the prompt says why
     assert lab.reader_password.encode() not in seen
     data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
@@ -374,9 +344,6 @@ def test_an_integrated_login_never_prompts_even_at_a_terminal(lab: PostgresLab, 
     """A real terminal and a real server that wants a password: the scan does not ask for one, and the
     failed integrated login is one line naming its usual causes (psqlODBC has no Windows logon to use)."""
     import os
-    import pty
-    import select
-    import sys
 
     cfg = tmp_path / "c.toml"
     cfg.write_text(
@@ -387,36 +354,9 @@ def test_an_integrated_login_never_prompts_even_at_a_terminal(lab: PostgresLab, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")} | {
         "PYTHONPATH": str(SAMPLES.parent)
     }
-    args = [
-        sys.executable,
-        "-m",
-        "scanner",
-        "scan",
-        "-c",
-        str(cfg),
-        "-o",
-        str(tmp_path / "out"),
-        "--only",
-        "upn.*",
-    ]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(sys.executable, args, env)
-    seen, deadline = b"", time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 1)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
+    code, seen = scan_on_a_terminal(cfg, tmp_path / "out", env)
     assert b"Password" not in seen, seen.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 3, seen.decode(errors="replace")
+    assert code == 3, seen.decode(errors="replace")
     data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
     reasons = {x["reason"] for x in data["results"] if x["status"] == "error"}
     assert reasons and all(
