@@ -63,8 +63,9 @@ def usual(sent: list[str]) -> list[str]:
 lines = st.sampled_from(START + SENT + FAILED + COUNTS + DONE + OTHER)
 cycle = st.lists(st.sampled_from(SENT + FAILED), max_size=4).map(usual)
 piece = st.one_of(cycle, st.lists(lines, min_size=1, max_size=3), cycle.map(lambda c: c[:-1]))
-DATES = ["11-01-2026", "", "13-40-2026"]
-TIMES = ["09:05:01.880+300", "09:05:02.913+300", "9:05:01", "garbage"]
+# Mostly times a clock reads (a usual cycle's end then has a time, found without timing each one).
+DATES = ["11-01-2026", "11-01-2026", "11-02-2026", "", "13-40-2026"]
+TIMES = ["09:05:01.880+300", "09:05:02.913+300", "09:05:01.880+300", "23:59:59.5-60", "9:05:01", "garbage"]
 record = st.tuples(
     st.sampled_from(DATES), st.sampled_from(TIMES), st.sampled_from([INFO, INFO, WARNING, ERROR])
 )
