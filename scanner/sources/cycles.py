@@ -9,10 +9,13 @@ pass over one character per record, which gives their records' indexes directly.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, chain, repeat
 from operator import sub
+from typing import Any
 
 NOTIFY = "NotifyAccountAddition - SCCM user to add = "
 # The lines of a usual cycle. Each is one that the record-by-record reader (logfacts.UserSyncReader._one)
@@ -105,3 +108,28 @@ def timed(dates: Sequence[str], times: Sequence[str], clock: Clock) -> bool:
     signed = _BIAS.findall(joined)
     biases = set(signed) | ({""} if len(signed) < len(times) else set())
     return all(clock(d, t + b) for d in set(dates) for b in biases for t in _EDGES)
+
+
+@dataclass(slots=True)
+class Kept:
+    """The usual cycles of the latest batches, as columns, by number. A reader keeps their numbers (an int
+    is no work for the garbage collector, a tuple per cycle is) and makes rows of the few it keeps."""
+
+    keep: int  # how many of the latest numbers may still be asked for
+    issued: int = 0
+    chunks: deque[tuple[int, str, tuple[list[Any], ...]]] = field(default_factory=deque)  # first, file
+
+    def add(self, file: str, columns: tuple[list[Any], ...]) -> range:
+        """Numbers for a batch's usual cycles, a column per field."""
+        first, self.issued = self.issued, self.issued + len(columns[0])
+        self.chunks.append((first, file, columns))
+        while self.chunks[0][0] + len(self.chunks[0][2][0]) <= self.issued - self.keep:
+            self.chunks.popleft()
+        return range(first, self.issued)
+
+    def row(self, number: int) -> tuple[Any, ...]:
+        """The file and the fields of a cycle kept."""
+        for first, file, columns in reversed(self.chunks):
+            if number >= first:
+                return (file, *(column[number - first] for column in columns))
+        raise KeyError(number)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, repeat
@@ -16,7 +16,7 @@ from operator import itemgetter, methodcaller, sub
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
-from scanner.sources.cycles import NOTIFY, kinds, outside, timed, usual
+from scanner.sources.cycles import NOTIFY, Kept, kinds, outside, timed, usual
 from scanner.sources.parse.cmfast import Batch, containing
 from scanner.sources.parse.cmlog import ERROR, WARNING
 from scanner.sources.parse.cmtime import time_range
@@ -43,8 +43,7 @@ _REASON = re.compile(r"; reason ", re.I)
 _TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
 _FAILED_LINE = re.compile(r"Failed to (add|remove) user ([^\s;]+); reason (\S*)")  # of a usual cycle
 _COUNT = re.compile(r"\d+")
-# What is kept until facts() times it, each record's date and time as written:
-Usual = tuple[str, int, str, str, str, str, str, str, str]  # a usual cycle: file, line, start, end, counts
+# What is kept until facts() times it, each record's date and time as written (a usual cycle: its number):
 Failure = tuple[str, str, str, str, str, str, int]  # user, action, reason, date, time, file, line
 Added = tuple[str, str, str, str, int]  # user, date, time, file, line
 
@@ -54,7 +53,7 @@ class _Pending:
     """Facts of a batch's usual cycles, in order, waiting for those of the records read one by one."""
 
     keys: list[int] = field(default_factory=list)  # the record each comes from, ascending
-    items: list[Any] = field(default_factory=list)
+    items: Sequence[Any] = field(default_factory=list)
     taken: int = 0
 
     def put(self, into: deque[Any], before: int) -> None:
@@ -75,7 +74,7 @@ class UserSyncReader:
     # A record's UTC time from its date and time as written (None: none, or unreadable); it times the
     # plain times of a date and bias in their textual order, and all between two it times (cycles.timed).
     clock: TimeOf
-    cycles: deque[Fields | Usual] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
+    cycles: deque[Fields | int] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
     failures: deque[Failure] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     added: deque[Added] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     cycles_seen: int = 0
@@ -83,6 +82,7 @@ class UserSyncReader:
     _open: Fields | None = None  # the open cycle's, its start a (date, time)
     _to_add: dict[str, Added] = field(default_factory=dict)  # sent to add in the open cycle, not failed
     _pending: tuple[_Pending, _Pending, _Pending] | None = None  # of cycles, failures, added
+    _usuals: Kept = field(default_factory=lambda: Kept(KEEP_CYCLES))
 
     def read(self, b: Batch, file: str) -> None:
         """Learn from a batch of records, in order, from its columns.
@@ -140,13 +140,13 @@ class UserSyncReader:
         self.cycles_seen += len(firsts)
         if newest is not None and (self.last_completed is None or newest > self.last_completed):
             self.last_completed = newest
-        counts = (map(msgs.__getitem__, map(back.__add__, ends)) for back in (-4, -3, -2))
-        lines = map(b.lines.__getitem__, firsts)
-        kept = list(zip(repeat(file), lines, start_dates, start_times, end_dates, end_times, *counts))
+        counts = (list(map(msgs.__getitem__, map(back.__add__, ends))) for back in (-4, -3, -2))
+        lines = list(map(b.lines.__getitem__, firsts))
+        numbers = self._usuals.add(file, (lines, start_dates, start_times, end_dates, end_times, *counts))
         wide = list(compress(range(len(firsts)), map((5).__lt__, map(sub, ends, firsts))))  # with users
         completed = repeat(True) if dones is None else map(bool, map(dones.__getitem__, wide))
         spans = zip(map(firsts.__getitem__, wide), map(ends.__getitem__, wide), completed, strict=False)
-        self._pending = (_Pending(lasts, kept), *_users(b, file, spans))
+        self._pending = (_Pending(lasts, numbers), *_users(b, file, spans))
 
     def _one(self, b: Batch, k: int, file: str) -> None:
         """What one record says, by the first of its phrases that reads (the order matters)."""
@@ -224,11 +224,13 @@ class UserSyncReader:
             added=tuple(UserAdded(user=u, time=clock(d, t), file=f, line=n) for u, d, t, f, n in self.added),
         )
 
-    def _cycle(self, kept: Fields | Usual) -> SyncCycle:
+    def _cycle(self, kept: Fields | int) -> SyncCycle:
         clock = self.clock
         if isinstance(kept, dict):
             return SyncCycle(**{**kept, "started": clock(*kept["started"])})
-        file, line, start_date, start_time, end_date, end_time, received, to_remove, removed = kept
+        file, line, start_date, start_time, end_date, end_time, received, to_remove, removed = (
+            self._usuals.row(kept)
+        )
         started = clock(start_date, start_time)
         (sent, added), (remove,), (gone,) = map(_COUNT.findall, (received, to_remove, removed))
         return SyncCycle(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import accumulate, repeat
-from operator import itemgetter
+from itertools import compress
 from pathlib import Path
 
 from scanner.evidence.logs import LogFile, LogRecord, LogSet, LogsEvidence
@@ -20,7 +17,6 @@ from scanner.sources.rotation import read_steady
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
 MESSAGE_CHARS = 1000  # of each
-_PROBLEM = re.compile(b"([%c-\xff])" % WARNING)  # a severity of WARNING or above, as a byte
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,19 +114,10 @@ def _count(
     if errors or warnings:
         t.errors += errors
         t.warnings += warnings
-        t.kept.extend(zip(repeat(index), _problems(b)))  # the last KEEP_PROBLEMS stay
+        problems = compress(range(len(b)), map(WARNING.__le__, b.severities))
+        t.kept.extend((index, b.entry(k, MESSAGE_CHARS)) for k in problems)  # the last KEEP_PROBLEMS stay
     if reader is not None:
         reader.read(b, file)
-
-
-def _problems(b: Batch) -> Iterator[Entry]:
-    """The batch's errors and warnings, the last KEEP_PROBLEMS of them, their messages cut to
-    MESSAGE_CHARS: taken from the columns at once (found as bytes: a severity is under 256)."""
-    at = list(accumulate(map(len, _PROBLEM.split(bytes(b.severities))), initial=0))
-    found = at[1:-1:2][-KEEP_PROBLEMS:]  # where each match starts: a piece between, a match, ...
-    columns = [list(map(column.__getitem__, found)) for column in b.columns()]
-    columns[0] = list(map(itemgetter(slice(MESSAGE_CHARS)), columns[0]))  # the messages
-    return Batch(*columns).rows()
 
 
 def _record(e: Entry, log: str, where: str, file: str, rule: TimeRule) -> LogRecord:
