@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, chain, repeat
-from operator import sub
+from operator import itemgetter, methodcaller, sub
 from typing import Any
 
-NOTIFY = "NotifyAccountAddition - SCCM user to add = "
+from scanner.sources.parse.cmfast import Batch
+
+_NOTIFY = "NotifyAccountAddition - SCCM user to add = "
 # The lines of a usual cycle. Each is one that the record-by-record reader (logfacts.UserSyncReader._one)
 # reads the same way: the same phrase first (a user or a reason holds no blank, so no other phrase),
 # counts of at most 18 digits, no newline.
 _LINE = re.compile(
     r"(Starting user (?:delta |full )?sync.*)"
-    rf"|({NOTIFY}\S+)"
+    rf"|({_NOTIFY}\S+)"
     r"|(Failed to (?:add|remove) user [^\s;]+; reason \S*)"
     r"|(Total received users to add from SCCM = \d{1,18}, Total Successfully added users to Cloud = \d{1,18})"
     r"|(Total received users from SCCM to be removed from cloud = \d{1,18})"
@@ -31,19 +33,22 @@ _LINE = re.compile(
     r"|(UserDeltaSync:- Users Added = \d{1,18}, Users Removed = \d{1,18})"
 )
 _KIND = "?SNFRVMD"  # by the group of _LINE that matched
+_FAILED = re.compile(r"Failed to (add|remove) user ([^\s;]+); reason (\S*)")  # a usual "failed" line
+_SENT = len(_NOTIFY)  # where the user of a usual "sent to add" line starts
 _USUAL = re.compile(r"(S[NF]*RVMD)")
 _PHRASE = re.compile(r"([^.])")
 # The reader's literal tests: a record with none of these that is no error or warning changes nothing.
-SYNC_WORDS = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
+_SYNC_WORDS = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
 _KNOWN: dict[str, str] = {}  # the kind of messages seen
 _KNOWN_SIZE, _KNOWN_CHARS = 8192, 300
 
 Clock = Callable[[str, str], datetime | None]
+Numbered = tuple[list[int], range]  # the records facts come from, in order, and the facts' numbers
 
 
 def kinds(messages: list[str]) -> str:
     """One character per message: S N F R V M D a line of a usual cycle (start, sent, failed, the three
-    counts, done), x another with one of SYNC_WORDS, "." one with none."""
+    counts, done), x another with one of _SYNC_WORDS, "." one with none."""
     found = "".join(map(_KNOWN.get, messages, repeat("?")))
     if "?" not in found:
         return found
@@ -58,7 +63,7 @@ def _kind(message: str) -> str:
     if m := _LINE.fullmatch(message):
         kind = _KIND[m.lastindex or 0]
     else:
-        kind = "x" if any(map(message.__contains__, SYNC_WORDS)) else "."
+        kind = "x" if any(map(message.__contains__, _SYNC_WORDS)) else "."
     if len(message) <= _KNOWN_CHARS:
         if len(_KNOWN) >= _KNOWN_SIZE:
             _KNOWN.clear()
@@ -73,7 +78,7 @@ def usual(found: str) -> tuple[list[int], list[int]]:
 
 
 def outside(found: str, firsts: list[int], ends: list[int]) -> list[int]:
-    """The records outside the usual cycles that hold one of SYNC_WORDS."""
+    """The records outside the usual cycles that hold one of _SYNC_WORDS."""
     gaps = map(found.__getitem__, map(slice, [0, *ends], [*firsts, len(found)]))
     blanks = map(".".__mul__, map(sub, ends, firsts))
     rest = "".join(chain.from_iterable(zip(gaps, chain(blanks, [""]), strict=True)))
@@ -112,24 +117,78 @@ def timed(dates: Sequence[str], times: Sequence[str], clock: Clock) -> bool:
 
 @dataclass(slots=True)
 class Kept:
-    """The usual cycles of the latest batches, as columns, by number. A reader keeps their numbers (an int
-    is no work for the garbage collector, a tuple per cycle is) and makes rows of the few it keeps."""
+    """Facts of the usual cycles of the latest batches (cycles, failures, users added), as columns, by
+    number. A reader keeps their numbers in its deques (an int is no work for the garbage collector, a
+    tuple per fact is) and makes rows of the few it keeps in the end."""
 
     keep: int  # how many of the latest numbers may still be asked for
     issued: int = 0
     chunks: deque[tuple[int, str, tuple[list[Any], ...]]] = field(default_factory=deque)  # first, file
 
     def add(self, file: str, columns: tuple[list[Any], ...]) -> range:
-        """Numbers for a batch's usual cycles, a column per field."""
+        """Numbers for a batch's facts, a column per field."""
         first, self.issued = self.issued, self.issued + len(columns[0])
-        self.chunks.append((first, file, columns))
-        while self.chunks[0][0] + len(self.chunks[0][2][0]) <= self.issued - self.keep:
+        if self.issued > first:
+            self.chunks.append((first, file, columns))
+        while self.chunks and self.chunks[0][0] + len(self.chunks[0][2][0]) <= self.issued - self.keep:
             self.chunks.popleft()
         return range(first, self.issued)
 
-    def row(self, number: int) -> tuple[Any, ...]:
-        """The file and the fields of a cycle kept."""
+    def row(self, kept: int | tuple[Any, ...]) -> tuple[Any, ...]:
+        """The file and the fields of a fact kept: those of a number, any other as it is."""
+        if isinstance(kept, tuple):
+            return kept
         for first, file, columns in reversed(self.chunks):
-            if number >= first:
-                return (file, *(column[number - first] for column in columns))
-        raise KeyError(number)
+            if kept >= first:
+                return (file, *(column[kept - first] for column in columns))
+        raise KeyError(kept)
+
+
+def users(
+    b: Batch, found: str, file: str, spans: Iterable[tuple[int, int, bool]], failures: Kept, sent: Kept
+) -> tuple[Numbered, Numbered]:
+    """The users sent to add or failed in a batch's usual cycles (first record, record after the last,
+    completed; found: the batch's kinds), read as the record-by-record reader reads them: the failures,
+    and the users added (at the end of their cycles), numbered in failures and sent."""
+    msgs, dates, times, lines, fullmatch = b.messages, b.dates, b.times, b.lines, _FAILED.fullmatch
+    failed: list[int] = []  # the failures' records
+    names: list[str] = []  # and their users, actions and reasons
+    actions: list[str] = []
+    reasons: list[str] = []
+    added: list[int] = []  # the records that sent the users added
+    closed: list[int] = []  # the records that closed their cycles
+    for first, end, completed in spans:
+        to_add: dict[str, int] = {}  # the record that last sent each, in the order first sent
+        for k in range(first + 1, end - 4):
+            if found[k] == "N":
+                to_add[msgs[k][_SENT:].lower()] = k
+            elif f := fullmatch(msgs[k]):
+                to_add.pop(f[2].lower(), None)
+                failed.append(k)
+                actions.append(f[1])
+                names.append(f[2])
+                reasons.append(f[3])
+        if to_add and completed and int(msgs[end - 4].rpartition(" ")[2]) >= len(to_add):
+            added.extend(to_add.values())
+            closed.extend(repeat(end - 1, len(to_add)))
+    failed_numbers = failures.add(
+        file,
+        (
+            names,
+            actions,
+            list(map(methodcaller("rstrip", "."), reasons)),
+            list(map(dates.__getitem__, failed)),
+            list(map(times.__getitem__, failed)),
+            list(map(lines.__getitem__, failed)),
+        ),
+    )
+    added_numbers = sent.add(
+        file,
+        (
+            list(map(itemgetter(slice(_SENT, None)), map(msgs.__getitem__, added))),
+            list(map(dates.__getitem__, added)),
+            list(map(times.__getitem__, added)),
+            list(map(lines.__getitem__, added)),
+        ),
+    )
+    return (failed, failed_numbers), (closed, added_numbers)

@@ -8,15 +8,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, repeat
-from operator import itemgetter, methodcaller, sub
+from operator import sub
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
-from scanner.sources.cycles import NOTIFY, Kept, kinds, outside, timed, usual
+from scanner.sources.cycles import Kept, kinds, outside, timed, users, usual
 from scanner.sources.parse.cmfast import Batch, containing
 from scanner.sources.parse.cmlog import ERROR, WARNING
 from scanner.sources.parse.cmtime import time_range
@@ -41,11 +41,10 @@ _DONE = re.compile(rf"UserDeltaSync:-\s*Users Added = {_N}, Users Removed = {_N}
 _FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
 _REASON = re.compile(r"; reason ", re.I)
 _TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
-_FAILED_LINE = re.compile(r"Failed to (add|remove) user ([^\s;]+); reason (\S*)")  # of a usual cycle
 _COUNT = re.compile(r"\d+")
 # What is kept until facts() times it, each record's date and time as written (a usual cycle: its number):
-Failure = tuple[str, str, str, str, str, str, int]  # user, action, reason, date, time, file, line
-Added = tuple[str, str, str, str, int]  # user, date, time, file, line
+Failure = tuple[str, str, str, str, str, str, int]  # file, user, action, reason, date, time, line
+Added = tuple[str, str, str, str, int]  # file, user, date, time, line
 
 
 @dataclass(slots=True)
@@ -75,14 +74,17 @@ class UserSyncReader:
     # plain times of a date and bias in their textual order, and all between two it times (cycles.timed).
     clock: TimeOf
     cycles: deque[Fields | int] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
-    failures: deque[Failure] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
-    added: deque[Added] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    failures: deque[Failure | int] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    added: deque[Added | int] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     cycles_seen: int = 0
     last_completed: datetime | None = None
     _open: Fields | None = None  # the open cycle's, its start a (date, time)
     _to_add: dict[str, Added] = field(default_factory=dict)  # sent to add in the open cycle, not failed
     _pending: tuple[_Pending, _Pending, _Pending] | None = None  # of cycles, failures, added
-    _usuals: Kept = field(default_factory=lambda: Kept(KEEP_CYCLES))
+    # The facts of usual cycles, by number (cycles, failures and users added hold their numbers)
+    _cycles: Kept = field(default_factory=lambda: Kept(KEEP_CYCLES))
+    _failures: Kept = field(default_factory=lambda: Kept(KEEP_EVENTS))
+    _added: Kept = field(default_factory=lambda: Kept(KEEP_EVENTS))
 
     def read(self, b: Batch, file: str) -> None:
         """Learn from a batch of records, in order, from its columns.
@@ -93,7 +95,7 @@ class UserSyncReader:
         found = kinds(b.messages)
         firsts, ends = usual(found)
         if firsts:
-            self._usual(b, file, firsts, ends)
+            self._usual(b, found, file, firsts, ends)
         done = -1
         for k in outside(found, firsts, ends):
             if self._open is not None:
@@ -125,7 +127,7 @@ class UserSyncReader:
             failures.put(self.failures, before)
             added.put(self.added, before)
 
-    def _usual(self, b: Batch, file: str, firsts: list[int], ends: list[int]) -> None:
+    def _usual(self, b: Batch, found: str, file: str, firsts: list[int], ends: list[int]) -> None:
         """The batch's usual cycles: counted, their completions, the cycles, failures and users added."""
         msgs, dates, times, clock = b.messages, b.dates, b.times, self.clock
         lasts = list(map((-1).__add__, ends))
@@ -142,11 +144,12 @@ class UserSyncReader:
             self.last_completed = newest
         counts = (list(map(msgs.__getitem__, map(back.__add__, ends))) for back in (-4, -3, -2))
         lines = list(map(b.lines.__getitem__, firsts))
-        numbers = self._usuals.add(file, (lines, start_dates, start_times, end_dates, end_times, *counts))
+        numbers = self._cycles.add(file, (lines, start_dates, start_times, end_dates, end_times, *counts))
         wide = list(compress(range(len(firsts)), map((5).__lt__, map(sub, ends, firsts))))  # with users
         completed = repeat(True) if dones is None else map(bool, map(dones.__getitem__, wide))
         spans = zip(map(firsts.__getitem__, wide), map(ends.__getitem__, wide), completed, strict=False)
-        self._pending = (_Pending(lasts, numbers), *_users(b, file, spans))
+        (failed, failures), (closed, added) = users(b, found, file, spans, self._failures, self._added)
+        self._pending = (_Pending(lasts, numbers), _Pending(failed, failures), _Pending(closed, added))
 
     def _one(self, b: Batch, k: int, file: str) -> None:
         """What one record says, by the first of its phrases that reads (the order matters)."""
@@ -163,14 +166,14 @@ class UserSyncReader:
             user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
             self._to_add.pop(user.lower(), None)
             self._flush(k)
-            self.failures.append((user, m[1].lower(), reason, dates[k], times[k], file, lines[k]))
+            self.failures.append((file, user, m[1].lower(), reason, dates[k], times[k], lines[k]))
             return
         cycle = self._open
         if cycle is None:
             return
         if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
             user = msg[m.end() :].strip()
-            self._to_add[user.lower()] = (user, dates[k], times[k], file, lines[k])
+            self._to_add[user.lower()] = (file, user, dates[k], times[k], lines[k])
         elif "otal received" in msg and (m := _RECEIVED.search(msg)):
             cycle.update(received=int(m[1]), added=int(m[2]))
         elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
@@ -219,20 +222,21 @@ class UserSyncReader:
             last_completed=self.last_completed,
             failures=tuple(
                 UserFailure(user=u, action=a, reason=r, time=clock(d, t), file=f, line=n)
-                for u, a, r, d, t, f, n in self.failures
+                for f, u, a, r, d, t, n in map(self._failures.row, self.failures)
             ),
-            added=tuple(UserAdded(user=u, time=clock(d, t), file=f, line=n) for u, d, t, f, n in self.added),
+            added=tuple(
+                UserAdded(user=u, time=clock(d, t), file=f, line=n)
+                for f, u, d, t, n in map(self._added.row, self.added)
+            ),
         )
 
     def _cycle(self, kept: Fields | int) -> SyncCycle:
         clock = self.clock
         if isinstance(kept, dict):
             return SyncCycle(**{**kept, "started": clock(*kept["started"])})
-        file, line, start_date, start_time, end_date, end_time, received, to_remove, removed = (
-            self._usuals.row(kept)
-        )
+        file, line, start_date, start_time, end_date, end_time, *counts = self._cycles.row(kept)
+        (sent, added), (remove,), (gone,) = map(_COUNT.findall, counts)  # of its three count lines
         started = clock(start_date, start_time)
-        (sent, added), (remove,), (gone,) = map(_COUNT.findall, (received, to_remove, removed))
         return SyncCycle(
             file=file,
             line=line,
@@ -243,47 +247,6 @@ class UserSyncReader:
             to_remove=int(remove),
             removed=int(gone),
         )
-
-
-def _users(b: Batch, file: str, spans: Iterable[tuple[int, int, bool]]) -> tuple[_Pending, _Pending]:
-    """The users sent to add or failed in usual cycles (first record, record after the last, completed),
-    read as _one and _close read them: the failures, and the users added."""
-    msgs, dates, times, lines = b.messages, b.dates, b.times, b.lines
-    failed: list[int] = []  # the failures' records
-    found: list[tuple[str | Any, ...]] = []  # their action, user and reason
-    added: list[int] = []  # the records that sent the users added
-    closed: list[int] = []  # the records that closed their cycles
-    for first, end, completed in spans:
-        to_add: dict[str, int] = {}  # the record that last sent each, in the order first sent
-        for k in range(first + 1, end - 4):
-            msg = msgs[k]
-            if msg.startswith(NOTIFY):
-                to_add[msg[len(NOTIFY) :].lower()] = k
-            elif f := _FAILED_LINE.fullmatch(msg):
-                to_add.pop(f[2].lower(), None)
-                failed.append(k)
-                found.append(f.groups())
-        if to_add and completed and int(msgs[end - 4].rpartition(" ")[2]) >= len(to_add):
-            added.extend(to_add.values())
-            closed.extend(repeat(end - 1, len(to_add)))
-    actions, users, reasons = zip(*found, strict=True) if found else ((), (), ())
-    failures = zip(
-        users,
-        actions,
-        map(methodcaller("rstrip", "."), reasons),
-        map(dates.__getitem__, failed),
-        map(times.__getitem__, failed),
-        repeat(file),
-        map(lines.__getitem__, failed),
-    )
-    sent = zip(
-        map(itemgetter(slice(len(NOTIFY), None)), map(msgs.__getitem__, added)),
-        map(dates.__getitem__, added),
-        map(times.__getitem__, added),
-        repeat(file),
-        map(lines.__getitem__, added),
-    )
-    return _Pending(failed, list(failures)), _Pending(closed, list(sent))
 
 
 def _or(first: datetime | None, second: datetime | None) -> datetime | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.sources.cycles import kinds, outside, timed, usual
+from scanner.sources.cycles import Kept, kinds, outside, timed, usual
 from scanner.sources.parse.cmtime import clock_time
 
 LOG = [
@@ -62,3 +63,25 @@ def test_timed_only_when_the_clock_times_every_record(records: list[tuple[str, s
     dates, times = (list(c) for c in zip(*records, strict=True))
     if timed(dates, times, clock):  # type: ignore[arg-type]
         assert all(clock(d, t) is not None for d, t in records)  # type: ignore[operator]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=30), st.integers(1, 60), st.data())
+def test_the_facts_kept_by_number_are_those_of_their_batches(
+    sizes: list[int], keep: int, data: st.DataObject
+) -> None:
+    kept = Kept(keep)
+    latest: deque[int | tuple[str, int]] = deque(maxlen=keep)  # as a reader's deque holds them
+    expected: deque[tuple[str, int]] = deque(maxlen=keep)
+    for batch, size in enumerate(sizes):
+        values = [batch * 100 + k for k in range(size)]
+        for number, value in zip(kept.add(f"file{batch}", (values,)), values, strict=True):
+            if data.draw(st.booleans()):  # a fact read one by one, between them
+                latest.append(("one by one", batch))
+                expected.append(("one by one", batch))
+            latest.append(number)
+            expected.append((f"file{batch}", value))
+    assert list(map(kept.row, latest)) == list(expected)
+    if kept.chunks:  # what can no longer be asked for is let go
+        first, _, (oldest,) = kept.chunks[0]
+        assert first + len(oldest) > kept.issued - keep
