@@ -41,7 +41,7 @@ _FACT = re.compile(
 
 def _chunks(path: Path) -> Callable[[], object]:
     def run() -> object:
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        with path.open(encoding="utf-8", errors="replace", newline="\n") as fh:
             while fh.read(CHUNK):
                 pass
         return None
@@ -50,13 +50,13 @@ def _chunks(path: Path) -> Callable[[], object]:
 
 
 def _split(path: Path, per_message: Callable[[list[str]], int] | None) -> Callable[[], object]:
-    from scanner.sources.parse.cmfast import _SMS_SPLIT
+    from scanner.sources.parse.cmfast import sms_split as split
 
     def run() -> object:
         n = 0
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        with path.open(encoding="utf-8", errors="replace", newline="\n") as fh:
             while chunk := fh.read(CHUNK):
-                parts = _SMS_SPLIT.split(chunk)
+                parts = split(chunk)
                 n += per_message(parts[0::5]) if per_message else len(parts) // 5
         return n
 
