@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from operator import add
 from typing import Any, NamedTuple
 
@@ -191,24 +191,26 @@ def ccm_batch(buf: str, line: int, cap: int, attr_cap: int) -> tuple[Batch, str,
         return None
     lead, _, first = parts[0].partition(_OPEN)
     rest = parts[-1]
+    # Each message holds no "]LOG]!><" (it ends at the first), and the head is blank: the records follow
+    # one another with nothing between them. A message holding "<![LOG[" reads the same either way.
     used = len(buf) - len(rest)
-    # Each message holds no marker (it ends at the first "]LOG]!><"; one holding "<![LOG[" is read the
-    # other way), and the head is blank: the records follow one another with nothing between them.
-    if lead.strip() or buf.count(_OPEN, 0, used) != n + 1 or buf.count(_TERM, 0, used) != n:
+    if lead.strip() or buf.count(_TERM, 0, used) != n:
         return None
     messages = [first, *parts[8:-1:8]]
-    if max(map(len, messages)) > cap:
+    if len(buf) > cap and max(map(len, messages)) > cap:
         return None
     blanks = parts[7::8]
     leads = list(map(str.count, [lead, *blanks[:-1]], repeat("\n")))
-    newlines = list(map(add, leads, map(str.count, messages, repeat("\n"))))
+    inner = list(map(str.count, messages, repeat("\n")))
+    newlines = list(map(add, leads, inner))
     end = blanks[-1].count("\n")
     if sum(newlines) + end != buf.count("\n", 0, used):  # a newline inside the attributes
         return None
     starts = list(accumulate(newlines, initial=line))
     lines = list(map(add, starts, leads))  # map stops at the last record
-    for k in [k for k, m in enumerate(messages) if "\r" in m]:
-        messages[k] = messages[k].replace("\r\n", "\n")
+    for k in compress(range(n), inner):  # "\r\n" only in a message holding a newline
+        if "\r" in messages[k]:
+            messages[k] = messages[k].replace("\r\n", "\n")
     types = parts[4::8]
     found = list(map(_TYPED.get, types, repeat(INFO)))
     if "" in types:
