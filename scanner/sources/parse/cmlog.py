@@ -146,9 +146,9 @@ def _records(
     stats.encoding, stats.format = sniff(path)
     try:
         stats.size = path.stat().st_size
-        # newline="" keeps CRLF intact so line numbers and multi-line messages stay exact;
-        # Python opens with shared read/write access, so a log being written can be read.
-        fh = path.open("r", encoding=stats.encoding, errors="replace", newline="")
+        # newline="\n" keeps CRLF intact (exact line numbers, messages) as "" does, without its pass over
+        # each character; Python opens with shared read/write access, so a log being written can be read.
+        fh = path.open("r", encoding=stats.encoding, errors="replace", newline="\n")
     except OSError as exc:
         raise LogReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     with fh:
