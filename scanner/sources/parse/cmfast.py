@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
-from operator import add, is_
+from operator import add, contains, is_
 from typing import Any, NamedTuple
 
 from scanner.sources.parse.severity import INFO, text_severity
@@ -32,7 +32,7 @@ _OPEN, _TERM = "<![LOG[", "]LOG]!><"
 _V = '"([^"]{0,4096})"'
 _CCM = re.compile(
     rf'\]LOG\]!><time={_V} date={_V} component={_V} context="[^"]{{0,4096}}" type="(\d*)" thread="(\d*)" '
-    rf"file={_V}>(\s*)<!\[LOG\["
+    rf"file={_V}>(?:\r?\n|(\s*))<!\[LOG\["  # the usual line end makes no string: None
 )
 _CCM_ATTRS_MAX = 7 * 4096 + len('time="" date="" component="" context="" type="" thread="" file=""')
 _TYPED = {"2": 2, "3": 3}
@@ -259,30 +259,45 @@ def ccm_batch(buf: str, line: int, cap: int, attr_cap: int) -> tuple[Batch, str,
         return None
     lead, _, first = parts[0].partition(_OPEN)
     rest = parts[-1]
+    # Each message holds no "]LOG]!><" (it ends at the first), and the head is blank: the records follow
+    # one another with nothing between them. A message holding "<![LOG[" reads the same either way.
     used = len(buf) - len(rest)
-    # Each message holds no marker (it ends at the first "]LOG]!><"; one holding "<![LOG[" is read the
-    # other way), and the head is blank: the records follow one another with nothing between them.
-    if lead.strip() or buf.count(_OPEN, 0, used) != n + 1 or buf.count(_TERM, 0, used) != n:
+    if lead.strip() or buf.count(_TERM, 0, used) != n:
         return None
     messages = [first, *parts[8:-1:8]]
-    if max(map(len, messages)) > cap:
+    if len(buf) > cap and max(map(len, messages)) > cap:
         return None
     blanks = parts[7::8]
-    leads = list(map(str.count, [lead, *blanks[:-1]], repeat("\n")))
-    newlines = list(map(add, leads, map(str.count, messages, repeat("\n"))))
-    end = blanks[-1].count("\n")
+    leads = _newlines([lead, *blanks[:-1]])  # before each record: mostly one
+    newlines = leads.copy()  # before each record and in its message
+    multiline = list(compress(range(n), map(contains, messages, repeat("\n"))))
+    for k in multiline:  # "\r\n" only in a message holding a newline
+        newlines[k] += messages[k].count("\n")
+        if "\r" in messages[k]:
+            messages[k] = messages[k].replace("\r\n", "\n")
+    end = _newlines(blanks[-1:])[0]
     if sum(newlines) + end != buf.count("\n", 0, used):  # a newline inside the attributes
         return None
     starts = list(accumulate(newlines, initial=line))
     lines = list(map(add, starts, leads))  # map stops at the last record
-    for k in [k for k, m in enumerate(messages) if "\r" in m]:
-        messages[k] = messages[k].replace("\r\n", "\n")
     types = parts[4::8]
     found = list(map(_TYPED.get, types, repeat(INFO)))
+    typed = [True] * n
     if "" in types:
         for k in [k for k, t in enumerate(types) if not t]:
-            found[k] = text_severity(messages[k])
-    typed = list(map(bool, types))
+            found[k], typed[k] = text_severity(messages[k]), False
     times, dates, comps, threads, sources = parts[1::8], parts[2::8], parts[3::8], parts[5::8], parts[6::8]
     batch = Batch(messages, comps, dates, times, found, threads, sources, lines, typed)
     return batch, _OPEN + rest, starts[-1] + end
+
+
+def _newlines(blanks: list[str | None]) -> list[int]:
+    """The newlines of each blank text between records (None: one line end), counted in C but for a few."""
+    found = [1] * len(blanks)
+    if (empty := blanks.count("")) + blanks.count(None) < len(blanks):  # others: each counted
+        return [1 if blank is None else blank.count("\n") for blank in blanks]
+    k = -1
+    for _ in range(empty):
+        k = blanks.index("", k + 1)
+        found[k] = 0
+    return found

@@ -27,7 +27,7 @@ from scanner.sources.parse.severity import ERROR, INFO, WARNING, text_severity
 
 __all__ = ["Batch", "Entry", "FileStats", "LogReadError", "entry_time", "parse_batches", "parse_file"]
 
-CHUNK_CHARS = 1 << 20  # decoded characters per read: bounds memory whatever the file size
+CHUNK_CHARS = 1 << 18  # characters per read: bounds memory, keeps a batch in cache (1 Mi: 20% slower)
 SNIFF_BYTES = 1 << 16
 
 SEVERITY_NAMES = {ERROR: "error", WARNING: "warning", INFO: "info"}
