@@ -3,7 +3,8 @@
     python bench/logs_floor.py FILE [--rounds 3]
 
 FILE: a server-format log, e.g. `python bench/genlogs.py --format sms --size 100M --out FILE`. Each
-stage reads FILE in 1 Mi-character chunks as the parser does, and does a little more than the one before:
+stage reads FILE in the parser's chunks (`cmlog.CHUNK_CHARS` characters) and does a little more than
+the one before:
 
 - read: reading and decoding, nothing else;
 - split: the parser's header expression cut over every chunk (every record's component, date, time,
@@ -30,7 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHUNK = 1 << 20
 _PHRASES = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
 _FACT = re.compile(
     r"Starting user|Failed to (?:add|remove) user|NotifyAccountAddition|Total received"
@@ -39,10 +39,18 @@ _FACT = re.compile(
 )
 
 
+def _chunk_chars() -> int:
+    from scanner.sources.parse.cmlog import CHUNK_CHARS
+
+    return CHUNK_CHARS
+
+
 def _chunks(path: Path) -> Callable[[], object]:
+    chunk = _chunk_chars()
+
     def run() -> object:
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            while fh.read(CHUNK):
+        with path.open(encoding="utf-8", errors="replace", newline="\n") as fh:
+            while fh.read(chunk):
                 pass
         return None
 
@@ -50,13 +58,15 @@ def _chunks(path: Path) -> Callable[[], object]:
 
 
 def _split(path: Path, per_message: Callable[[list[str]], int] | None) -> Callable[[], object]:
-    from scanner.sources.parse.cmfast import _SMS_SPLIT
+    from scanner.sources.parse.cmfast import sms_split as split
+
+    size = _chunk_chars()
 
     def run() -> object:
         n = 0
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            while chunk := fh.read(CHUNK):
-                parts = _SMS_SPLIT.split(chunk)
+        with path.open(encoding="utf-8", errors="replace", newline="\n") as fh:
+            while chunk := fh.read(size):
+                parts = split(chunk)
                 n += per_message(parts[0::5]) if per_message else len(parts) // 5
         return n
 

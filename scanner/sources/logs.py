@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import compress
+from itertools import repeat
 from pathlib import Path
 
 from scanner.evidence.logs import LogFile, LogRecord, LogSet, LogsEvidence
@@ -13,6 +15,7 @@ from scanner.sources.logfacts import SiteCompReader, UserSyncReader
 from scanner.sources.logfiles import LogicalLog, resolve
 from scanner.sources.parse.cmlog import INFO, SEVERITY_NAMES, WARNING, Batch, Entry, FileStats, parse_batches
 from scanner.sources.parse.cmtime import clock_time, time_range
+from scanner.sources.parse.severity import ERROR
 from scanner.sources.rotation import read_steady
 
 KEEP_PROBLEMS = 5000  # most recent error/warning entries kept per log
@@ -114,10 +117,25 @@ def _count(
     if errors or warnings:
         t.errors += errors
         t.warnings += warnings
-        problems = compress(range(len(b)), map(WARNING.__le__, b.severities))
-        t.kept.extend((index, b.entry(k, MESSAGE_CHARS)) for k in problems)  # the last KEEP_PROBLEMS stay
+        t.kept.extend(zip(repeat(index), _problems(b)))  # the last KEEP_PROBLEMS stay
     if reader is not None:
         reader.read(b, file)
+
+
+def _problems(b: Batch) -> Iterator[Entry]:
+    """The batch's errors and warnings, their messages cut to MESSAGE_CHARS: the last KEEP_PROBLEMS of them,
+    as the others would not stay. Found with list.index, a Python step per problem only."""
+    found: list[int] = []
+    for severity in (WARNING, ERROR):
+        k, index = -1, b.severities.index
+        with suppress(ValueError):
+            while True:
+                k = index(severity, k + 1)
+                found.append(k)
+    found.sort()
+    picked = Batch(*(list(map(column.__getitem__, found[-KEEP_PROBLEMS:])) for column in b.columns()))
+    picked.messages = [m[:MESSAGE_CHARS] for m in picked.messages]
+    return picked.rows()
 
 
 def _record(e: Entry, log: str, where: str, file: str, rule: TimeRule) -> LogRecord:

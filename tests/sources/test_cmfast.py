@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scanner.sources.parse import cmlog
@@ -36,6 +36,7 @@ TIMES = [
     "12:00:00.000+30000",  # a five-digit bias
     "",
     "garbage",
+    "10:00:00+300\n10:00:00",  # a newline: each line sorts as text, the time does not
 ]
 DATES = ["11-24-2026", "11-25-2026", "3-5-2026", "12-31-9999", "1-1-1", "", "13-40-2026"]
 WORDS = ["error", "Failed", "WARN", "status code 401", "failover", "0 errors", "İ", "ſtatus", "ok", "~"]
@@ -54,6 +55,37 @@ def test_the_oldest_and_newest_time_of_a_batch_are_those_of_timing_every_record(
 ) -> None:
     dates, times = [d for d, _ in rows], [t for _, t in rows]
     timed = [w for d, t in rows if d and (w := clock(d, t)) is not None]
+    assert time_range(dates, times, clock) == ((min(timed), max(timed)) if timed else (None, None))
+
+
+# Times of one width, as .NET and C++ writers put them side by side, and as damaged ones do: "d" is a digit.
+LAYOUTS = [
+    ["dd:dd:dd.ddddddd", "dd:dd:dd.ddd+ddd", "dd:dd:dd.ddd-ddd", "dd:dd:dd.dddd+dd", "dd:dd:dd.d+ddddd"],
+    ["dd:dd:dd.ddddddd", "dd:dd:dd.dddddd+", "dd:dd:dd.dd+d+dd", "dd:dd:dd:ddddddd", "dd:dd:dd.ddd+300"],
+    ["dd:dd:dd.dddddddddd", "dd:dd:dd.ddddddddd+", "dd:dd:dd.dddddd+ddd", "dd:dd:dd.ddddddddd+d"],
+    ["dd:dd:dd.ddddddddd+dddd", "dd:dd:dd.ddddddddddddd-d"],
+    ["dd:dd:dd.d", "dd:dd:dd+0", "dd:dd:dd.+"],
+]
+DIGIT = st.sampled_from("0123450123450123456789٣a ")
+
+
+@st.composite
+def one_width(draw: st.DrawFn) -> list[str]:
+    layouts = draw(st.sampled_from(LAYOUTS))
+    shapes = draw(st.lists(st.sampled_from(layouts), min_size=1, max_size=30))
+    return ["".join(draw(DIGIT) if c == "d" else c for c in shape) for shape in shapes]
+
+
+@settings(max_examples=300, deadline=None)
+@example(["12:75:00.0000000", "13:10:00.0000000"], ["11-24-2026"])  # minute 75: later, though less as text
+@example(["12:00:75.000+300", "12:01:10.000+300"], ["11-24-2026"])
+@given(
+    one_width(),
+    st.lists(st.sampled_from(["11-24-2026", "11-25-2026", "11-5-2026", "11-05-2026"]), min_size=1),
+)
+def test_times_of_one_width_are_timed_as_every_record_is(times: list[str], days: list[str]) -> None:
+    dates = [days[k % len(days)] for k in range(len(times))]
+    timed = [w for d, t in zip(dates, times, strict=True) if (w := clock(d, t)) is not None]
     assert time_range(dates, times, clock) == ((min(timed), max(timed)) if timed else (None, None))
 
 

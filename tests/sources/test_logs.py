@@ -66,6 +66,14 @@ def test_the_newest_entry_is_the_latest_time_not_the_last_line() -> None:
     assert log.first == datetime(2026, 11, 27, 13, tzinfo=UTC)
 
 
+def test_a_time_holding_a_newline_is_no_time_and_the_log_is_still_read(tmp_path: Path) -> None:
+    # A damaged record alone in its batch: timing it by bias once took the source down (min of nothing).
+    record = ccm("damaged", 9).replace('time="09:00:00.000+000"', 'time="10:00:00+300\n10:00:00"')
+    (tmp_path / "x.log").write_text(record, newline="")
+    [log] = collect_logs([str(tmp_path)], TimeRule()).logs
+    assert (log.entries, log.first, log.last) == (1, None, None)
+
+
 def test_same_named_logs_in_two_folders_are_two_logs(tmp_path: Path) -> None:
     for site, hour in (("a", 8), ("b", 9)):
         (tmp_path / site).mkdir()

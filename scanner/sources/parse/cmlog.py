@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from scanner.errors import PreflightError
@@ -15,18 +16,18 @@ from scanner.sources.parse.cmfast import (
     MAX_ATTR_CHARS,
     SMS,
     SMS_LONGEST,
-    TILDE,
     Batch,
     Entry,
     ccm_batch,
     sms_batch,
+    sms_text,
 )
 from scanner.sources.parse.cmtime import entry_time
 from scanner.sources.parse.severity import ERROR, INFO, WARNING, text_severity
 
 __all__ = ["Batch", "Entry", "FileStats", "LogReadError", "entry_time", "parse_batches", "parse_file"]
 
-CHUNK_CHARS = 1 << 20  # decoded characters per read: bounds memory whatever the file size
+CHUNK_CHARS = 1 << 18  # characters per read: bounds memory, keeps a batch in cache (1 Mi: 20% slower)
 SNIFF_BYTES = 1 << 16
 
 SEVERITY_NAMES = {ERROR: "error", WARNING: "warning", INFO: "info"}
@@ -101,10 +102,10 @@ def _encoding(path: Path, head: bytes) -> str:
 
 
 def parse_file(path: Path, stats: FileStats | None = None) -> Iterator[Entry]:
-    """Yield the records of one file in order, reading it in bounded chunks."""
+    """The records of one file in order, reading it in bounded chunks (lazily: nothing is read before the
+    first record is asked for). No Python frame per record: the batches' rows chained."""
     stats = stats if stats is not None else FileStats()
-    for _, batch in _records(path, 0, stats, None):
-        yield from batch.rows()
+    return itertools.chain.from_iterable(map(Batch.rows, map(itemgetter(1), _records(path, 0, stats, None))))
 
 
 def parse_log(paths: Sequence[Path], stats: Sequence[FileStats]) -> Iterator[tuple[int, Entry]]:
@@ -146,9 +147,10 @@ def _records(
     stats.encoding, stats.format = sniff(path)
     try:
         stats.size = path.stat().st_size
-        # newline="" keeps CRLF intact so line numbers and multi-line messages stay exact;
-        # Python opens with shared read/write access, so a log being written can be read.
-        fh = path.open("r", encoding=stats.encoding, errors="replace", newline="")
+        # newline="\n" keeps CRLF intact so line numbers and multi-line messages stay exact, and reads
+        # without a newline decoder (newline="" has one, 40% of the read); Python opens with shared
+        # read/write access, so a log being written can be read.
+        fh = path.open("r", encoding=stats.encoding, errors="replace", newline="\n")
     except OSError as exc:
         raise LogReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     with fh:
@@ -291,11 +293,7 @@ def _sms_records(st: _Stream, stats: FileStats) -> Iterator[Entry]:
         raw, extra = _capped(buf[pos:start])
         msg = raw.lstrip("\r\n")
         at = line + buf.count("\n", pos, pos + len(raw) - len(msg))
-        msg = msg.rstrip()
-        if "~" in msg:
-            msg = TILDE.sub("\n", msg).rstrip()
-        if "\r" in msg:
-            msg = msg.replace("\r\n", "\n")
+        msg = sms_text(msg.rstrip())
         date, _, time = stamp.partition(" ")
         stats.entries += 1
         yield Entry(msg, comp, date, time, text_severity(msg), thread, "", at)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from itertools import compress, repeat
-from operator import add, not_, or_
+from functools import lru_cache, partial
+from itertools import compress, filterfalse, repeat
+from operator import add, methodcaller, not_, or_
 from typing import Protocol
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
@@ -16,9 +16,14 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*([+-]\d+)?$")
 # fraction sorts first), then the same bias. With the same date, they are one offset from UTC apart.
 # Checked on their shapes (digits 0-5 as "a", 6-9 as "b"): a batch holds a handful of them.
 _PLAIN_SHAPE = re.compile(r"[ab][ab]:a[ab]:a[ab](?:\.[ab]{1,9})?(?:[+-][ab]{1,4})?")
-_SHAPE = str.maketrans("0123456789", "aaaaaabbbb")
+_SHAPE = str.maketrans("0123456789ab", "aaaaaabbbb??")  # a letter a or b in a time is no digit
 _PLAIN_ONE = re.compile(r"([0-9][0-9]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,9}))?([+-][0-9]{1,4})?$")
 _BIAS = re.compile(r"[+-][0-9]{1,4}")
+_SIGN = re.compile(r"[+-]")
+_UNSIGNED = partial(filterfalse, _SIGN.search)  # of many times, those without a bias
+_MAX_BIASES = 8
+_DIGITS = b"0123456789"
+_LAYOUT = (_DIGITS, _DIGITS, b":", b"012345", _DIGITS, b":", b"012345", _DIGITS, b".")  # of "hh:mm:ss."
 
 
 class Dated(Protocol):
@@ -90,12 +95,12 @@ def entry_time(entry: Dated, *, bias_sign: int = 1, missing_bias: int = 0) -> da
 def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Range:
     """The oldest and newest of clock(date, time) over the records that have a date (None: no time).
 
-    The same as timing every record, but most batches need two: records of one date and one bias
-    whose times sort as text are timed at their textual least and greatest."""
-    days: dict[str, list[str]] = {}
+    The same as timing every record, but most batches need a few: records whose times sort as text are
+    sorted once, and each bias timed at its least and greatest (_sorted_ends)."""
     unique = set(dates)
-    if len(unique) > 1 and (found := _across_days(unique, dates, times, clock)) is not None:
+    if times and (found := _sorted_ends(unique, dates, times, clock)) is not None:
         return found
+    days: dict[str, list[str]] = {}
     if len(unique) == 1:
         days[dates[0]] = list(times)
     else:
@@ -115,22 +120,48 @@ def time_range(dates: Sequence[str], times: Sequence[str], clock: Clock) -> Rang
     return oldest, newest
 
 
-def _across_days(unique: set[str], dates: Sequence[str], times: Sequence[str], clock: Clock) -> Range | None:
-    """Records of several dates and one bias whose times sort as text: timed at the least and greatest
-    of date (as year, month, day) and time, found in C. None when they are not all such records."""
+def _sorted_ends(unique: set[str], dates: Sequence[str], times: Sequence[str], clock: Clock) -> Range | None:
+    """Records of real dates whose times sort as text, of a handful of biases: their keys (the date as
+    year, month, day, then the time) sorted once in C, each bias timed at the first and the last key
+    that has it. None when they are not all such records, or an end is out of the calendar."""
     days = {day: _day(day) for day in unique}
-    if not all(days.values()) or not _plain(times):
+    joined = "\n".join(times)
+    if (
+        not all(days.values())
+        or not _plain_text(joined, len(times))
+        or (biases := _biases(joined + "\n")) is None
+    ):
         return None
-    sortable = {day: f"{d.year:04}{d.month:02}{d.day:02}" for day, d in days.items() if d}
-    keys = list(map(add, map(sortable.__getitem__, dates), times))  # by bias as the times are
+    if len(unique) == 1:
+        keys = times
+    else:
+        sortable = {day: f"{d.year:04}{d.month:02}{d.day:02}" for day, d in days.items() if d}
+        keys = list(map(add, map(sortable.__getitem__, dates), times))
+    ordered = sorted(keys)
     oldest = newest = None
-    for group in _by_bias(keys):
-        first, last = keys.index(min(group)), keys.index(max(group))
+    for bias in biases:  # "": the times without one
+        member = partial(filter, methodcaller("endswith", bias)) if bias else _UNSIGNED
+        first, last = keys.index(next(member(ordered))), keys.index(next(member(reversed(ordered))))
         lo, hi = clock(dates[first], times[first]), clock(dates[last], times[last])
         if lo is None or hi is None:  # one end out of the calendar: every record, the other way
             return None
         oldest, newest = min(lo, oldest or lo), max(hi, newest or hi)
     return oldest, newest
+
+
+def _biases(lines: str) -> list[str] | None:
+    """The biases of plain times, a newline after each, and "" if some have none; None when there are
+    more than a handful (found one by one: each costs a pass over the text)."""
+    found: list[str] = []
+    rest, signed = lines, 0
+    while (at := rest.find("+")) >= 0 or (at := rest.find("-")) >= 0:  # a sign, and the bias it starts
+        bias = _BIAS.match(rest, at)
+        if bias is None or len(found) == _MAX_BIASES:
+            return None
+        found.append(bias[0])
+        left = rest.replace(bias[0] + "\n", "\n")  # a plain time holds one sign: those of this bias
+        signed, rest = signed + (len(rest) - len(left)) // len(bias[0]), left
+    return [*found, ""] if signed < lines.count("\n") else found
 
 
 def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
@@ -140,7 +171,40 @@ def _groups(times: Sequence[str]) -> list[Sequence[str]] | None:
 
 def _plain(times: Sequence[str]) -> bool:
     """Whether the times all sort as text (within one bias)."""
-    return all(map(_PLAIN_SHAPE.fullmatch, set("\n".join(times).translate(_SHAPE).split("\n"))))
+    return _plain_text("\n".join(times), len(times))
+
+
+def _plain_text(joined: str, count: int) -> bool:
+    """_plain of that many times joined with newlines (one holding a newline is not plain)."""
+    stride = (len(joined) + 1) // count  # when the times are all of one width, their columns line up
+    if stride * count == len(joined) + 1 and joined.isascii():
+        data = joined.encode("ascii")
+        lined_up = data[stride - 1 :: stride].count(b"\n") == count - 1  # a newline elsewhere: not plain
+        if lined_up and _plain_columns([data[j::stride] for j in range(stride - 1)], count):
+            return True
+    lines = joined.translate(_SHAPE).split("\n")
+    return len(lines) == count and all(map(_PLAIN_SHAPE.fullmatch, set(lines)))
+
+
+def _plain_columns(columns: list[bytes], count: int) -> bool:
+    """Whether count times of one width, given as columns (the first character of each, the second...),
+    are plain in the usual layout: "hh:mm:ss." then digits, with one column at most where signs stand
+    among them. Checked a column at a time in C; False says nothing: other layouts go time by time."""
+    width = len(columns)
+    if width < 10 or any(map(bytes.translate, columns[:9], repeat(None), _LAYOUT)):  # something else there
+        return False
+    signs = []  # the columns where signs stand, and whether digits stand there too
+    for j in range(9, width):
+        other = columns[j].translate(None, _DIGITS)
+        if other.translate(None, b"+-"):
+            return False
+        if other:
+            signs.append((j, len(other) < count))
+    if not signs:  # hh:mm:ss.fffffff
+        return width <= 18
+    # hh:mm:ss.fff+bbb where a sign stands, hh:mm:ss.fffffff (as wide) where a digit does
+    at, digits = signs[0]
+    return len(signs) == 1 and 10 <= at <= 18 and 1 <= width - 1 - at <= 4 and (not digits or width <= 18)
 
 
 def _by_bias(times: Sequence[str]) -> list[Sequence[str]]:
