@@ -140,7 +140,7 @@ class Kept:
             return kept
         for first, file, columns in reversed(self.chunks):
             if kept >= first:
-                return (file, *(column[kept - first] for column in columns))
+                return (file, *map(itemgetter(kept - first), columns))
         raise KeyError(kept)
 
 
