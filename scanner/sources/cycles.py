@@ -9,8 +9,9 @@ pass over one character per record, which gives their records' indexes directly.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, chain, repeat
@@ -134,14 +135,19 @@ class Kept:
             self.chunks.popleft()
         return range(first, self.issued)
 
-    def row(self, kept: int | tuple[Any, ...]) -> tuple[Any, ...]:
-        """The file and the fields of a fact kept: those of a number, any other as it is."""
-        if isinstance(kept, tuple):
-            return kept
-        for first, file, columns in reversed(self.chunks):
-            if kept >= first:
-                return (file, *map(itemgetter(kept - first), columns))
-        raise KeyError(kept)
+    def rows(self, kept: Iterable[Any]) -> Iterator[Any]:
+        """The file and the fields of each fact kept by number; any other fact as it is."""
+        chunks = list(self.chunks)
+        starts = [first for first, _, _ in chunks]
+        for fact in kept:
+            if not isinstance(fact, int):
+                yield fact
+                continue
+            at = bisect_right(starts, fact) - 1
+            if at < 0:
+                raise KeyError(fact)
+            first, file, columns = chunks[at]
+            yield (file, *map(itemgetter(fact - first), columns))
 
 
 def users(

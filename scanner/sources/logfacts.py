@@ -217,24 +217,25 @@ class UserSyncReader:
         self._close(0)
         clock = self.clock
         return SyncFacts(
-            cycles=tuple(map(self._cycle, self.cycles)),
+            cycles=tuple(map(self._cycle, self._cycles.rows(self.cycles))),
             cycles_seen=self.cycles_seen,
             last_completed=self.last_completed,
             failures=tuple(
                 UserFailure(user=u, action=a, reason=r, time=clock(d, t), file=f, line=n)
-                for f, u, a, r, d, t, n in map(self._failures.row, self.failures)
+                for f, u, a, r, d, t, n in self._failures.rows(self.failures)
             ),
             added=tuple(
                 UserAdded(user=u, time=clock(d, t), file=f, line=n)
-                for f, u, d, t, n in map(self._added.row, self.added)
+                for f, u, d, t, n in self._added.rows(self.added)
             ),
         )
 
-    def _cycle(self, kept: Fields | int) -> SyncCycle:
+    def _cycle(self, kept: Fields | tuple[Any, ...]) -> SyncCycle:
+        """A cycle read one by one (its fields), or a usual one (its row)."""
         clock = self.clock
         if isinstance(kept, dict):
             return SyncCycle(**{**kept, "started": clock(*kept["started"])})
-        file, line, start_date, start_time, end_date, end_time, *counts = self._cycles.row(kept)
+        file, line, start_date, start_time, end_date, end_time, *counts = kept
         (sent, added), (remove,), (gone,) = map(_COUNT.findall, counts)  # of its three count lines
         started = clock(start_date, start_time)
         return SyncCycle(

@@ -81,7 +81,7 @@ def test_the_facts_kept_by_number_are_those_of_their_batches(
                 expected.append(("one by one", batch))
             latest.append(number)
             expected.append((f"file{batch}", value))
-    assert list(map(kept.row, latest)) == list(expected)
+    assert list(kept.rows(latest)) == list(expected)
     if kept.chunks:  # what can no longer be asked for is let go
         first, _, (oldest,) = kept.chunks[0]
         assert first + len(oldest) > kept.issued - keep
