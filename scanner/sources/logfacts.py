@@ -6,17 +6,20 @@ These extractors only record what the log says; the checks decide what is health
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import accumulate, chain, compress
+from itertools import compress, repeat
+from operator import sub
 from typing import Any
 
 from scanner.evidence.logs import ComponentEvent, SyncCycle, SyncFacts, UserAdded, UserFailure
+from scanner.sources.cycles import Kept, kinds, outside, timed, users, usual
 from scanner.sources.parse.cmfast import Batch, containing
 from scanner.sources.parse.cmlog import ERROR, WARNING
+from scanner.sources.parse.cmtime import time_range
 
 KEEP_CYCLES = 2000  # about a week of five-minute cycles
 KEEP_EVENTS = 5000
@@ -38,41 +41,26 @@ _DONE = re.compile(rf"UserDeltaSync:-\s*Users Added = {_N}, Users Removed = {_N}
 _FAILED_USER = re.compile(r"Failed to (add|remove) user ", re.I)
 _REASON = re.compile(r"; reason ", re.I)
 _TO_ADD = re.compile(r"NotifyAccountAddition - SCCM user to add = ", re.I)
-# The literal tests of feed: a record with none of these that is no error or warning changes nothing.
-_SYNC_WORDS = ("tarting user", "ailed to", "otifyAccount", "otal received", "from cloud", "DeltaSync")
-_SITECOMP_WORDS = ("omponent", "STATMSG", "nstallation")
-# A cycle of the usual shape, one record per line of the batch's text. Each line is read by _one as the
-# cycle reads it: the same phrase first (a user or reason holds no blank, so no other phrase), and
-# counts of at most 18 digits.
-_NOTIFY = "NotifyAccountAddition - SCCM user to add = "
-_FAILED_LINE = re.compile(r"Failed to (add|remove) user ([^\s;]+); reason (\S*)")
-_CYCLE = re.compile(
-    r"Starting user (?:delta |full )?sync[^\n]*\n"
-    rf"((?:(?:{_NOTIFY}\S+|Failed to (?:add|remove) user [^\s;]+; reason \S*)\n)*)"
-    r"Total received users to add from SCCM = (\d{1,18}), "
-    r"Total Successfully added users to Cloud = (\d{1,18})\n"
-    r"Total received users from SCCM to be removed from cloud = (\d{1,18})\n"
-    r"Successfully removed users from cloud (\d{1,18})\n"
-    r"UserDeltaSync:- Users Added = \d{1,18}, Users Removed = \d{1,18}(?![^\n])"
-)
-Span = tuple[int, int, "re.Match[str] | None"]  # first and last record, the match when they are one cycle
+_COUNT = re.compile(r"\d+")
+# What is kept until facts() times it, each record's date and time as written (a usual cycle: its number):
+Failure = tuple[str, str, str, str, str, str, int]  # file, user, action, reason, date, time, line
+Added = tuple[str, str, str, str, int]  # file, user, date, time, line
 
 
-def _cycles(joined: str, messages: list[str]) -> list[Span]:
-    """The usual cycles in the batch's text (its messages joined by newlines), as records: a match that
-    does not begin and end with a record, or holds a newline of a message, gives its records alone."""
-    starts = list(accumulate(map((1).__add__, map(len, messages)), initial=0))  # starts[k]: record k's
-    spans: list[Span] = []
-    for m in _CYCLE.finditer(joined):
-        begin, end = m.span()
-        first, last = bisect_right(starts, begin) - 1, bisect_right(starts, end) - 1
-        whole = starts[first] == begin and starts[last + 1] == end + 1
-        if spans and first <= spans[-1][1]:  # the record the one before ended in: one by one, both
-            spans[-1] = (spans[-1][0], last, None)
-        else:
-            whole = whole and joined.count("\n", begin, end) == last - first
-            spans.append((first, last, m if whole else None))
-    return spans
+@dataclass(slots=True)
+class _Pending:
+    """Facts of a batch's usual cycles, in order, waiting for those of the records read one by one."""
+
+    keys: list[int] = field(default_factory=list)  # the record each comes from, ascending
+    items: Sequence[Any] = field(default_factory=list)
+    taken: int = 0
+
+    def put(self, into: deque[Any], before: int) -> None:
+        """Those from records before the record `before` into their deque."""
+        end = bisect_left(self.keys, before, self.taken)
+        if end > self.taken:
+            into.extend(self.items[self.taken : end])
+            self.taken = end
 
 
 @dataclass(slots=True)
@@ -82,84 +70,86 @@ class UserSyncReader:
     A log holds tens of thousands of cycles and keeps the most recent: what is kept is held as the fields
     of its fact, with the record's date and time as written, and made a fact (timed) only in facts()."""
 
-    clock: TimeOf  # a record's UTC time from its date and time as written (None: none, or unreadable)
-    cycles: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))  # of SyncCycle
-    failures: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))  # of UserFailure
-    added: deque[Fields] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))  # of UserAdded
+    # A record's UTC time from its date and time as written (None: none, or unreadable); it times the
+    # plain times of a date and bias in their textual order, and all between two it times (cycles.timed).
+    clock: TimeOf
+    cycles: deque[Fields | int] = field(default_factory=lambda: deque(maxlen=KEEP_CYCLES))
+    failures: deque[Failure | int] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    added: deque[Added | int] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
     cycles_seen: int = 0
     last_completed: datetime | None = None
     _open: Fields | None = None  # the open cycle's, its start a (date, time)
-    _to_add: dict[str, Fields] = field(default_factory=dict)  # sent to add in the open cycle, not failed
-
-    def wanted(self, messages: list[str], severities: list[int]) -> list[int]:
-        """The indexes of the records read may learn from, in order (the others it would ignore)."""
-        found = containing(messages, _SYNC_WORDS)
-        if severities and max(severities) >= WARNING:
-            found.update(compress(range(len(severities)), map(WARNING.__le__, severities)))
-        return sorted(found)
+    _to_add: dict[str, Added] = field(default_factory=dict)  # sent to add in the open cycle, not failed
+    _pending: tuple[_Pending, _Pending, _Pending] | None = None  # of cycles, failures, added
+    # The facts of usual cycles, by number (cycles, failures and users added hold their numbers)
+    _cycles: Kept = field(default_factory=lambda: Kept(KEEP_CYCLES))
+    _failures: Kept = field(default_factory=lambda: Kept(KEEP_EVENTS))
+    _added: Kept = field(default_factory=lambda: Kept(KEEP_EVENTS))
 
     def read(self, b: Batch, file: str) -> None:
-        """Learn from a batch of records, in order: only those that may matter, from the columns.
+        """Learn from a batch of records, in order, from its columns.
 
-        A cycle of the usual shape (its start, the users sent to add or failed, the four counts and the
-        end, one record each, nothing between them) is read whole from one match over the batch's text;
-        any other record that may matter, one by one."""
-        msgs, sevs = b.messages, b.severities
-        joined = "\n".join(msgs)
-        spans = _cycles(joined, msgs) if "Starting user" in joined else []
-        if not spans:
-            for k in self.wanted(msgs, sevs):
-                self._one(b, k, file)
-            return
-        gaps = zip(
-            [-1, *(last for _, last, _ in spans)], [first for first, _, _ in spans] + [len(msgs)], strict=True
-        )
-        rest = list(chain.from_iterable(range(done + 1, first) for done, first in gaps))
-        found = set(map(rest.__getitem__, containing(list(map(msgs.__getitem__, rest)), _SYNC_WORDS)))
-        if max(sevs) >= WARNING:  # an error or warning inside a usual cycle says nothing more
-            found.update(compress(range(len(sevs)), map(WARNING.__le__, sevs)))
-        todo, done = iter(spans), -1
-        span = next(todo, None)
-        for k in sorted(found):
-            while span is not None and span[0] <= k:
-                self._cycle(b, span, file)
-                done, span = span[1], next(todo, None)
-            if k > done:
-                self._one(b, k, file)
-        while span is not None:
-            self._cycle(b, span, file)
-            span = next(todo, None)
-
-    def _cycle(self, b: Batch, span: Span, file: str) -> None:
-        """The records first to last, read as one usual cycle when the match says it is one."""
-        first, last, m = span
-        if m is None:  # the match does not cover whole records: each one (the others change nothing)
-            for k in range(first, last + 1):
-                self._one(b, k, file)
-            return
+        The usual cycles (cycles.usual) are read whole, as columns; the other records with a phrase of
+        the reader one by one, and the errors and warnings between them while a cycle is open; their
+        facts are put in order with those of the usual cycles."""
+        found = kinds(b.messages)
+        firsts, ends = usual(found)
+        if firsts:
+            self._usual(b, found, file, firsts, ends)
+        done = -1
+        for k in outside(found, firsts, ends):
+            if self._open is not None:
+                self._while_open(b, firsts, done, k)
+            self._one(b, k, file)
+            done = k
         if self._open is not None:
-            self._close()
-        lines, dates, times, clock = b.lines, b.dates, b.times, self.clock
-        started = (dates[first], times[first])
-        received, added, to_remove, removed = map(int, m.group(2, 3, 4, 5))
-        done = clock(dates[last], times[last]) or clock(*started)
-        cycle = {"file": file, "line": lines[first], "started": started, "received": received, "added": added}
-        cycle.update(to_remove=to_remove, removed=removed, completed=done)
-        if not m[1]:  # no user sent or failed: closed at once (what _close does with none)
-            self.cycles.append(cycle)
-            self.cycles_seen += 1
-            if done and (self.last_completed is None or done > self.last_completed):
-                self.last_completed = done
-            return
-        self._open = cycle
-        k = first
-        for text in m[1].split("\n")[:-1]:  # the users sent to add or failed, one record each
-            k += 1
-            if text.startswith(_NOTIFY):
-                self._sent(text[len(_NOTIFY) :], b, k, file)
-            elif f := _FAILED_LINE.fullmatch(text):
-                self._failed(f[2], f[1], f[3].rstrip("."), b, k, file)
-        self._close()
+            self._while_open(b, firsts, done, len(b))
+        self._flush(len(b))
+        self._pending = None
+
+    def _while_open(self, b: Batch, firsts: list[int], done: int, k: int) -> None:
+        """The records between done and k, the cycle open: none has a phrase of the reader, and those
+        of a usual cycle say nothing more. Its errors and warnings until the next usual cycle, which
+        closes it."""
+        j = bisect_right(firsts, done)
+        stop = min(k, firsts[j]) if j < len(firsts) else k
+        sevs, msgs = b.severities, b.messages
+        for i in compress(range(done + 1, stop), map(WARNING.__le__, sevs[done + 1 : stop])):
+            self._problem(sevs[i], msgs[i])
+        if stop < k:
+            self._close(stop)
+
+    def _flush(self, before: int) -> None:
+        """The usual cycles' facts from records before the record `before` into their deques."""
+        if self._pending is not None:
+            cycles, failures, added = self._pending
+            cycles.put(self.cycles, before)
+            failures.put(self.failures, before)
+            added.put(self.added, before)
+
+    def _usual(self, b: Batch, found: str, file: str, firsts: list[int], ends: list[int]) -> None:
+        """The batch's usual cycles: counted, their completions, the cycles, failures and users added."""
+        msgs, dates, times, clock = b.messages, b.dates, b.times, self.clock
+        lasts = list(map((-1).__add__, ends))
+        end_dates, end_times = list(map(dates.__getitem__, lasts)), list(map(times.__getitem__, lasts))
+        start_dates, start_times = list(map(dates.__getitem__, firsts)), list(map(times.__getitem__, firsts))
+        dones: list[datetime | None] | None = None  # each one's completion, when one may be None
+        if timed(end_dates, end_times, clock):
+            newest = time_range(end_dates, end_times, clock)[1]
+        else:  # the end's time, or the start's when the end has none
+            dones = list(map(_or, map(clock, end_dates, end_times), map(clock, start_dates, start_times)))
+            newest = max(filter(None, dones), default=None)
+        self.cycles_seen += len(firsts)
+        if newest is not None and (self.last_completed is None or newest > self.last_completed):
+            self.last_completed = newest
+        counts = (list(map(msgs.__getitem__, map(back.__add__, ends))) for back in (-4, -3, -2))
+        lines = list(map(b.lines.__getitem__, firsts))
+        numbers = self._cycles.add(file, (lines, start_dates, start_times, end_dates, end_times, *counts))
+        wide = list(compress(range(len(firsts)), map((5).__lt__, map(sub, ends, firsts))))  # with users
+        completed = repeat(True) if dones is None else map(bool, map(dones.__getitem__, wide))
+        spans = zip(map(firsts.__getitem__, wide), map(ends.__getitem__, wide), completed, strict=False)
+        (failed, failures), (closed, added) = users(b, found, file, spans, self._failures, self._added)
+        self._pending = (_Pending(lasts, numbers), _Pending(failed, failures), _Pending(closed, added))
 
     def _one(self, b: Batch, k: int, file: str) -> None:
         """What one record says, by the first of its phrases that reads (the order matters)."""
@@ -169,18 +159,21 @@ class UserSyncReader:
             return
         # Literal tests first: case-insensitive regexes cost microseconds, and this runs per record.
         if "tarting user" in msg and _START.search(msg):
-            self._close()
+            self._close(k)
             self._open = {"file": file, "line": lines[k], "started": (dates[k], times[k])}
             return
         if "ailed to" in msg and (m := _FAILED_USER.search(msg)) and (r := _REASON.search(msg, m.end() + 1)):
             user, reason = msg[m.end() : r.start()].strip(), msg[r.end() :].strip().rstrip(".")
-            self._failed(user, m[1].lower(), reason, b, k, file)
+            self._to_add.pop(user.lower(), None)
+            self._flush(k)
+            self.failures.append((file, user, m[1].lower(), reason, dates[k], times[k], lines[k]))
             return
         cycle = self._open
         if cycle is None:
             return
         if "otifyAccount" in msg and (m := _TO_ADD.search(msg)):
-            self._sent(msg[m.end() :].strip(), b, k, file)
+            user = msg[m.end() :].strip()
+            self._to_add[user.lower()] = (file, user, dates[k], times[k], lines[k])
         elif "otal received" in msg and (m := _RECEIVED.search(msg)):
             cycle.update(received=int(m[1]), added=int(m[2]))
         elif "otal received" in msg and (m := _TO_REMOVE.search(msg)):
@@ -189,31 +182,9 @@ class UserSyncReader:
             cycle["removed"] = int(m[1])
         elif "DeltaSync" in msg and _DONE.search(msg):
             cycle["completed"] = self.clock(dates[k], times[k]) or self.clock(*cycle["started"])
-            self._close()
+            self._close(k)
         else:
             self._problem(b.severities[k], msg)
-
-    def _sent(self, user: str, b: Batch, k: int, file: str) -> None:
-        """A user sent to add in the open cycle."""
-        self._to_add[user.lower()] = {
-            "user": user,
-            "time": (b.dates[k], b.times[k]),
-            "file": file,
-            "line": b.lines[k],
-        }
-
-    def _failed(self, user: str, action: str, reason: str, b: Batch, k: int, file: str) -> None:
-        self._to_add.pop(user.lower(), None)
-        self.failures.append(
-            {
-                "user": user,
-                "action": action,
-                "reason": reason,
-                "time": (b.dates[k], b.times[k]),
-                "file": file,
-                "line": b.lines[k],
-            }
-        )
 
     def _problem(self, severity: int, message: str) -> None:
         """An error or warning inside a cycle: what ended a cycle that never completed."""
@@ -226,20 +197,11 @@ class UserSyncReader:
         elif "last_error" not in cycle:  # a warning says what went wrong when no error does
             cycle["last_error"] = message[:300]
 
-    def facts(self) -> SyncFacts:
-        self._close()
-        clock = self.clock
-        return SyncFacts(
-            cycles=tuple(SyncCycle(**{**c, "started": clock(*c["started"])}) for c in self.cycles),
-            cycles_seen=self.cycles_seen,
-            last_completed=self.last_completed,
-            failures=tuple(UserFailure(**{**f, "time": clock(*f["time"])}) for f in self.failures),
-            added=tuple(UserAdded(**{**a, "time": clock(*a["time"])}) for a in self.added),
-        )
-
-    def _close(self) -> None:
+    def _close(self, at: int) -> None:
+        """Close the open cycle at record `at` of the batch (after the usual cycles' facts before it)."""
         cycle = self._open
         if cycle is not None:
+            self._flush(at)
             self.cycles.append(cycle)
             self.cycles_seen += 1
             done = cycle.get("completed")
@@ -251,7 +213,48 @@ class UserSyncReader:
             self._to_add = {}
             self._open = None
 
+    def facts(self) -> SyncFacts:
+        self._close(0)
+        clock = self.clock
+        return SyncFacts(
+            cycles=tuple(map(self._cycle, self._cycles.rows(self.cycles))),
+            cycles_seen=self.cycles_seen,
+            last_completed=self.last_completed,
+            failures=tuple(
+                UserFailure(user=u, action=a, reason=r, time=clock(d, t), file=f, line=n)
+                for f, u, a, r, d, t, n in self._failures.rows(self.failures)
+            ),
+            added=tuple(
+                UserAdded(user=u, time=clock(d, t), file=f, line=n)
+                for f, u, d, t, n in self._added.rows(self.added)
+            ),
+        )
 
+    def _cycle(self, kept: Fields | tuple[Any, ...]) -> SyncCycle:
+        """A cycle read one by one (its fields), or a usual one (its row)."""
+        clock = self.clock
+        if isinstance(kept, dict):
+            return SyncCycle(**{**kept, "started": clock(*kept["started"])})
+        file, line, start_date, start_time, end_date, end_time, *counts = kept
+        (sent, added), (remove,), (gone,) = map(_COUNT.findall, counts)  # of its three count lines
+        started = clock(start_date, start_time)
+        return SyncCycle(
+            file=file,
+            line=line,
+            started=started,
+            completed=clock(end_date, end_time) or started,
+            received=int(sent),
+            added=int(added),
+            to_remove=int(remove),
+            removed=int(gone),
+        )
+
+
+def _or(first: datetime | None, second: datetime | None) -> datetime | None:
+    return first or second
+
+
+_SITECOMP_WORDS = ("omponent", "STATMSG", "nstallation")
 _FLAGGED = re.compile(r"Component (\S+?) flagged for installation", re.I)
 _INSTALLING = re.compile(r"Installing component (\S+?)(?:\.\.\.|\.|\s|$)", re.I)
 _STATMSG = re.compile(rf"STATMSG: ID={_N} SEV=(\w)")

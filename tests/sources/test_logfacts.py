@@ -7,7 +7,7 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.sources.logfacts import UserSyncReader
+from scanner.sources.logfacts import KEEP_CYCLES, KEEP_EVENTS, UserSyncReader
 from scanner.sources.parse.cmfast import Batch
 from scanner.sources.parse.cmlog import ERROR, INFO, WARNING
 from scanner.sources.parse.cmtime import clock_time
@@ -63,8 +63,9 @@ def usual(sent: list[str]) -> list[str]:
 lines = st.sampled_from(START + SENT + FAILED + COUNTS + DONE + OTHER)
 cycle = st.lists(st.sampled_from(SENT + FAILED), max_size=4).map(usual)
 piece = st.one_of(cycle, st.lists(lines, min_size=1, max_size=3), cycle.map(lambda c: c[:-1]))
-DATES = ["11-01-2026", "", "13-40-2026"]
-TIMES = ["09:05:01.880+300", "09:05:02.913+300", "9:05:01", "garbage"]
+# Mostly times a clock reads (a usual cycle's end then has a time, found without timing each one).
+DATES = ["11-01-2026", "11-01-2026", "11-02-2026", "", "13-40-2026"]
+TIMES = ["09:05:01.880+300", "09:05:02.913+300", "09:05:01.880+300", "23:59:59.5-60", "9:05:01", "garbage"]
 record = st.tuples(
     st.sampled_from(DATES), st.sampled_from(TIMES), st.sampled_from([INFO, INFO, WARNING, ERROR])
 )
@@ -113,3 +114,28 @@ def test_a_usual_cycle_gives_its_counts_its_users_and_its_completion() -> None:
     assert [(f.user, f.reason, f.line) for f in facts.failures] == [
         ("chen.wu@contoso.com", "UserNotFound", 4)
     ]
+
+
+def test_the_latest_cycles_and_users_are_kept_across_batches_as_reading_each_record_keeps_them() -> None:
+    both = "Total received users to add from SCCM = 2, Total Successfully added users to Cloud = 2"
+    two = [START[0], SENT[0], SENT[2], both, *COUNTS[4::2], DONE[0]]  # both added
+    failed = [START[0], SENT[0], FAILED[0], SENT[2], COUNTS[0], COUNTS[4], COUNTS[6], DONE[0]]  # one added
+    cycles = [two, failed, two, usual([])] * 1050  # 5,250 users added, more than are kept
+    messages = [m for c in cycles for m in c]
+    messages[3000:3000] = [START[0], OTHER[1]]  # a cycle that never completes, among the usual ones
+    fields = [
+        ("11-01-2026", f"{k // 3600 % 24:02}:{k // 60 % 60:02}:{k % 60:02}.5+300", INFO)
+        for k in range(len(messages))
+    ]
+    whole, each = UserSyncReader(clock), UserSyncReader(clock)
+    for cut in range(0, len(messages), 2500):  # batches of 2,500 records
+        b = batch(messages[cut : cut + 2500], fields[cut : cut + 2500])
+        b.lines = list(range(cut + 1, cut + len(b) + 1))
+        whole.read(b, "Cloudusersync.log")
+        for k in range(len(b)):
+            each._one(b, k, "Cloudusersync.log")
+    facts = whole.facts()
+    assert facts == each.facts()
+    assert (len(facts.cycles), facts.cycles_seen) == (KEEP_CYCLES, len(cycles) + 1)
+    assert facts.cycles[-1].line == len(messages) - 4  # the last cycle's start
+    assert (len(facts.added), facts.added[-1].line) == (KEEP_EVENTS, len(messages) - 9)
