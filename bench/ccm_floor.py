@@ -25,9 +25,10 @@ import io
 import os
 import pstats
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from logs_floor import print_stages  # this folder: sys.path[0] when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,17 +81,7 @@ def main() -> None:
     if not path.is_file():
         sys.exit(f"ccm_floor: {path} is not a file; generate one with bench/genlogs.py --format ccm")
     stages = _stages(path)
-    mb = os.path.getsize(path) / 2**20
-    best: dict[str, float] = {}
-    for _ in range(args.rounds):
-        for name, run in stages.items():
-            start = time.process_time()
-            run()
-            best[name] = min(best.get(name, float("inf")), time.process_time() - start)
-    print(f"{path.name}, {mb:,.0f} MB, fastest of {args.rounds} (CPU s)\n")
-    print("| stage | CPU s | MB/s |\n|---|--:|--:|")
-    for name, cpu in best.items():
-        print(f"| {name} | {cpu:.2f} | {mb / cpu:,.0f} |")
+    print_stages(path, stages, args.rounds)
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(stages["logs source (collect_logs)"])

@@ -110,18 +110,23 @@ def main() -> None:
         "parser (parse_file)": _parser(path),
         "logs source (collect_logs)": _source(path),
     }
+    print_stages(path, stages, args.rounds)
+    print(f"\nLoad average at end: {os.getloadavg()[0]:.2f}.")
+
+
+def print_stages(path: Path, stages: dict[str, Callable[[], object]], rounds: int) -> None:
+    """Each stage's CPU time, the fastest of rounds, as a Markdown table with MB/s (also ccm_floor.py's)."""
     mb = os.path.getsize(path) / 2**20
     best: dict[str, float] = {}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for name, run in stages.items():
             start = time.process_time()
             run()
             best[name] = min(best.get(name, float("inf")), time.process_time() - start)
-    print(f"{path.name}, {mb:,.0f} MB, fastest of {args.rounds} (CPU s)\n")
+    print(f"{path.name}, {mb:,.0f} MB, fastest of {rounds} (CPU s)\n")
     print("| stage | CPU s | MB/s |\n|---|--:|--:|")
     for name, cpu in best.items():
         print(f"| {name} | {cpu:.2f} | {mb / cpu:,.0f} |")
-    print(f"\nLoad average at end: {os.getloadavg()[0]:.2f}.")
 
 
 if __name__ == "__main__":
