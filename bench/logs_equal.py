@@ -15,6 +15,9 @@ source file, message) and its UTC time under the case's time rule. Cases:
   ones too), and cut in two inside a record as `X.lo_` + `X.log` (the rollover join), under both
   time conventions.
 
+The copies made for a case (as Sitecomp.log, cut in two) live in a temporary folder of the run's own,
+named `<scratch>` in the JSON: runs at the same time never meet, and their files compare equal.
+
 --tree imports `scanner` from another checkout (e.g. main, for the baseline). Standard library and
 the project only; a summary line per case on stdout.
 """
@@ -114,10 +117,10 @@ def main(argv: list[str] | None = None) -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     rules = {"bias": TimeRule(), "offset-60": TimeRule(convention="offset", missing_bias=60)}
-    # The scratch folder's name is fixed: the paths are part of the evidence compared.
-    scratch = Path(tempfile.gettempdir()) / "mdmp-logs-equal"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
+    # A folder of its own per run (two runs at once never meet); the evidence names it <scratch>, so
+    # that two runs' files compare equal.
+    scratch = Path(tempfile.mkdtemp(prefix="mdmp-logs-equal-"))
+    named = json.dumps(str(scratch), ensure_ascii=False)[1:-1]  # as the JSON spells it
     try:
         for name, paths in cases(HERE.parent, args.gen, scratch, args.max_mb):
             if args.only not in name:
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
                 evidence = collect_logs([str(p) for p in paths], rule)
                 doc = {"evidence": to_jsonable(evidence), "records": digest(paths, rule)}
                 text = json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False)
+                text = text.replace(named, "<scratch>")
                 (args.out / f"{name}.{rule_name}.json").write_text(text, encoding="utf-8")
                 entries = sum(r["entries"] for r in doc["records"])  # type: ignore[misc]
                 sha = hashlib.sha256(text.encode()).hexdigest()[:16]
