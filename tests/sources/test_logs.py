@@ -46,6 +46,36 @@ def test_a_ccm_record_cut_at_rollover_is_one_record_of_the_older_file(tmp_path: 
     assert ev.truncated() == []  # nothing unread to report
 
 
+def sms(message: str, second: int) -> str:
+    return f"{message}$$<SMS_CLOUD_USERSYNC><11-26-2026 09:05:{second:02d}.000+000><thread=1 (0x1)>\r\n"
+
+
+def test_a_long_record_cut_at_rollover_is_joined_whatever_the_read_size(tmp_path: Path) -> None:
+    # A record of 600,000 characters (a stack trace, a dumped list) cut in the middle: the new file's
+    # first 300,000 characters hold no record start of their own; they are still the tail of that one.
+    long_head, long_tail = "x" * 300_000, "y" * 300_000
+    (tmp_path / "ccm").mkdir()
+    (tmp_path / "ccm" / "a.lo_").write_text(ccm("before", 8) + "<![LOG[" + long_head, newline="")
+    (tmp_path / "ccm" / "a.log").write_text(long_tail + TAIL + ccm("after", 11), newline="")
+    (tmp_path / "sms").mkdir()
+    (tmp_path / "sms" / "b.lo_").write_text(sms("before", 1) + long_head, newline="")
+    (tmp_path / "sms" / "b.log").write_text(long_tail + sms("", 2) + sms("after", 3), newline="")
+    for folder in ("ccm", "sms"):
+        files = sorted((tmp_path / folder).iterdir(), key=lambda p: p.suffix != ".lo_")
+        stats = [FileStats(), FileStats()]
+        got = [(i, len(e.message), e.line) for i, e in parse_log(files, stats)]
+        joined = (
+            len(long_head)
+            + len(long_tail)
+            + (len("Retry in the next polling cycle.") if folder == "ccm" else 0)
+        )
+        assert got == [(0, 6, 1), (0, joined, 2), (1, 5, 2)], folder
+        assert [(s.entries, s.skipped_chars, s.truncated_tail) for s in stats] == [
+            (2, 0, False),
+            (1, 0, False),
+        ]
+
+
 def test_halves_that_do_not_fit_are_reported_not_joined(tmp_path: Path) -> None:
     (tmp_path / "x.lo_").write_text(ccm("before", 8) + "<![LOG[cut here", newline="")
     (tmp_path / "x.log").write_text("no record tail\r\n" + ccm("after", 11), newline="")

@@ -28,6 +28,7 @@ from scanner.sources.parse.severity import ERROR, INFO, WARNING, text_severity
 __all__ = ["Batch", "Entry", "FileStats", "LogReadError", "entry_time", "parse_batches", "parse_file"]
 
 CHUNK_CHARS = 1 << 18  # characters per read: bounds memory, keeps a batch in cache (1 Mi: 20% slower)
+JOIN_CHARS = MAX_RECORD_CHARS + 1024  # read of a file's head, for the record the file before ended in
 SNIFF_BYTES = 1 << 16
 
 SEVERITY_NAMES = {ERROR: "error", WARNING: "warning", INFO: "info"}
@@ -145,6 +146,8 @@ def _records(
     path: Path, index: int, stats: FileStats, before: _Carry | None
 ) -> Generator[tuple[int, Batch], None, _Carry | None]:
     stats.encoding, stats.format = sniff(path)
+    if before is not None and stats.format == "plain":  # a head longer than the sniff: the cut record's tail
+        stats.format = before.stats.format
     try:
         stats.size = path.stat().st_size
         # newline="\n" keeps CRLF intact so line numbers and multi-line messages stay exact, and reads
@@ -164,7 +167,7 @@ def _records(
         fast = _ccm_fast if stats.format == "ccm" else _sms_fast
         st = _Stream()
         if before is not None and before.stats.format == stats.format:
-            first = next(chunks, "")
+            first = fh.read(JOIN_CHARS)  # the tail of a record cut at rollover is at most a record
             end = _head_end(first, stats.format)
             joined = _join(before, first[:end], records) if end else []
             if joined:
@@ -187,7 +190,7 @@ def _head_end(first: str, fmt: str) -> int:
         return m.end() if m else 0
     start = first.find(_OPEN)
     if start < 0:  # no record starts here: all of it is a tail, if it is all of the file
-        return len(first) if len(first) < CHUNK_CHARS else 0
+        return len(first) if len(first) < JOIN_CHARS else 0
     return start
 
 
