@@ -19,6 +19,7 @@ from operator import itemgetter, methodcaller, sub
 from typing import Any
 
 from scanner.sources.parse.cmfast import Batch
+from scanner.sources.parse.cmtime import plain_biases
 
 _NOTIFY = "NotifyAccountAddition - SCCM user to add = "
 # The lines of a usual cycle. Each is one that the record-by-record reader (logfacts.UserSyncReader._one)
@@ -93,11 +94,6 @@ def _spans(pattern: re.Pattern[str], text: str) -> tuple[list[int], list[int]]:
     return at[1:-1:2], at[2::2]
 
 
-# A plain time (cmtime): two-digit hours, minutes and seconds under 60, a fraction, a bias; ASCII digits
-# as "a" (0-5) and "b" (6-9), the letters a and b as "?".
-_SHAPE = str.maketrans("0123456789ab", "aaaaaabbbb??")
-_PLAIN = re.compile(r"[ab][ab]:a[ab]:a[ab](?:\.[ab]{1,9})?(?:[+-][ab]{1,4})?")
-_BIAS = re.compile(r"[+-][0-9]{1,4}$", re.M)
 _EDGES = ("00:00:00", "99:59:59.999999999")  # the first and last plain time of a day
 
 
@@ -106,14 +102,8 @@ def timed(dates: Sequence[str], times: Sequence[str], clock: Clock) -> bool:
     and the first and last plain time of every date and bias are timed. A clock times the plain times of
     one date and bias in the order of their text, and those between two it times (cmtime.clock_time:
     only the ends of the calendar are out of reach)."""
-    joined = "\n".join(times)
-    if joined.count("\n") != len(times) - 1:
-        return False
-    if not all(map(_PLAIN.fullmatch, set(joined.translate(_SHAPE).split("\n")))):
-        return False
-    signed = _BIAS.findall(joined)
-    biases = set(signed) | ({""} if len(signed) < len(times) else set())
-    return all(clock(d, t + b) for d in set(dates) for b in biases for t in _EDGES)
+    biases = plain_biases(times)
+    return biases is not None and all(clock(d, t + b) for d in set(dates) for b in biases for t in _EDGES)
 
 
 @dataclass(slots=True)

@@ -125,12 +125,7 @@ def _sorted_ends(unique: set[str], dates: Sequence[str], times: Sequence[str], c
     year, month, day, then the time) sorted once in C, each bias timed at the first and the last key
     that has it. None when they are not all such records, or an end is out of the calendar."""
     days = {day: _day(day) for day in unique}
-    joined = "\n".join(times)
-    if (
-        not all(days.values())
-        or not _plain_text(joined, len(times))
-        or (biases := _biases(joined + "\n")) is None
-    ):
+    if not all(days.values()) or (biases := plain_biases(times)) is None:
         return None
     if len(unique) == 1:
         keys = times
@@ -147,6 +142,15 @@ def _sorted_ends(unique: set[str], dates: Sequence[str], times: Sequence[str], c
             return None
         oldest, newest = min(lo, oldest or lo), max(hi, newest or hi)
     return oldest, newest
+
+
+def plain_biases(times: Sequence[str]) -> list[str] | None:
+    """The biases of the times ("" for those without one) when every time sorts as text within its bias;
+    None when one does not, or when there are more than a handful of biases."""
+    joined = "\n".join(times)
+    if not times or not _plain_text(joined, len(times)):
+        return None
+    return _biases(joined + "\n")
 
 
 def _biases(lines: str) -> list[str] | None:
